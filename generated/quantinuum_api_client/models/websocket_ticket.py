@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+T = TypeVar("T", bound="WebsocketTicket")
+
+
+@_attrs_define
+class WebsocketTicket:
+    """
+    Attributes:
+        task_token (str):
+        execution_arn (str):
+    """
+
+    task_token: str
+    execution_arn: str
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        task_token = self.task_token
+
+        execution_arn = self.execution_arn
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "task_token": task_token,
+                "executionArn": execution_arn,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        task_token = d.pop("task_token")
+
+        execution_arn = d.pop("executionArn")
+
+        websocket_ticket = cls(
+            task_token=task_token,
+            execution_arn=execution_arn,
+        )
+
+        websocket_ticket.additional_properties = d
+        return websocket_ticket
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
