@@ -1,0 +1,338 @@
+"""Run parsed programs on qiskit-aer: one warm simulator, cached compilation and noise models.
+
+Importing this module does not import qiskit (the service and the SDK's offline mode import
+it at start-up); the first `Simulator` call does.
+
+Compilation (once per program and method, cached on the `ParsedProgram`) unrolls every gate
+that is not an Aer gate of the target gate set through its definition, keeps one- and
+two-qubit standard gates as they are (so the noise model sees one gate per gate written),
+turns the native `Rxxyyzz` into a 4x4 unitary labelled `rxxyyzz` (one two-qubit error),
+drops barriers, and keeps classical `if` as Aer control flow. For the stabilizer method each
+non-Clifford-named gate is replaced by its Clifford circuit, or refused if it is not Clifford.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from ._noise import NOISY_1Q_GATES, NOISY_2Q_GATES, noise_model_from_specs
+from ._qasm import ParsedProgram, ProgramError
+
+if TYPE_CHECKING:
+    from qiskit.circuit import QuantumCircuit
+
+__all__ = ["SIMULATOR_METHODS", "SimulationError", "Simulator", "simulator_method"]
+
+SIMULATOR_METHODS = {
+    "statevector": "statevector",
+    "state-vector": "statevector",
+    "stabilizer": "stabilizer",
+}
+"""Accepted method names (including the job option spellings) -> Aer method."""
+
+_STATEVECTOR_GATES = frozenset(NOISY_1Q_GATES) | (frozenset(NOISY_2Q_GATES) - {"rxxyyzz"})
+_STABILIZER_GATES = frozenset(
+    {"id", "x", "y", "z", "h", "s", "sdg", "sx", "sxdg", "cx", "cy", "cz", "swap"}
+)
+_NON_GATES = frozenset({"measure", "reset"})
+_MAX_SEED = 2**31 - 1
+_NOISE_CACHE_SIZE = 64
+
+
+class SimulationError(RuntimeError):
+    """The simulator failed to run a valid program (for example, not enough memory)."""
+
+
+def simulator_method(name: str | None) -> str:
+    """Map a method or job-option name (`state-vector`, `stabilizer`...) to Aer's name."""
+    if name is None:
+        return "statevector"
+    try:
+        return SIMULATOR_METHODS[name.lower()]
+    except (KeyError, AttributeError):
+        allowed = ", ".join(sorted(SIMULATOR_METHODS))
+        raise ValueError(f"unknown simulator {name!r}; expected one of: {allowed}") from None
+
+
+class Simulator:
+    """A thread-safe, reusable qiskit-aer runner for `ParsedProgram`s.
+
+    Runs are serialized (Aer already uses every core for one run); compilation results and
+    noise models are cached.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # guards the caches and backend creation
+        self._run_lock = threading.Lock()  # one Aer run at a time
+        self._backends: dict[str, Any] = {}
+        self._noise_models: OrderedDict[str, Any] = OrderedDict()
+
+    # --- public API -----------------------------------------------------------------------
+
+    def warm_up(self) -> None:
+        """Import qiskit-aer and run a one-qubit circuit, so the first job starts fast."""
+        from qiskit import QuantumCircuit
+
+        circuit = QuantumCircuit(1, 1)
+        circuit.measure(0, 0)
+        backend = self._backend("statevector")
+        with self._run_lock:
+            backend.run(circuit, shots=1, memory=True).result()
+
+    def run(
+        self,
+        program: ParsedProgram,
+        shots: int,
+        *,
+        noise_specs: Mapping[str, Any] | None = None,
+        seed: int | None = None,
+        method: str = "statevector",
+    ) -> dict[str, list[str]]:
+        """Run `shots` shots; return register name -> one bitstring per shot (MSB first)."""
+        _check_count("shots", shots, minimum=0)
+        _check_seed(seed)
+        method = simulator_method(method)
+        circuit = self._compiled(program, method)
+        noise = self._noise_model(noise_specs, program, method)
+        return self._execute(program, circuit, shots, noise, seed, method)
+
+    def iter_chunks(
+        self,
+        program: ParsedProgram,
+        shots: int,
+        chunk_shots: int,
+        *,
+        noise_specs: Mapping[str, Any] | None = None,
+        seed: int | None = None,
+        method: str = "statevector",
+    ) -> Iterator[dict[str, list[str]]]:
+        """Run `shots` shots in chunks of at most `chunk_shots`, yielding each chunk's result.
+
+        Each chunk gets its own seed (derived from `seed`, or random if `seed` is None), so
+        chunks differ; stop iterating to cancel the rest.
+        """
+        _check_count("shots", shots, minimum=0)
+        _check_count("chunk_shots", chunk_shots, minimum=1)
+        _check_seed(seed)
+        method = simulator_method(method)
+        circuit = self._compiled(program, method)
+        noise = self._noise_model(noise_specs, program, method)
+        seeds = random.Random(seed) if seed is not None else None  # noqa: S311 - not crypto
+        done = 0
+        while done < shots:
+            size = min(chunk_shots, shots - done)
+            chunk_seed = seeds.randint(0, _MAX_SEED) if seeds is not None else None
+            yield self._execute(program, circuit, size, noise, chunk_seed, method)
+            done += size
+
+    # --- internals ------------------------------------------------------------------------
+
+    def _backend(self, method: str) -> Any:
+        with self._lock:
+            backend = self._backends.get(method)
+            if backend is None:
+                from qiskit_aer import AerSimulator
+
+                # "statevector" runs on Aer's automatic method: it simulates exactly as the
+                # statevector method does but picks a faster exact engine where one applies
+                # (stabilizer for Clifford circuits), as a bare AerSimulator() does.
+                backend = AerSimulator(method="automatic" if method == "statevector" else method)
+                self._backends[method] = backend
+            return backend
+
+    def _noise_model(
+        self, noise_specs: Mapping[str, Any] | None, program: ParsedProgram, method: str
+    ) -> Any:
+        if noise_specs is None:
+            return None
+        gates = program.compiled.get(f"{method}:gates")
+        if gates is None:
+            gates = frozenset(_gate_names(program.compiled[method]))
+            program.compiled[f"{method}:gates"] = gates
+        try:
+            key = json.dumps([noise_specs, sorted(gates)], sort_keys=True, default=repr)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"noise_specs is not a JSON-like mapping: {exc}") from None
+        with self._lock:
+            model = self._noise_models.get(key)
+            if model is not None:
+                self._noise_models.move_to_end(key)
+                return model
+        model = noise_model_from_specs(noise_specs, gates)
+        with self._lock:
+            self._noise_models[key] = model
+            while len(self._noise_models) > _NOISE_CACHE_SIZE:
+                self._noise_models.popitem(last=False)
+        return model
+
+    def _compiled(self, program: ParsedProgram, method: str) -> QuantumCircuit:
+        cached = program.compiled.get(method)
+        if cached is None:
+            cached = _compile(program.circuit, method)
+            with self._lock:
+                program.compiled.setdefault(method, cached)
+        return cached
+
+    def _execute(
+        self,
+        program: ParsedProgram,
+        circuit: QuantumCircuit,
+        shots: int,
+        noise: Any,
+        seed: int | None,
+        method: str,
+    ) -> dict[str, list[str]]:
+        registers = program.info.registers
+        if shots == 0 or not registers:
+            return {name: [] for name in registers}
+        backend = self._backend(method)
+        options: dict[str, Any] = {"shots": shots, "memory": True}
+        if seed is not None:
+            options["seed_simulator"] = seed
+        if noise is not None:
+            options["noise_model"] = noise
+        try:
+            with self._run_lock:
+                result = backend.run(circuit, **options).result()
+        except Exception as exc:  # Aer reports failures as assorted exception types
+            raise SimulationError(f"simulation failed: {exc}") from exc
+        if not result.success:
+            raise SimulationError(f"simulation failed: {result.status}")
+        memory = result.data(0).get("memory")
+        if memory is None:  # no measurement at all: every register reads all zeros
+            return {name: ["0" * width] * shots for name, width in registers.items()}
+        return _split_memory(memory, _register_layout(circuit, registers))
+
+
+def _register_layout(
+    circuit: QuantumCircuit, registers: Mapping[str, int]
+) -> list[tuple[str, int, int]]:
+    """(name, lowest clbit index, width) per register, in declaration order."""
+    by_name = {reg.name: reg for reg in circuit.cregs}
+    layout = []
+    for name, width in registers.items():
+        offset = circuit.find_bit(by_name[name][0]).index if width else 0
+        layout.append((name, offset, width))
+    return layout
+
+
+def _split_memory(memory: list[str], layout: list[tuple[str, int, int]]) -> dict[str, list[str]]:
+    """Turn Aer's per-shot hex values into one MSB-first bitstring per register and shot.
+
+    Bit i of a shot's value is clbit i; distinct values are few, so each is decoded once.
+    """
+    decoded: dict[str, tuple[str, ...]] = {}
+    columns: list[list[str]] = [[] for _ in layout]
+    for value in memory:
+        parts = decoded.get(value)
+        if parts is None:
+            number = int(value, 16)
+            parts = tuple(
+                format((number >> offset) & ((1 << width) - 1), f"0{width}b") if width else ""
+                for _, offset, width in layout
+            )
+            decoded[value] = parts
+        for column, part in zip(columns, parts, strict=True):
+            column.append(part)
+    return {name: column for (name, _, _), column in zip(layout, columns, strict=True)}
+
+
+def _check_count(name: str, value: int, *, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, not {value!r}")
+
+
+def _check_seed(seed: int | None) -> None:
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        raise ValueError(f"seed must be a non-negative integer or None, not {seed!r}")
+
+
+# --- compilation ----------------------------------------------------------------------------
+
+
+def _compile(circuit: QuantumCircuit, method: str) -> QuantumCircuit:
+    out = circuit.copy_empty_like()
+    out.global_phase = 0
+    _unroll_into(out, circuit, None, method)
+    return out
+
+
+def _unroll_into(
+    out: QuantumCircuit, source: QuantumCircuit, qubit_map: dict[Any, Any] | None, method: str
+) -> None:
+    """Append `source`'s operations to `out`, unrolled to the method's gate set."""
+    keep = _STATEVECTOR_GATES if method == "statevector" else _STABILIZER_GATES
+    for inst in source.data:
+        op = inst.operation
+        qubits = inst.qubits if qubit_map is None else [qubit_map[q] for q in inst.qubits]
+        name = op.name
+        if name == "barrier":
+            continue
+        if name in keep or name in _NON_GATES:
+            out._append(inst.replace(qubits=qubits))
+            continue
+        blocks = getattr(op, "blocks", None)
+        if blocks is not None:  # classical control flow: unroll inside each block
+            new_blocks = []
+            for block in blocks:
+                new_block = block.copy_empty_like()
+                new_block.global_phase = 0
+                _unroll_into(new_block, block, None, method)
+                new_blocks.append(new_block)
+            out.append(op.replace_blocks(new_blocks), qubits, inst.clbits, copy=False)
+            continue
+        if method == "statevector" and name == "rxxyyzz":
+            from qiskit.circuit.library import UnitaryGate
+
+            matrix = op.to_matrix()
+            out.append(UnitaryGate(matrix, label="rxxyyzz", check_input=False), qubits, copy=False)
+            continue
+        if method == "stabilizer":
+            replacement = _clifford_circuit(op)
+            if replacement is not None:
+                _unroll_into(
+                    out, replacement, dict(zip(replacement.qubits, qubits, strict=True)), method
+                )
+                continue
+            if op.num_qubits <= 2 or op.definition is None:
+                raise ProgramError(
+                    f"gate '{_display_name(op)}' is not a Clifford operation, which the "
+                    "stabilizer simulator cannot run; use the state-vector simulator"
+                )
+        definition = op.definition
+        if definition is None:
+            raise ProgramError(f"gate '{_display_name(op)}' has no definition to simulate")
+        _unroll_into(out, definition, dict(zip(definition.qubits, qubits, strict=True)), method)
+
+
+def _gate_names(circuit: QuantumCircuit) -> Iterator[str]:
+    """Names of the operations in a compiled circuit (labels for labelled unitaries)."""
+    for inst in circuit.data:
+        op = inst.operation
+        blocks = getattr(op, "blocks", None)
+        if blocks is not None:
+            for block in blocks:
+                if block is not None:
+                    yield from _gate_names(block)
+        else:
+            yield op.label if op.name == "unitary" and op.label else op.name
+
+
+def _clifford_circuit(op: Any) -> QuantumCircuit | None:
+    from qiskit.exceptions import QiskitError
+    from qiskit.quantum_info import Clifford
+
+    try:
+        return Clifford(op).to_circuit()
+    except (QiskitError, TypeError, ValueError):
+        return None
+
+
+def _display_name(op: Any) -> str:
+    params = ", ".join(f"{float(p):.6g}" for p in op.params if isinstance(p, int | float))
+    return f"{op.name}({params})" if params else str(op.name)
