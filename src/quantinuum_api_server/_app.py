@@ -1,0 +1,379 @@
+"""`create_app`: the Starlette application serving openapi.yaml.
+
+Every operation goes through `_operation`, which (in this order) authenticates the
+`Authorization` header (401 code 20), validates path/query/header parameters (400 code
+10), checks the body's `Content-Type` (415), reads the body while counting bytes (413 code
+11 as soon as `max_body_bytes` is passed, whatever `Content-Length` claims), parses JSON
+and validates it against the operation's schema (400 code 10). Errors are always the
+`{"error": {"code", "text"}}` body; an unexpected exception is logged and answered with
+500 code 99 and no details. The websocket route `/v1/` sits beside the HTTP routes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from ._auth import Authenticator
+from ._errors import (
+    BODY_TOO_LARGE,
+    INTERNAL,
+    INVALID_REQUEST,
+    JOB_NOT_FOUND,
+    MACHINE_NOT_FOUND,
+    ApiError,
+    error_body,
+)
+from ._events import JobEvents
+from ._jobs import DONE_STATUSES, JobService
+from ._machines import MachineCatalog
+from ._settings import ServerSettings, default_db_path
+from ._spec import Operation, Spec, load_spec
+from ._store import Store
+from ._tickets import TicketError, Tickets
+
+__all__ = ["Service", "create_app"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Context:
+    """What an operation handler gets: the request, its user and validated input."""
+
+    request: Request
+    user: dict[str, Any] | None
+    params: dict[str, Any]
+    body: Any = None
+    path: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def user_id(self) -> int:
+        assert self.user is not None
+        return int(self.user["id"])
+
+
+class Service:
+    """The parts of a running service, built on one database."""
+
+    def __init__(self, settings: ServerSettings, db_path: Path) -> None:
+        self.settings = settings
+        self.spec: Spec = load_spec(settings.spec_path)
+        self.store = Store(db_path)
+        self.auth = Authenticator(self.store, settings)
+        self.catalog = MachineCatalog()
+        self.events = JobEvents()
+        self.jobs = JobService(self.store, self.catalog, settings, self.events)
+        self.tickets = Tickets(self.store.secret("ws-ticket"), settings.ticket_ttl)
+        _warm_up_parser()
+
+    def close(self) -> None:
+        self.events.close_all()
+        self.jobs.stop()
+        self.store.close()
+
+
+_WARM_UP_PROGRAMS = (
+    'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\ncreg c[1];\nh q[0];\nmeasure q -> c;\n',
+    'OPENQASM 2.0;\ninclude "hqslib1.inc";\nqreg q[2];\nZZ q[0],q[1];\n',
+)
+
+
+def _warm_up_parser() -> None:
+    """Parse once in the thread creating the app (normally the main thread).
+
+    Workaround: the parser's lazily built, cached qiskit objects crash the process
+    (segfault) when first built in a worker thread that later exits; built here first,
+    every thread can use them.
+    """
+    from ._qasm import parse_program
+
+    for program in _WARM_UP_PROGRAMS:
+        parse_program(program, max_bytes=None)
+
+
+def _error(exc: ApiError) -> JSONResponse:
+    return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
+
+
+def _internal() -> JSONResponse:
+    return JSONResponse(error_body(INTERNAL, "Internal error"), status_code=500)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+async def _read_json(request: Request, limit: int) -> Any:
+    content_type = request.headers.get("content-type", "")
+    if content_type.split(";")[0].strip().lower() != "application/json":
+        raise ApiError(415, INVALID_REQUEST, "Content-Type must be application/json")
+    too_large = ApiError(413, BODY_TOO_LARGE, f"Request body too large (limit {limit} bytes)")
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    try:
+        return json.loads(b"".join(chunks), parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        raise ApiError(400, INVALID_REQUEST, "Invalid request: body is not valid JSON") from None
+
+
+Handler = Callable[[Service, Context], Awaitable[Response]]
+
+
+def _operation(
+    service: Service, operation_id: str, handler: Handler, *, secured: bool = True
+) -> Callable[[Request], Awaitable[Response]]:
+    operation: Operation = service.spec.operations[operation_id]
+
+    async def endpoint(request: Request) -> Response:
+        try:
+            user = None
+            if secured:
+                user = service.auth.authenticate(request.headers.get("authorization"))
+            params = service.spec.validate_parameters(
+                operation, request.path_params, request.query_params, request.headers
+            )
+            ctx = Context(request, user, params, path=dict(request.path_params))
+            if operation.body_validator is not None:
+                ctx.body = await _read_json(request, service.settings.max_body_bytes)
+                service.spec.validate_body(operation, ctx.body)
+            return await handler(service, ctx)
+        except ApiError as exc:
+            return _error(exc)
+        except Exception:
+            logger.exception("internal error in %s", operation_id)
+            return _internal()
+
+    return endpoint
+
+
+# -- handlers -------------------------------------------------------------------------
+async def _login(service: Service, ctx: Context) -> Response:
+    body = ctx.body
+    if "refresh-token" in body:
+        pair = await run_in_threadpool(service.auth.login_refresh, body["refresh-token"])
+    elif "provider-token" in body:
+        pair = await run_in_threadpool(service.auth.login_provider, body["provider-token"])
+    else:
+        pair = await run_in_threadpool(
+            service.auth.login_password, body["email"], body["password"], body.get("code")
+        )
+    return JSONResponse(pair)
+
+
+async def _submit_job(service: Service, ctx: Context) -> Response:
+    key = ctx.params.get("Idempotency-Key")
+    job_id, status = await run_in_threadpool(service.jobs.submit, ctx.user_id, ctx.body, key)
+    return JSONResponse({"job": job_id, "status": status})
+
+
+async def _get_job(service: Service, ctx: Context) -> Response:
+    row = service.jobs.owned_job(ctx.user_id, ctx.params["job_id"])
+    doc = service.jobs.document(row)
+    if ctx.params.get("websocket") and doc["status"] not in DONE_STATUSES:
+        doc["websocket"] = service.tickets.issue(doc["job"], ctx.user_id)
+    return JSONResponse(doc)
+
+
+async def _cancel_job(service: Service, ctx: Context) -> Response:
+    return JSONResponse(service.jobs.cancel(ctx.user_id, ctx.params["job_id"]))
+
+
+async def _list_machines(service: Service, ctx: Context) -> Response:
+    return JSONResponse(service.catalog.documents(bool(ctx.params.get("config"))))
+
+
+async def _machine_state(service: Service, ctx: Context) -> Response:
+    state = service.catalog.state(ctx.params["name"])
+    if state is None:
+        raise ApiError(404, MACHINE_NOT_FOUND, "Machine not found")
+    return JSONResponse({"state": state})
+
+
+async def _reservations(service: Service, ctx: Context) -> Response:
+    start = dt.date.fromisoformat(ctx.params["start"])
+    end = dt.date.fromisoformat(ctx.params["end"])
+    if start > end:
+        raise ApiError(400, INVALID_REQUEST, "Invalid request: start is after end")
+    days = (end - start).days + 1
+    if days > service.settings.calendar_max_days:
+        raise ApiError(
+            400,
+            INVALID_REQUEST,
+            f"Invalid request: at most {service.settings.calendar_max_days} days at a time",
+        )
+    return JSONResponse(service.catalog.calendar(start, end))
+
+
+# -- websocket ------------------------------------------------------------------------
+async def _websocket(websocket: WebSocket) -> None:
+    """Push job documents for a ticket; see openapi.yaml's description."""
+    service: Service = websocket.app.state.service
+    await websocket.accept()
+    try:
+        await _push_job(service, websocket)
+    except WebSocketDisconnect:
+        return
+    except Exception:
+        logger.exception("internal error in the websocket handler")
+        with contextlib.suppress(Exception):
+            await websocket.send_json(error_body(INTERNAL, "Internal error"))
+    with contextlib.suppress(Exception):
+        await websocket.close()
+
+
+async def _reject(websocket: WebSocket, code: int, text: str) -> None:
+    await websocket.send_json(error_body(code, text))
+
+
+async def _push_job(service: Service, websocket: WebSocket) -> None:
+    try:
+        raw = await asyncio.wait_for(
+            websocket.receive_text(), timeout=service.settings.websocket_open_timeout
+        )
+        message = json.loads(raw)
+    except TimeoutError:
+        return await _reject(websocket, INVALID_REQUEST, "No OpenConnection request received")
+    except (ValueError, KeyError):
+        return await _reject(websocket, INVALID_REQUEST, "Invalid OpenConnection request")
+    problem = service.spec.validate("OpenConnectionRequest", message)
+    if problem is not None:
+        return await _reject(websocket, INVALID_REQUEST, f"Invalid OpenConnection: {problem}")
+    try:
+        job_id, user_id = service.tickets.verify(message["task_token"], message["executionArn"])
+    except (TicketError, ValueError, KeyError, TypeError) as exc:
+        return await _reject(websocket, 20, str(exc) or "Invalid task_token")
+    row = service.store.job(job_id)
+    if row is None or int(row["user_id"]) != user_id:
+        return await _reject(websocket, JOB_NOT_FOUND, "Job not found")
+    partial = bool(message.get("partial", False))
+    queue = service.events.subscribe(job_id)
+    receiver = asyncio.ensure_future(_until_disconnect(websocket))
+    try:
+        last: dict[str, Any] | None = None
+        while True:
+            row = service.store.job(job_id)
+            if row is None:
+                break
+            doc = service.jobs.document(row)
+            if doc != last:
+                await websocket.send_json(doc)
+                last = doc
+            if doc["status"] in DONE_STATUSES:
+                break
+            kind = await _next_event(queue, receiver, partial)
+            if kind is None:
+                break
+    finally:
+        service.events.unsubscribe(job_id, queue)
+        receiver.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await receiver
+    return None
+
+
+async def _until_disconnect(websocket: WebSocket) -> None:
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+
+
+async def _next_event(
+    queue: asyncio.Queue[str], receiver: asyncio.Future[None], partial: bool
+) -> str | None:
+    """The next relevant change, or None when the client left or the service stops."""
+    while True:
+        getter: asyncio.Future[Any] = asyncio.ensure_future(queue.get())
+        waiting: set[asyncio.Future[Any]] = {getter, receiver}
+        done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+        if getter not in done:
+            getter.cancel()
+            return None
+        kinds: list[str] = [getter.result()]
+        while not queue.empty():
+            kinds.append(queue.get_nowait())
+        if "closed" in kinds:
+            return None
+        if "status" in kinds or partial:
+            return kinds[-1]
+
+
+# -- application ----------------------------------------------------------------------
+async def _openapi(request: Request) -> Response:
+    service: Service = request.app.state.service
+    return Response(service.spec.json_bytes, media_type="application/json")
+
+
+async def _http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    text = "Not found" if exc.status_code == 404 else str(exc.detail)
+    return JSONResponse(
+        error_body(INVALID_REQUEST, text), status_code=exc.status_code, headers=exc.headers
+    )
+
+
+def create_app(settings: ServerSettings | None = None, db_path: Path | None = None) -> Starlette:
+    """The ASGI app on the database at `db_path` (default: `default_db_path()`).
+
+    Job workers start with the app's lifespan and stop with it.
+    """
+    settings = settings or ServerSettings()
+    service = Service(settings, Path(db_path) if db_path is not None else default_db_path())
+
+    def op(operation_id: str, handler: Handler, *, secured: bool = True) -> Any:
+        return _operation(service, operation_id, handler, secured=secured)
+
+    routes = [
+        Route("/openapi.json", _openapi, methods=["GET"]),
+        Route("/v1/login", op("login", _login, secured=False), methods=["POST"]),
+        Route("/v1/job", op("submit_job", _submit_job), methods=["POST"]),
+        Route("/v1/job/{job_id}", op("get_job", _get_job), methods=["GET"]),
+        Route("/v1/job/{job_id}/cancel", op("cancel_job", _cancel_job), methods=["POST"]),
+        Route("/v1/machine/", op("list_machines", _list_machines), methods=["GET"]),
+        Route("/v1/machine/{name}", op("get_machine_state", _machine_state), methods=["GET"]),
+        Route("/beta/reservation", op("get_reservations", _reservations), methods=["GET"]),
+        WebSocketRoute("/v1/", _websocket),
+    ]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # Only the lifespan that started the workers stops them and closes the database:
+        # a harness that runs a lifespan per request (schemathesis) starts them itself.
+        started_here = service.jobs.start()
+        try:
+            yield
+        finally:
+            if started_here:
+                await run_in_threadpool(service.close)
+
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={HTTPException: _http_exception},
+    )
+    app.state.service = service
+    return app

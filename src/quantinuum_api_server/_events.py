@@ -1,0 +1,53 @@
+"""`JobEvents`: in-process publish/subscribe of job changes, from worker threads to the
+websocket handlers' event loops (`loop.call_soon_threadsafe` into asyncio queues).
+
+A message is the kind of change: `"status"` (status or dates changed), `"partial"`
+(new partial results) or `"closed"` (the service is stopping).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+__all__ = ["JobEvents"]
+
+
+class JobEvents:
+    """Subscribers per job id; `publish` may be called from any thread."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._subscribers: dict[str, set[tuple[asyncio.AbstractEventLoop, asyncio.Queue[str]]]] = {}
+
+    def subscribe(self, job_id: str) -> asyncio.Queue[str]:
+        """A queue receiving `job_id`'s changes (call from inside the event loop)."""
+        queue: asyncio.Queue[str] = asyncio.Queue()
+        entry = (asyncio.get_running_loop(), queue)
+        with self._lock:
+            self._subscribers.setdefault(job_id, set()).add(entry)
+        return queue
+
+    def unsubscribe(self, job_id: str, queue: asyncio.Queue[str]) -> None:
+        with self._lock:
+            entries = self._subscribers.get(job_id, set())
+            for entry in [e for e in entries if e[1] is queue]:
+                entries.discard(entry)
+            if not entries:
+                self._subscribers.pop(job_id, None)
+
+    def publish(self, job_id: str, kind: str) -> None:
+        with self._lock:
+            entries = list(self._subscribers.get(job_id, ()))
+        for loop, queue in entries:
+            try:
+                loop.call_soon_threadsafe(queue.put_nowait, kind)
+            except RuntimeError:  # that loop is closed: its subscriber is gone
+                self.unsubscribe(job_id, queue)
+
+    def close_all(self) -> None:
+        """Tell every subscriber the service is stopping."""
+        with self._lock:
+            job_ids = list(self._subscribers)
+        for job_id in job_ids:
+            self.publish(job_id, "closed")

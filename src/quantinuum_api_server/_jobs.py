@@ -1,0 +1,352 @@
+"""Jobs: submission checks, the job document, cancel, and the worker threads.
+
+Decisions (the reference leaves them open):
+- Programs are parsed at submission: a bad one is 400 code 40, a machine limit (qubits,
+  shots, classical registers, program size) 400 code 41, an unknown machine 400 code 31.
+  Only `OPENQASM 2.0` runs locally; `QIR 1.0` is 400 code 40.
+- `max-cost`: the cost is known at submission, so a job over it is accepted and fails at
+  once with `error.code` 42 (the spec: "fail the job instead of running it").
+- Noise: emulators (`…E`) run noiseless unless `options.error-model` is true; hardware
+  names always run the noise model of their `noise_specs`; syntax checkers (`…SC`) parse,
+  price and complete without results. `options.simulator` `stabilizer` selects the
+  stabilizer method; `options.seed` (integer, local extension) seeds the simulator.
+- Workers take the oldest queued job. `queue-position` is 0-based: the number of queued
+  jobs (of any user) ahead of this one; null once the job left the queue.
+- Results grow chunk by chunk (`ServerSettings.chunk_shots`), with `last-shot` the index
+  of the last shot done; cancel is honoured between chunks (partial results are kept).
+- On start, jobs left `running` by a stopped service are queued again and rerun from the
+  first shot; `canceling` ones become `canceled`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import threading
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from ._errors import (
+    INTERNAL,
+    INVALID_PROGRAM,
+    INVALID_REQUEST,
+    LIMIT_EXCEEDED,
+    MACHINE_NOT_FOUND,
+    MAX_COST_EXCEEDED,
+    ApiError,
+)
+from ._events import JobEvents
+from ._machines import MachineCatalog, Placement
+from ._settings import ServerSettings
+from ._store import Store
+
+__all__ = ["DONE_STATUSES", "JobService", "render_job", "utc_now"]
+
+logger = logging.getLogger(__name__)
+
+DONE_STATUSES = frozenset({"completed", "failed", "canceled", "depleted", "terminated"})
+_METHODS = {"state-vector": "statevector", "statevector": "statevector", "stabilizer": "stabilizer"}
+
+
+def utc_now() -> str:
+    """The current time as ISO 8601 UTC with a `Z`, to the second."""
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def render_job(row: Mapping[str, Any], queue_position: int | None) -> dict[str, Any]:
+    """The job document of a stored job row."""
+    doc: dict[str, Any] = {"job": row["id"]}
+    if row.get("name") is not None:
+        doc["name"] = row["name"]
+    doc.update(
+        status=row["status"],
+        machine=row["machine"],
+        count=row["count"],
+        priority=row["priority"],
+    )
+    if row.get("grp") is not None:
+        doc["group"] = row["grp"]
+    if row.get("results") is not None:
+        doc["results"] = row["results"]
+    doc.update(
+        {
+            "submit-date": row["submit_date"],
+            "start-date": row["start_date"],
+            "result-date": row["result_date"],
+            "queue-position": queue_position,
+            "cost": row["cost"],
+            "last-shot": row["last_shot"],
+            "qubits": row["qubits"],
+        }
+    )
+    if row.get("error") is not None:
+        doc["error"] = row["error"]
+    return doc
+
+
+def _limit(text: str) -> ApiError:
+    return ApiError(400, LIMIT_EXCEEDED, text)
+
+
+class JobService:
+    """Accepts, describes and cancels jobs; runs them on worker threads."""
+
+    def __init__(
+        self, store: Store, catalog: MachineCatalog, settings: ServerSettings, events: JobEvents
+    ) -> None:
+        self._store = store
+        self._catalog = catalog
+        self._settings = settings
+        self._events = events
+        self._pending = threading.Event()
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._simulator: Any = None
+        self._simulator_lock = threading.Lock()
+
+    # -- requests ---------------------------------------------------------------------
+    def submit(
+        self, user_id: int, body: Mapping[str, Any], idempotency_key: str | None
+    ) -> tuple[str, str]:
+        """Check and store a job request (already schema-valid); its (id, status)."""
+        machine = str(body["machine"])
+        placement = self._catalog.get(machine)
+        if placement is None:
+            raise ApiError(400, MACHINE_NOT_FOUND, f"Unknown machine '{machine}'")
+        if body["language"] != "OPENQASM 2.0":
+            raise ApiError(
+                400, INVALID_PROGRAM, f"The local service cannot run {body['language']} programs"
+            )
+        count = int(body["count"])
+        program_text = str(body["program"])
+        options = dict(body.get("options") or {})
+        doc = placement.doc
+        size = len(program_text.encode())
+        if size > self._settings.max_program_bytes:
+            raise _limit(
+                f"Program is {size} bytes; the limit is {self._settings.max_program_bytes}"
+            )
+        max_shots = int(doc.get("max_n_shots", 10000))
+        if count > max_shots:
+            raise _limit(f"count {count} exceeds {machine}'s max_n_shots ({max_shots})")
+        simulator = options.get("simulator", "state-vector")
+        if simulator not in _METHODS:
+            raise ApiError(400, INVALID_REQUEST, f"Unknown options.simulator '{simulator}'")
+        seed = options.get("seed")
+        if seed is not None and (
+            isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**31
+        ):
+            raise ApiError(400, INVALID_REQUEST, "options.seed must be an integer in [0, 2**31)")
+        from ._qasm import ProgramError, parse_program
+
+        try:
+            program = parse_program(program_text, max_bytes=None)
+        except ProgramError as exc:
+            raise ApiError(400, INVALID_PROGRAM, f"Invalid program: {exc}") from None
+        info = program.info
+        self._check_limits(machine, doc, info)
+        from ._cost import hqc_cost
+
+        cost = round(float(hqc_cost(info, count)), 6)
+        now = utc_now()
+        job: dict[str, Any] = {
+            "id": uuid.uuid4().hex,
+            "user_id": user_id,
+            "name": body.get("name"),
+            "machine": machine,
+            "count": count,
+            "language": body["language"],
+            "program": program_text,
+            "priority": body.get("priority", "normal"),
+            "options": options,
+            "grp": body.get("group"),
+            "max_cost": body.get("max-cost"),
+            "status": "queued",
+            "submit_date": now,
+            "cost": cost,
+            "qubits": int(info.n_qubits),
+        }
+        max_cost = body.get("max-cost")
+        if max_cost is not None and cost > float(max_cost):
+            job.update(
+                status="failed",
+                result_date=now,
+                error={
+                    "code": MAX_COST_EXCEEDED,
+                    "text": f"Job cost {cost} HQC exceeds max-cost {max_cost}",
+                },
+            )
+        key = None
+        if idempotency_key is not None:
+            canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
+            key = (idempotency_key, hashlib.sha256(canonical.encode()).hexdigest())
+        try:
+            job_id = self._store.insert_job(job, key)
+        except ValueError as exc:
+            raise ApiError(400, INVALID_REQUEST, str(exc)) from None
+        self._pending.set()
+        status = self._store.job_status(job_id) or job["status"]
+        return job_id, status
+
+    @staticmethod
+    def _check_limits(machine: str, doc: Mapping[str, Any], info: Any) -> None:
+        n_qubits = int(doc.get("n_qubits", 0))
+        if info.n_qubits > n_qubits:
+            raise _limit(f"Program uses {info.n_qubits} qubits; {machine} has {n_qubits}")
+        max_regs = doc.get("n_classical_registers")
+        if max_regs is not None and len(info.registers) > int(max_regs):
+            raise _limit(
+                f"Program declares {len(info.registers)} classical registers;"
+                f" {machine} allows {max_regs}"
+            )
+        max_width = doc.get("max_classical_register_width")
+        if max_width is not None:
+            for name, width in info.registers.items():
+                if width > int(max_width):
+                    raise _limit(
+                        f"Classical register '{name}' has width {width};"
+                        f" {machine} allows {max_width}"
+                    )
+
+    def owned_job(self, user_id: int, job_id: str) -> dict[str, Any]:
+        """A job row of `user_id`'s; 404 code 30 for any other id."""
+        from ._errors import JOB_NOT_FOUND
+
+        row = self._store.job(job_id)
+        if row is None or int(row["user_id"]) != user_id:
+            raise ApiError(404, JOB_NOT_FOUND, "Job not found")
+        return row
+
+    def document(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        position = None
+        if row["status"] == "queued":
+            position = self._store.queue_position(int(row["seq"]))
+        return render_job(row, position)
+
+    def cancel(self, user_id: int, job_id: str) -> dict[str, Any]:
+        """Cancel: queued → canceled at once, running → canceling; done ones unchanged."""
+        self.owned_job(user_id, job_id)
+        changed = self._store.update_job(
+            job_id, only_if=("queued",), status="canceled", result_date=utc_now()
+        ) or self._store.update_job(job_id, only_if=("running",), status="canceling")
+        if changed:
+            self._events.publish(job_id, "status")
+        return self.document(self.owned_job(user_id, job_id))
+
+    # -- workers ----------------------------------------------------------------------
+    def start(self) -> bool:
+        """Recover jobs of a previous run and start the worker threads; False (and
+        nothing done) when they are running already."""
+        if self._threads:
+            return False
+        self._stopping.clear()
+        queued = self._store.recover_jobs(utc_now())
+        if queued:
+            self._pending.set()
+        for index in range(max(1, self._settings.workers)):
+            thread = threading.Thread(target=self._work, name=f"qapi-worker-{index}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        return True
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the workers; a job in the middle of running stays `running` (and is queued
+        again on the next start)."""
+        self._stopping.set()
+        self._pending.set()
+        for thread in self._threads:
+            thread.join(timeout)
+        self._threads.clear()
+
+    def _sim(self) -> Any:
+        with self._simulator_lock:
+            if self._simulator is None:
+                from ._simulator import Simulator
+
+                self._simulator = Simulator()
+            return self._simulator
+
+    def _work(self) -> None:
+        while not self._stopping.is_set():
+            self._pending.clear()
+            row = self._store.claim_next_job(utc_now())
+            if row is None:
+                self._pending.wait(1.0)
+                continue
+            self._events.publish(row["id"], "status")
+            try:
+                self._run(row)
+            except Exception as exc:  # a job must never kill its worker
+                logger.exception("job %s failed", row["id"])
+                self._finish(row["id"], "failed", error={"code": INTERNAL, "text": str(exc)})
+
+    def _finish(self, job_id: str, status: str, **fields: Any) -> None:
+        self._store.update_job(
+            job_id,
+            only_if=("running", "canceling"),
+            status=status,
+            result_date=utc_now(),
+            **fields,
+        )
+        self._events.publish(job_id, "status")
+
+    def _run(self, row: Mapping[str, Any]) -> None:
+        job_id = str(row["id"])
+        placement = self._catalog.get(str(row["machine"]))
+        from ._qasm import ProgramError, parse_program
+
+        try:
+            program = parse_program(str(row["program"]), max_bytes=None)
+        except ProgramError as exc:
+            self._finish(job_id, "failed", error={"code": INVALID_PROGRAM, "text": str(exc)})
+            return
+        if placement is None:  # a machine that left the catalogue since submission
+            self._finish(job_id, "failed", error={"code": MACHINE_NOT_FOUND, "text": "gone"})
+            return
+        if self._store.job_status(job_id) == "canceling":
+            self._finish(job_id, "canceled")
+            return
+        if placement.is_syntax_checker:
+            self._finish(job_id, "completed")
+            return
+        self._simulate(job_id, row, placement, program)
+
+    def _simulate(
+        self, job_id: str, row: Mapping[str, Any], placement: Placement, program: Any
+    ) -> None:
+        options: Mapping[str, Any] = row["options"] or {}
+        noisy = placement.is_hardware or options.get("error-model") is True
+        noise = placement.hardware.get("noise_specs") if noisy else None
+        seed = options.get("seed")
+        count = int(row["count"])
+        chunk = max(1, self._settings.chunk_shots)
+        results: dict[str, list[str]] = {name: [] for name in program.info.registers}
+        done = 0
+        chunks = self._sim().iter_chunks(
+            program,
+            count,
+            chunk,
+            noise_specs=noise,
+            seed=seed if isinstance(seed, int) else None,
+            method=_METHODS[str(options.get("simulator", "state-vector"))],
+        )
+        for part in chunks:
+            for name, shots in part.items():
+                results.setdefault(name, []).extend(shots)
+            done = min(count, done + (len(next(iter(part.values()))) if part else chunk))
+            if self._stopping.is_set():
+                return
+            if self._store.job_status(job_id) == "canceling":
+                self._finish(job_id, "canceled", results=results, last_shot=done - 1)
+                return
+            if done < count:
+                self._store.update_job(job_id, results=results, last_shot=done - 1)
+                self._events.publish(job_id, "partial")
+                if self._settings.chunk_delay > 0 and self._stopping.wait(
+                    self._settings.chunk_delay
+                ):
+                    return
+        self._finish(job_id, "completed", results=results, last_shot=count - 1)

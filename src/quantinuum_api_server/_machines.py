@@ -1,0 +1,128 @@
+"""The service's machines and their reservation calendar.
+
+Machines: the SDK's built-in hardware documents (`quantinuum_api._machines`) plus, for
+each, an emulator (`<name>E`, system_type `emulator`) and a syntax checker
+(`<name>SC`, system_type `syntax checker`) with the same limits and noise figures.
+
+Calendar (hardware only; emulators and syntax checkers are online around the clock):
+a deterministic schedule derived from the machine name and the date, so every run and
+every client sees the same one. Each UTC day is split into blocks:
+00:00-08:00 online (fair share), 08:00-12:00 reserved for an organisation on about two
+days in three (else online), 12:00-14:00 maintenance on about one day in four (else
+online), 14:00-24:00 online. A hardware machine's state "now" is the event type at the
+current time (`online`, `reserved`, or `in maintenance`).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import hashlib
+from typing import Any
+
+from quantinuum_api._machines import DEFAULT_MACHINES
+
+__all__ = ["MachineCatalog", "Placement"]
+
+_ORGANIZATIONS = ("Example University", "Quantum Chemistry Lab", "Acme Research")
+_STATE = {"online": "online", "reserved": "reserved", "maintenance": "in maintenance"}
+
+
+class Placement:
+    """How a job on a machine runs: its document and the hardware it derives from."""
+
+    def __init__(self, doc: dict[str, Any], hardware: dict[str, Any]) -> None:
+        self.doc = doc
+        self.hardware = hardware
+        self.system_type = str(doc.get("system_type", "hardware"))
+
+    @property
+    def is_syntax_checker(self) -> bool:
+        return self.system_type == "syntax checker"
+
+    @property
+    def is_hardware(self) -> bool:
+        return self.system_type == "hardware"
+
+
+class MachineCatalog:
+    """All machine documents by name, and their calendar."""
+
+    def __init__(self) -> None:
+        self._docs: dict[str, Placement] = {}
+        for hardware in DEFAULT_MACHINES:
+            hw = copy.deepcopy(hardware)
+            name = hw["name"]
+            self._docs[name] = Placement(hw, hw)
+            emulator = copy.deepcopy(hw)
+            emulator.update(name=hw.get("emulator", f"{name}E"), system_type="emulator")
+            self._docs[emulator["name"]] = Placement(emulator, hw)
+            checker = copy.deepcopy(hw)
+            checker.update(name=hw.get("syntax_checker", f"{name}SC"), system_type="syntax checker")
+            checker.pop("noise_specs", None)
+            self._docs[checker["name"]] = Placement(checker, hw)
+
+    def get(self, name: str) -> Placement | None:
+        return self._docs.get(name)
+
+    def documents(self, config: bool) -> list[dict[str, Any]]:
+        """Every machine: full documents with `config`, else name and system type."""
+        if config:
+            return [copy.deepcopy(p.doc) for p in self._docs.values()]
+        return [{"name": n, "system_type": p.system_type} for n, p in self._docs.items()]
+
+    def hardware_names(self) -> list[str]:
+        return [n for n, p in self._docs.items() if p.is_hardware]
+
+    def state(self, name: str, now: dt.datetime | None = None) -> str | None:
+        placement = self._docs.get(name)
+        if placement is None:
+            return None
+        if not placement.is_hardware:
+            return "online"
+        now = now or dt.datetime.now(dt.UTC)
+        stamp = now.strftime("%Y-%m-%dT%H:%M:%S")
+        for event in day_events(name, now.date()):
+            if event["start-date"] <= stamp < event["end-date"]:
+                return _STATE[event["event-type"]]
+        return "online"  # pragma: no cover - the day's blocks cover it
+
+    def calendar(self, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+        """Events of every hardware machine on the days `start`..`end` (inclusive)."""
+        events: list[dict[str, Any]] = []
+        day = start
+        while day <= end:
+            for name in self.hardware_names():
+                events.extend(day_events(name, day))
+            day += dt.timedelta(days=1)
+        return events
+
+
+def day_events(machine: str, day: dt.date) -> list[dict[str, Any]]:
+    """The deterministic schedule of `machine` on `day`."""
+    digest = hashlib.sha256(f"{machine}:{day.isoformat()}".encode()).digest()
+    blocks: list[tuple[int, int, str, str | None]] = [(0, 8, "online", None)]
+    if digest[0] % 3 != 0:
+        blocks.append((8, 12, "reserved", _ORGANIZATIONS[digest[1] % len(_ORGANIZATIONS)]))
+    else:
+        blocks.append((8, 12, "online", None))
+    blocks.append((12, 14, "maintenance" if digest[2] % 4 == 0 else "online", None))
+    blocks.append((14, 24, "online", None))
+    midnight = dt.datetime(day.year, day.month, day.day)
+    events = []
+    for begin, finish, kind, org in blocks:
+        event: dict[str, Any] = {
+            "start-date": (midnight + dt.timedelta(hours=begin)).strftime("%Y-%m-%dT%H:%M:%S"),
+            "end-date": (midnight + dt.timedelta(hours=finish)).strftime("%Y-%m-%dT%H:%M:%S"),
+            "machine": machine,
+            "event-type": kind,
+            "reservation-type": {
+                "online": "fairshare",
+                "reserved": "dedicated",
+                "maintenance": "maintenance",
+            }[kind],
+        }
+        if org is not None:
+            event["organization"] = org
+        events.append(event)
+    return events

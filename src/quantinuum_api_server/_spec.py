@@ -1,0 +1,224 @@
+"""The contract, openapi.yaml, loaded once and used to validate requests.
+
+The spec is the single source of truth: parameter and body schemas are taken from it
+verbatim (with its `$ref`s resolved through a `referencing` registry) and checked with
+JSON Schema 2020-12 plus format checking. Query and path values arrive as strings and
+are converted by the parameter's schema type (`true`/`false` for booleans) first.
+
+The file is looked up as package data (`quantinuum_api_server/openapi.yaml`, for a
+wheel) and then at the repository root (editable installs); `ServerSettings.spec_path`
+overrides both.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema  # type: ignore[import-untyped]
+import yaml
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from ._errors import INVALID_REQUEST, ApiError
+
+__all__ = ["Operation", "Spec", "find_spec_path", "load_spec"]
+
+_SPEC_URI = "urn:quantinuum-api:openapi"
+_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+
+
+def find_spec_path(override: Path | None = None) -> Path:
+    """Where openapi.yaml is; raises FileNotFoundError naming the places looked at."""
+    candidates: list[Path] = []
+    if override is not None:
+        candidates.append(Path(override))
+    packaged = resources.files(__package__ or "quantinuum_api_server") / "openapi.yaml"
+    candidates.append(Path(str(packaged)))
+    candidates.append(Path(__file__).resolve().parents[2] / "openapi.yaml")
+    for path in candidates:
+        if path.is_file():
+            return path
+    looked = ", ".join(str(p) for p in candidates)
+    raise FileNotFoundError(f"openapi.yaml not found (looked at: {looked})")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    location: str
+    required: bool
+    schema: Mapping[str, Any]
+    validator: Any
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation of the spec: its parameters, body validator and allowed statuses."""
+
+    operation_id: str
+    method: str
+    path: str
+    parameters: tuple[Parameter, ...]
+    body_validator: Any
+    statuses: frozenset[int] = field(default_factory=frozenset)
+
+
+def _pointer_escape(part: str) -> str:
+    return part.replace("~", "~0").replace("/", "~1")
+
+
+def _describe(error: Any) -> str:
+    where = "/".join(str(p) for p in error.absolute_path)
+    message = str(error.message)
+    if len(message) > 300:
+        message = message[:300] + "..."
+    return f"{message} (at '{where}')" if where else message
+
+
+class Spec:
+    """The loaded contract and a validator per operation."""
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.document = document
+        self.json_bytes = json.dumps(document).encode()
+        resource = Resource.from_contents(document, default_specification=DRAFT202012)
+        self._registry: Registry[Any] = Registry().with_resource(_SPEC_URI, resource)
+        self._format_checker = jsonschema.Draft202012Validator.FORMAT_CHECKER
+        self.operations: dict[str, Operation] = {}
+        for path, item in document.get("paths", {}).items():
+            for method in _METHODS:
+                if method in item:
+                    op = self._operation(path, method, item)
+                    self.operations[op.operation_id] = op
+
+    def _validator(self, pointer: str) -> Any:
+        return jsonschema.Draft202012Validator(
+            {"$ref": f"{_SPEC_URI}#{pointer}"},
+            registry=self._registry,
+            format_checker=self._format_checker,
+        )
+
+    def _resolve(self, node: Mapping[str, Any]) -> tuple[Mapping[str, Any], str | None]:
+        ref = node.get("$ref")
+        if not isinstance(ref, str):
+            return node, None
+        target: Any = self.document
+        for part in ref.removeprefix("#/").split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        return target, ref.removeprefix("#")
+
+    def _operation(self, path: str, method: str, item: Mapping[str, Any]) -> Operation:
+        op = item[method]
+        base = f"/paths/{_pointer_escape(path)}/{method}"
+        params: list[Parameter] = []
+        for index, raw in enumerate(op.get("parameters", [])):
+            param, ref = self._resolve(raw)
+            pointer = (ref or f"{base}/parameters/{index}") + "/schema"
+            schema, _ = self._resolve(param.get("schema", {}))
+            params.append(
+                Parameter(
+                    name=param["name"],
+                    location=param["in"],
+                    required=bool(param.get("required", False)),
+                    schema=schema,
+                    validator=self._validator(pointer),
+                )
+            )
+        body_validator = None
+        body = op.get("requestBody")
+        if body is not None and "application/json" in body.get("content", {}):
+            pointer = f"{base}/requestBody/content/application~1json/schema"
+            body_validator = self._validator(pointer)
+        statuses = frozenset(int(code) for code in op.get("responses", {}) if code.isdigit())
+        return Operation(
+            operation_id=op["operationId"],
+            method=method.upper(),
+            path=path,
+            parameters=tuple(params),
+            body_validator=body_validator,
+            statuses=statuses,
+        )
+
+    def validate_parameters(
+        self,
+        operation: Operation,
+        path_params: Mapping[str, str],
+        query: Any,
+        headers: Mapping[str, str],
+    ) -> dict[str, Any]:
+        """Check and convert `operation`'s parameters; raises ApiError(400, 10)."""
+        values: dict[str, Any] = {}
+        for param in operation.parameters:
+            raw: str | None
+            if param.location == "path":
+                raw = path_params.get(param.name)
+            elif param.location == "query":
+                found = query.getlist(param.name)
+                if len(found) > 1:
+                    raise _invalid(f"query parameter '{param.name}' given more than once")
+                raw = found[0] if found else None
+            elif param.location == "header":
+                raw = headers.get(param.name)
+            else:
+                continue
+            if raw is None:
+                if param.required:
+                    raise _invalid(f"missing {param.location} parameter '{param.name}'")
+                continue
+            value = _convert(param, raw)
+            error = jsonschema.exceptions.best_match(param.validator.iter_errors(value))
+            if error is not None:
+                raise _invalid(f"{param.location} parameter '{param.name}': {_describe(error)}")
+            values[param.name] = value
+        return values
+
+    def validate_body(self, operation: Operation, body: Any) -> None:
+        """Check a parsed JSON body against the operation's schema."""
+        if operation.body_validator is None:
+            return
+        error = jsonschema.exceptions.best_match(operation.body_validator.iter_errors(body))
+        if error is not None:
+            raise _invalid(f"body: {_describe(error)}")
+
+    def validate(self, schema_name: str, value: Any) -> str | None:
+        """Check `value` against `components/schemas/<schema_name>`; the problem or None."""
+        validator = self._schema_validator(schema_name)
+        error = jsonschema.exceptions.best_match(validator.iter_errors(value))
+        return None if error is None else _describe(error)
+
+    @functools.cache  # noqa: B019 - one Spec per app, lives as long as it
+    def _schema_validator(self, schema_name: str) -> Any:
+        return self._validator(f"/components/schemas/{schema_name}")
+
+
+def _invalid(text: str) -> ApiError:
+    return ApiError(400, INVALID_REQUEST, f"Invalid request: {text}")
+
+
+def _convert(param: Parameter, raw: str) -> Any:
+    kind = param.schema.get("type")
+    if kind == "boolean":
+        if raw in ("true", "false"):
+            return raw == "true"
+        raise _invalid(f"{param.location} parameter '{param.name}' must be true or false")
+    if kind == "integer":
+        try:
+            return int(raw)
+        except ValueError:
+            raise _invalid(
+                f"{param.location} parameter '{param.name}' must be an integer"
+            ) from None
+    return raw
+
+
+def load_spec(path: Path | None = None) -> Spec:
+    """Load and index openapi.yaml (see `find_spec_path`)."""
+    with find_spec_path(path).open(encoding="utf-8") as handle:
+        document = yaml.safe_load(handle)
+    return Spec(document)

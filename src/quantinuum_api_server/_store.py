@@ -1,0 +1,289 @@
+"""`Store`: the service's SQLite database (WAL) holding users, tokens, jobs and results.
+
+One connection shared by all threads behind a lock: every call is short, and the lock
+rules out `SQLITE_BUSY` between the HTTP handlers and the job workers. Rows are plain
+dicts; the JSON columns (`options`, `results`, `error`) are decoded on the way out.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Store"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS users (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    password_hash TEXT,
+    totp_secret TEXT,
+    totp_last_step INTEGER NOT NULL DEFAULT 0,
+    created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS refresh_tokens (
+    token_hash TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    family TEXT NOT NULL,
+    expires REAL NOT NULL,
+    used INTEGER NOT NULL DEFAULT 0,
+    revoked INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS refresh_tokens_family ON refresh_tokens(family);
+CREATE TABLE IF NOT EXISTS jobs (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    name TEXT,
+    machine TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    language TEXT NOT NULL,
+    program TEXT NOT NULL,
+    priority TEXT NOT NULL,
+    options TEXT NOT NULL,
+    grp TEXT,
+    max_cost REAL,
+    status TEXT NOT NULL,
+    submit_date TEXT NOT NULL,
+    start_date TEXT,
+    result_date TEXT,
+    cost REAL,
+    qubits INTEGER,
+    results TEXT,
+    last_shot INTEGER,
+    error TEXT
+);
+CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status, seq);
+CREATE TABLE IF NOT EXISTS idempotency (
+    user_id INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    job_id TEXT NOT NULL,
+    PRIMARY KEY (user_id, key)
+);
+"""
+
+_JSON_COLUMNS = ("options", "results", "error")
+
+
+class Store:
+    """The database at `path` (created with its tables when missing)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(
+            str(self.path), check_same_thread=False, isolation_level=None, timeout=10.0
+        )
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        with self._lock:
+            self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """An immediate (write-locked) transaction; commits on success."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _one(self, sql: str, args: tuple[Any, ...] = ()) -> dict[str, Any] | None:
+        with self._lock:
+            row = self._db.execute(sql, args).fetchone()
+        return None if row is None else _decode(row)
+
+    # -- meta -------------------------------------------------------------------------
+    def secret(self, name: str) -> bytes:
+        """A random 32-byte secret stored under `name`, created on first use."""
+        with self.transaction() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = ?", (name,)).fetchone()
+            if row is not None:
+                return bytes.fromhex(row["value"])
+            value = secrets.token_bytes(32)
+            db.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (name, value.hex()))
+            return value
+
+    # -- users ------------------------------------------------------------------------
+    def add_user(self, email: str, password_hash: str | None, totp_secret: str | None) -> int:
+        """Create a user, or replace the credentials of an existing one; its id."""
+        with self.transaction() as db:
+            row = db.execute("SELECT id FROM users WHERE email = ?", (email,)).fetchone()
+            if row is not None:
+                db.execute(
+                    "UPDATE users SET password_hash = ?, totp_secret = ?, totp_last_step = 0"
+                    " WHERE id = ?",
+                    (password_hash, totp_secret, row["id"]),
+                )
+                return int(row["id"])
+            cursor = db.execute(
+                "INSERT INTO users (email, password_hash, totp_secret, created)"
+                " VALUES (?, ?, ?, ?)",
+                (email, password_hash, totp_secret, time.time()),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def user_by_email(self, email: str) -> dict[str, Any] | None:
+        return self._one("SELECT * FROM users WHERE email = ?", (email,))
+
+    def user_by_id(self, user_id: int) -> dict[str, Any] | None:
+        return self._one("SELECT * FROM users WHERE id = ?", (user_id,))
+
+    def set_password_hash(self, user_id: int, password_hash: str) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id))
+
+    def claim_totp_step(self, user_id: int, step: int) -> bool:
+        """Record TOTP time step `step` as used; False when it (or a later one) was used."""
+        with self.transaction() as db:
+            cursor = db.execute(
+                "UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?",
+                (step, user_id, step),
+            )
+            return cursor.rowcount == 1
+
+    # -- refresh tokens -----------------------------------------------------------------
+    def add_refresh_token(self, token_hash: str, user_id: int, family: str, expires: float) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO refresh_tokens (token_hash, user_id, family, expires)"
+                " VALUES (?, ?, ?, ?)",
+                (token_hash, user_id, family, expires),
+            )
+
+    def use_refresh_token(self, token_hash: str, now: float) -> tuple[str, dict[str, Any] | None]:
+        """Spend a refresh token: ("ok", row), ("reused", row) after revoking its family,
+        or ("invalid", None) for an unknown, expired or revoked one."""
+        with self.transaction() as db:
+            row = db.execute(
+                "SELECT * FROM refresh_tokens WHERE token_hash = ?", (token_hash,)
+            ).fetchone()
+            if row is None or row["revoked"] or row["expires"] <= now:
+                return "invalid", None
+            if row["used"]:
+                db.execute(
+                    "UPDATE refresh_tokens SET revoked = 1 WHERE family = ?", (row["family"],)
+                )
+                return "reused", dict(row)
+            db.execute("UPDATE refresh_tokens SET used = 1 WHERE token_hash = ?", (token_hash,))
+            return "ok", dict(row)
+
+    # -- jobs ---------------------------------------------------------------------------
+    def insert_job(self, job: dict[str, Any], idempotency: tuple[str, str] | None) -> str:
+        """Insert `job`; with an (idempotency key, request hash), the id of the job that
+        key already created (which may be this one). Raises ValueError on a key reuse
+        with a different request."""
+        with self.transaction() as db:
+            if idempotency is not None:
+                key, request_hash = idempotency
+                row = db.execute(
+                    "SELECT job_id, request_hash FROM idempotency WHERE user_id = ? AND key = ?",
+                    (job["user_id"], key),
+                ).fetchone()
+                if row is not None:
+                    if row["request_hash"] != request_hash:
+                        raise ValueError("Idempotency-Key was used with a different request")
+                    return str(row["job_id"])
+                db.execute(
+                    "INSERT INTO idempotency (user_id, key, request_hash, job_id)"
+                    " VALUES (?, ?, ?, ?)",
+                    (job["user_id"], key, request_hash, job["id"]),
+                )
+            values = {
+                k: (json.dumps(v) if k in _JSON_COLUMNS and v is not None else v)
+                for k, v in job.items()
+            }
+            columns = ", ".join(values)
+            marks = ", ".join("?" for _ in values)
+            db.execute(f"INSERT INTO jobs ({columns}) VALUES ({marks})", tuple(values.values()))  # noqa: S608
+            return str(job["id"])
+
+    def job(self, job_id: str) -> dict[str, Any] | None:
+        return self._one("SELECT * FROM jobs WHERE id = ?", (job_id,))
+
+    def queue_position(self, seq: int) -> int:
+        """How many queued jobs are ahead of the job with sequence number `seq`."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT COUNT(*) FROM jobs WHERE status = 'queued' AND seq < ?", (seq,)
+            ).fetchone()
+        return int(row[0])
+
+    def claim_next_job(self, start_date: str) -> dict[str, Any] | None:
+        """Move the oldest queued job to `running` and return it."""
+        with self.transaction() as db:
+            row = db.execute(
+                "SELECT id FROM jobs WHERE status = 'queued' ORDER BY seq LIMIT 1"
+            ).fetchone()
+            if row is None:
+                return None
+            db.execute(
+                "UPDATE jobs SET status = 'running', start_date = ?, results = NULL,"
+                " last_shot = NULL WHERE id = ?",
+                (start_date, row["id"]),
+            )
+            found = db.execute("SELECT * FROM jobs WHERE id = ?", (row["id"],)).fetchone()
+        return _decode(found)
+
+    def update_job(self, job_id: str, *, only_if: tuple[str, ...] = (), **fields: Any) -> bool:
+        """Set `fields` on a job (only when its status is in `only_if`, if given)."""
+        values = {
+            k: (json.dumps(v) if k in _JSON_COLUMNS and v is not None else v)
+            for k, v in fields.items()
+        }
+        sets = ", ".join(f"{k} = ?" for k in values)
+        sql = f"UPDATE jobs SET {sets} WHERE id = ?"  # noqa: S608 - column names are ours
+        args: tuple[Any, ...] = (*values.values(), job_id)
+        if only_if:
+            sql += f" AND status IN ({', '.join('?' for _ in only_if)})"
+            args += only_if
+        with self.transaction() as db:
+            return db.execute(sql, args).rowcount == 1
+
+    def job_status(self, job_id: str) -> str | None:
+        with self._lock:
+            row = self._db.execute("SELECT status FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def recover_jobs(self, now: str) -> int:
+        """After a restart: running jobs go back to the queue (their partial results are
+        dropped; they run again from the first shot), canceling ones become canceled.
+        Returns how many jobs are queued."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE jobs SET status = 'queued', start_date = NULL, results = NULL,"
+                " last_shot = NULL WHERE status = 'running'"
+            )
+            db.execute(
+                "UPDATE jobs SET status = 'canceled', result_date = ? WHERE status = 'canceling'",
+                (now,),
+            )
+            row = db.execute("SELECT COUNT(*) FROM jobs WHERE status = 'queued'").fetchone()
+        return int(row[0])
+
+
+def _decode(row: sqlite3.Row) -> dict[str, Any]:
+    data = dict(row)
+    for key in _JSON_COLUMNS:
+        if data.get(key) is not None:
+            data[key] = json.loads(data[key])
+    return data

@@ -1,0 +1,69 @@
+"""Websocket tickets: `task_token` = base64url(JSON {job, user, exp}) "." base64url(HMAC),
+signed with a random per-database key; `executionArn` names the job. A ticket is bound
+to one job and one user and expires after `ServerSettings.ticket_ttl` seconds.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from typing import Any
+
+__all__ = ["TicketError", "Tickets", "execution_arn"]
+
+
+class TicketError(ValueError):
+    """The ticket is malformed, forged, expired or does not match its executionArn."""
+
+
+def execution_arn(job_id: str) -> str:
+    return f"arn:qapi:local:execution:{job_id}"
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class Tickets:
+    """Issues and verifies tickets with `key`."""
+
+    def __init__(self, key: bytes, ttl: int) -> None:
+        self._key = key
+        self._ttl = ttl
+
+    def issue(self, job_id: str, user_id: int) -> dict[str, str]:
+        payload = json.dumps(
+            {"job": job_id, "user": user_id, "exp": int(time.time()) + self._ttl},
+            separators=(",", ":"),
+        ).encode()
+        signature = hmac.new(self._key, payload, hashlib.sha256).digest()
+        return {
+            "task_token": f"{_b64(payload)}.{_b64(signature)}",
+            "executionArn": execution_arn(job_id),
+        }
+
+    def verify(self, task_token: str, arn: str) -> tuple[str, int]:
+        """The (job id, user id) a valid ticket grants; TicketError otherwise."""
+        try:
+            encoded, signature = task_token.split(".")
+            payload = _unb64(encoded)
+            given = _unb64(signature)
+        except ValueError:
+            raise TicketError("Malformed task_token") from None
+        expected = hmac.new(self._key, payload, hashlib.sha256).digest()
+        if not hmac.compare_digest(given, expected):
+            raise TicketError("Invalid task_token")
+        data: Any = json.loads(payload)
+        if int(data["exp"]) < time.time():
+            raise TicketError("Expired task_token")
+        job_id = str(data["job"])
+        if not hmac.compare_digest(arn.encode(), execution_arn(job_id).encode()):
+            raise TicketError("executionArn does not match task_token")
+        return job_id, int(data["user"])

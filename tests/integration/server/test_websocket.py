@@ -1,0 +1,84 @@
+"""Websocket push: tickets from `GET job?websocket=true`, documents until the final one,
+and a clean refusal of bad tickets."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+from .conftest import DONE, Api
+
+
+def receive_all(url: str, request: dict[str, Any]) -> list[dict[str, Any]]:
+    """Send `request`, then collect messages until the server closes the connection."""
+    messages = []
+    with connect(url, open_timeout=10) as socket:
+        socket.send(json.dumps(request))
+        while True:
+            try:
+                messages.append(json.loads(socket.recv(timeout=30)))
+            except ConnectionClosed:
+                return messages
+
+
+def test_push_sequence_with_partial_results(slow_api: Api) -> None:
+    job = slow_api.submit(count=100).json()["job"]
+    ticket = slow_api.job(job, websocket="true")["websocket"]
+    docs = receive_all(
+        slow_api.server.ws_url, {"action": "OpenConnection", **ticket, "partial": True}
+    )
+    statuses = [doc["status"] for doc in docs]
+    assert statuses[-1] == "completed"
+    assert all(status not in DONE for status in statuses[:-1])
+    assert statuses.index("running") < len(statuses) - 1
+    partial = [len(doc["results"]["c"]) for doc in docs if "results" in doc]
+    assert partial == sorted(partial)
+    assert partial[0] < 100
+    assert partial[-1] == 100
+    assert all(doc["job"] == job for doc in docs)
+
+
+def test_without_partial_only_status_changes_are_pushed(slow_api: Api) -> None:
+    job = slow_api.submit(count=100).json()["job"]
+    ticket = slow_api.job(job, websocket="true")["websocket"]
+    docs = receive_all(slow_api.server.ws_url, {"action": "OpenConnection", **ticket})
+    statuses = [doc["status"] for doc in docs]
+    assert statuses[-1] == "completed"
+    assert len(docs) <= 3  # queued?, running, completed
+    assert len(docs[-1]["results"]["c"]) == 100
+
+
+def test_done_job_has_no_ticket(api: Api) -> None:
+    job = api.submit(machine="H1-1SC").json()["job"]
+    api.wait(job)
+    assert "websocket" not in api.job(job, websocket="true")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"task_token": "forged.token"},
+        {"executionArn": "arn:qapi:local:execution:someone-else"},
+        {"action": "Subscribe"},
+    ],
+    ids=["forged-token", "wrong-arn", "wrong-action"],
+)
+def test_bad_ticket_gets_an_error_and_a_close(slow_api: Api, change: dict[str, str]) -> None:
+    job = slow_api.submit(count=100).json()["job"]
+    ticket = slow_api.job(job, websocket="true")["websocket"]
+    messages = receive_all(slow_api.server.ws_url, {"action": "OpenConnection", **ticket, **change})
+    assert len(messages) == 1
+    assert set(messages[0]) == {"error"}
+    assert messages[0]["error"]["code"] in {10, 20}
+
+
+def test_not_json_gets_an_error_and_a_close(slow_api: Api) -> None:
+    with connect(slow_api.server.ws_url, open_timeout=10) as socket:
+        socket.send("hello")
+        assert json.loads(socket.recv(timeout=10))["error"]["code"] == 10
+        with pytest.raises(ConnectionClosed):
+            socket.recv(timeout=10)
