@@ -1,0 +1,443 @@
+"""The seed-compatible classes: `QuantinuumAPI` and `QuantinuumAPIOffline`.
+
+Same constructor arguments, attributes and methods as the original client, so code written
+for it runs unchanged. Differences, all deliberate: no `input()`/`getpass` here (prompts go
+through `_prompts` callbacks, only on a terminal), no event-loop patching (waits run on the
+SDK's own loop thread, so they work inside Jupyter), credentials are hidden and stored
+safely (`_credentials`), errors are typed subclasses of `QuantinuumAPIError`, requests are
+retried (submission only with an Idempotency-Key), and a wait also ends on `depleted` and
+`terminated`. As in the seed, `retrieve_job` returns the last document seen when the
+overall `timeout` expires.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, ClassVar
+
+import httpx
+
+from ._auth import QuantinuumAuth, TokenManager
+from ._config import Config
+from ._credentials import CredentialStorage, MemoryCredentialStorage
+from ._exceptions import QuantinuumAPIError, TimeoutError, raise_for_response
+from ._http import HttpOptions
+from ._machines import default_machines
+from ._prompts import DEFAULT_PROMPT
+from ._results import Job, is_final, parse_calendar, parse_machine_state, parse_machines
+from ._sync import run_sync
+from ._urls import DEFAULT_API_URL, derive_urls
+from ._waiter import JobWaiter, WaitPolicy
+
+__all__ = ["QuantinuumAPI", "QuantinuumAPIOffline"]
+
+log = logging.getLogger("quantinuum_api")
+
+
+class _OverrideManager:
+    """Context manager that sets `timeout`/`retry_timeout` and restores them on exit."""
+
+    def __init__(
+        self,
+        api_handler: QuantinuumAPI,
+        timeout: float | None = None,
+        retry_timeout: float | None = None,
+    ) -> None:
+        self._timeout = timeout
+        self._retry = retry_timeout
+        self.api_handler = api_handler
+        self._orig_timeout = api_handler.timeout
+        self._orig_retry = api_handler.retry_timeout
+
+    def __enter__(self) -> None:
+        if self._timeout is not None:
+            self.api_handler.timeout = self._timeout
+        if self._retry is not None:
+            self.api_handler.retry_timeout = self._retry
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.api_handler.timeout = self._orig_timeout
+        self.api_handler.retry_timeout = self._orig_retry
+
+
+class QuantinuumAPI:
+    """Interface to the Quantinuum online remote API (the seed's class)."""
+
+    # The seed's list; waits also end on `depleted` and `terminated` (FINAL_STATUSES).
+    JOB_DONE: ClassVar[list[str]] = ["failed", "completed", "canceled"]
+    DEFAULT_API_URL = DEFAULT_API_URL
+    AZURE_PROVIDER = "microsoft"
+    ERROR_CODE_MFA_REQUIRED = 73
+
+    def __init__(
+        self,
+        token_store: CredentialStorage | None = None,
+        api_url: str | None = None,
+        api_version: int = 1,
+        use_websocket: bool = True,
+        provider: str | Callable[[], str] | None = None,
+        support_mfa: bool = True,
+        session: httpx.Client | None = None,
+        _QuantinuumAPI__user_name: str | None = None,  # the seed's `__user_name`
+        _QuantinuumAPI__pwd: str | None = None,  # the seed's `__pwd`
+        *,
+        mfa_code: Callable[[], str] | None = DEFAULT_PROMPT,
+        credentials_prompt: Callable[[], tuple[str, str]] | None = DEFAULT_PROMPT,
+        http: HttpOptions | None = None,
+        ws_url: str | None = None,
+        calendar_url: str | None = None,
+    ) -> None:
+        """Create the client; nothing is sent until the first call.
+
+        `token_store` defaults to a new `MemoryCredentialStorage`; `api_url` to the cloud;
+        `provider="microsoft"` (or any callable returning a provider token) selects federated
+        login; `session` is the `httpx.Client` used for every request. The seed's private
+        keywords `_QuantinuumAPI__user_name`/`_QuantinuumAPI__pwd` give the credentials;
+        `mfa_code` is a callable returning the MFA code (default: ask on a terminal only).
+        """
+        self.online = True
+        self._http = http if http is not None else HttpOptions()
+        self._urls = derive_urls(
+            api_url, api_version=api_version, ws_url=ws_url, calendar_url=calendar_url
+        )
+        self.url = self._urls.rest
+        self._owns_session = session is None
+        self.session: httpx.Client = session if session is not None else self._http.client()
+        self._cred_store: CredentialStorage = (
+            token_store if token_store is not None else MemoryCredentialStorage()
+        )
+        user_name, pwd = _QuantinuumAPI__user_name, _QuantinuumAPI__pwd
+        if user_name is None and isinstance(self._cred_store, MemoryCredentialStorage):
+            username = Config.load().user_name
+            if username is not None:
+                self._cred_store._store_login(username)
+        elif user_name is not None:
+            self._cred_store._store_login(user_name)
+        if pwd is not None and isinstance(self._cred_store, MemoryCredentialStorage):
+            self._cred_store._password = pwd
+        self.api_version = api_version
+        self.use_websocket = use_websocket
+        self.provider = provider
+        self.support_mfa = support_mfa
+        self.ws_timeout: float = 180
+        self.retry_timeout: float = 5
+        self.timeout: float | None = None  # don't time out by default
+        self._tokens = TokenManager(
+            self._urls.login,
+            store=self._cred_store,
+            http=self._http,
+            mfa_code=mfa_code,
+            credentials_prompt=credentials_prompt,
+            provider_token=self._provider_token(provider),
+            support_mfa=support_mfa,
+            client=self.session,
+        )
+        self._auth = QuantinuumAuth(self._tokens)
+        self._waiter = JobWaiter(
+            self._fetch_for_wait,
+            self._urls.websocket,
+            ws_kwargs=self._http.websocket_kwargs(self._urls.websocket),
+        )
+
+    def _provider_token(self, provider: str | Callable[[], str] | None) -> Callable[[], str] | None:
+        if provider is None or callable(provider):
+            return provider
+        if isinstance(provider, str) and provider.lower() == self.AZURE_PROVIDER:
+            from ._federated import microsoft_provider
+
+            return microsoft_provider(http=self._http)
+        raise ValueError(
+            f"Unsupported provider for login: {provider!r} (use {self.AZURE_PROVIDER!r} or a "
+            "callable returning a provider token)"
+        )
+
+    def __repr__(self) -> str:
+        return f"QuantinuumAPI(url={self.url!r})"
+
+    def override_timeouts(
+        self, timeout: float | None = None, retry_timeout: float | None = None
+    ) -> _OverrideManager:
+        """Context manager overriding `timeout` and `retry_timeout` for its body."""
+        return _OverrideManager(self, timeout=timeout, retry_timeout=retry_timeout)
+
+    # -- authentication -----------------------------------------------------------------------
+    def full_login(self) -> None:
+        """Log in from scratch (credentials + MFA code, or the provider) and store tokens."""
+        self._tokens.full_login()
+
+    def login(self) -> str:
+        """A valid id token: the stored one, a refreshed one, or one from a full login."""
+        return self._tokens.token()
+
+    def delete_authentication(self) -> None:
+        """Remove stored credentials and tokens."""
+        self._tokens.logout()
+
+    # -- requests -----------------------------------------------------------------------------
+    def _send(
+        self, method: str, url: str, operation: str, *, check: bool = True, **kw: Any
+    ) -> httpx.Response:
+        return self._http.request(
+            self.session,
+            method,
+            url,
+            operation=operation,
+            raise_for_status=check,
+            auth=self._auth,
+            **kw,
+        )
+
+    def _submit_job(self, body: dict[str, Any]) -> httpx.Response:
+        """POST the job `body`; returns the response unchecked, as in the seed.
+
+        One Idempotency-Key is sent with every retry, so a retry never creates a second job.
+        """
+        return self._send(
+            "POST",
+            f"{self.url}job",
+            "submit job",
+            check=False,
+            json=body,
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+        )
+
+    def _response_check(self, res: httpx.Response, description: str) -> None:
+        """Raise the typed `QuantinuumAPIError` for a non-2xx response."""
+        raise_for_response(res, description)
+
+    def retrieve_job_status(
+        self, job_id: str, use_websocket: bool | None = None
+    ) -> dict[str, Any] | None:
+        """The job document (with a websocket ticket when websockets are in use)."""
+        ws = use_websocket or (use_websocket is None and self.use_websocket)
+        res = self._send(
+            "GET",
+            f"{self.url}job/{job_id}",
+            "job status",
+            params={"websocket": "true"} if ws else None,
+        )
+        return Job.from_dict(_json(res, "job status"), "job status").to_dict()
+
+    async def _fetch_for_wait(self, job_id: str, websocket: bool) -> Job:
+        doc = await asyncio.to_thread(self.retrieve_job_status, job_id, websocket)
+        return Job.from_dict(doc, "job status")
+
+    def _policy(self, use_websocket: bool) -> WaitPolicy:
+        return WaitPolicy(
+            timeout=self.timeout,
+            use_websocket=use_websocket,
+            ws_timeout=self.ws_timeout,
+            retry_timeout=self.retry_timeout,
+        )
+
+    def retrieve_job(self, job_id: str, use_websocket: bool | None = None) -> dict[str, Any] | None:
+        """Wait for the job to finish and return its document.
+
+        Waits on the websocket when the service offers one, else polls. If `timeout`
+        expires first, returns the last document seen (not final), as the seed did.
+        """
+        jr = self.retrieve_job_status(job_id, use_websocket)
+        if not jr:
+            raise QuantinuumAPIError(f"Unable to retrieve job {job_id}")
+        if is_final(str(jr.get("status"))):
+            return jr
+        return self._wait(job_id, jr, "websocket" in jr)
+
+    def _wait(self, job_id: str, first: dict[str, Any], use_websocket: bool) -> dict[str, Any]:
+        last = [first]
+
+        def seen(job: Job) -> None:
+            last[0] = job.to_dict()
+
+        try:
+            job = run_sync(
+                self._waiter.wait(job_id, on_update=seen, policy=self._policy(use_websocket))
+            )
+        except TimeoutError:
+            log.info("job %s: not done within timeout=%s s", job_id, self.timeout)
+            return last[0]
+        return job.to_dict()
+
+    def _poll_results(self, job_id: str) -> dict[str, Any] | None:
+        """Poll (no websocket) until the job is done or `timeout` expires."""
+        return self._wait(job_id, {"job": job_id}, False)
+
+    async def _wait_results(self, job_id: str) -> dict[str, Any] | None:
+        """Async wait (websocket with polling fallback); None if `timeout` expires."""
+        try:
+            job = await self._waiter.wait(job_id, policy=self._policy(True))
+        except TimeoutError:
+            return None
+        return job.to_dict()
+
+    def status(self, machine: str) -> str:
+        """The machine's state (e.g. `online`)."""
+        res = self._send("GET", f"{self.url}machine/{machine}", "get machine status")
+        return parse_machine_state(_json(res, "get machine status"), "get machine status")
+
+    def cancel(self, job_id: str) -> dict[str, Any]:
+        """Cancel the job; returns its document."""
+        res = self._send("POST", f"{self.url}job/{job_id}/cancel", "job cancel")
+        return Job.from_dict(_json(res, "job cancel"), "job cancel").to_dict()
+
+    def get_calendar(self, start_date: str, end_date: str) -> list[dict[str, Any]]:
+        """Reservation calendar events between two `YYYY-MM-DD` dates (UTC)."""
+        res = self._send(
+            "GET",
+            f"{self._urls.calendar}reservation",
+            "get calendar events",
+            params={"mode": "user", "start": start_date, "end": end_date},
+        )
+        data = _json(res, "get calendar events")
+        parse_calendar(data, "get calendar events")
+        return list(data)
+
+    def get_machine_list(self) -> list[dict[str, Any]]:
+        """Every machine's document."""
+        res = self._send(
+            "GET", f"{self.url}machine/", "get machine list", params={"config": "true"}
+        )
+        data = _json(res, "get machine list")
+        parse_machines(data, "get machine list")
+        return list(data)
+
+    def close(self) -> None:
+        """Close the HTTP session (if this object created it)."""
+        self._tokens.close()
+        if self._owns_session:
+            self.session.close()
+
+    def __enter__(self) -> QuantinuumAPI:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _json(res: httpx.Response, operation: str) -> Any:
+    try:
+        return res.json()
+    except ValueError:
+        from ._exceptions import ResponseValidationError
+
+        raise ResponseValidationError(
+            f"{operation}: the reply is not valid JSON (HTTP {res.status_code})",
+            operation=operation,
+            status_code=res.status_code,
+            response=res,
+        ) from None
+
+
+class QuantinuumAPIOffline:
+    """Offline copy of the interface to the Quantinuum remote API (the seed's class).
+
+    Submitted jobs are stored (`get_jobs`). With `simulate=True` they also run in-process on
+    the local service's simulator (needs the `server` extra), so `retrieve_job` returns
+    results; otherwise retrieval and cancel raise `QuantinuumAPIError`, as in the seed.
+    """
+
+    def __init__(
+        self, machine_list: list[dict[str, Any]] | None = None, *, simulate: bool = False
+    ) -> None:
+        if machine_list is None:
+            machine_list = default_machines()
+        self.provider = ""
+        self.url = ""
+        self.online = False
+        self.machine_list = machine_list
+        self._cred_store = None
+        self.submitted: list[dict[str, Any]] = []
+        self.simulate = simulate
+        self._sim = None
+        if simulate:
+            from ._offline import LocalSimulation
+
+            self._sim = LocalSimulation(machine_list)
+
+    def _get_machine_list(self) -> list[dict[str, Any]] | None:
+        """The machine list given to the constructor (or the defaults)."""
+        return self.machine_list
+
+    def get_machine_list(self) -> list[dict[str, Any]]:
+        """The machine list given to the constructor (or the defaults)."""
+        return self.machine_list
+
+    def full_login(self) -> None:
+        """No login offline."""
+        return
+
+    def login(self) -> str:
+        """No login offline: always an empty token."""
+        return ""
+
+    def delete_authentication(self) -> None:
+        """Nothing is stored offline."""
+        return
+
+    def _submit_job(self, body: dict[str, Any]) -> httpx.Response | None:
+        """Store the job; with `simulate`, run it and return the service-like response."""
+        self.submitted.append(body)
+        if self._sim is None:
+            return None
+        return self._sim.submit(body)
+
+    def get_jobs(self) -> list[dict[str, Any]] | None:
+        """Every job body submitted so far."""
+        return self.submitted
+
+    def _response_check(self, res: httpx.Response, description: str) -> None:
+        """With `simulate`, check like the online class; otherwise always raise."""
+        if self._sim is not None:
+            raise_for_response(res, description)
+            return
+        raise QuantinuumAPIError(
+            f"Response can't be checked offline: {description}.", operation=description
+        )
+
+    def _simulated(self, job_id: str, what: str) -> dict[str, Any]:
+        if self._sim is None:
+            raise QuantinuumAPIError(
+                f"Can't {what} offline: job_id {job_id} (pass simulate=True to "
+                "QuantinuumAPIOffline to run jobs locally)",
+                operation=what,
+            )
+        doc = self._sim.job(job_id)
+        if doc is None:
+            raise QuantinuumAPIError(
+                f"Can't {what} offline: no job {job_id} was submitted here", operation=what
+            )
+        return doc
+
+    def retrieve_job_status(
+        self, job_id: str, use_websocket: bool | None = None
+    ) -> dict[str, Any] | None:
+        """The simulated job's document; without `simulate`, QuantinuumAPIError."""
+        return self._simulated(job_id, "retrieve job status")
+
+    def retrieve_job(self, job_id: str, use_websocket: bool | None = None) -> dict[str, Any] | None:
+        """The simulated job's document; without `simulate`, QuantinuumAPIError."""
+        return self._simulated(job_id, "retrieve job")
+
+    def status(self, machine: str) -> str:
+        """Machine state is unknown offline: always `unclear`."""
+        return "unclear"
+
+    def cancel(self, job_id: str) -> dict[str, Any]:
+        """Simulated jobs are already done (returned unchanged); otherwise an error."""
+        return self._simulated(job_id, "cancel job")
+
+    def get_calendar(self, start_date: str, end_date: str) -> list[dict[str, Any]]:
+        """There is no calendar offline: raises QuantinuumAPIError."""
+        raise QuantinuumAPIError(
+            f"Can't get the calendar offline ({start_date} to {end_date})",
+            operation="get calendar events",
+        )

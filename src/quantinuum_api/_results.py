@@ -1,0 +1,326 @@
+"""Typed replies: the generated models, checked at runtime, and the `Job` result helpers.
+
+The generated `from_dict` methods trust their input; `parse_model` runs them and then checks
+every field against the model's own type hints, so a malformed reply (missing key, wrong
+type, not an object) raises `ResponseValidationError` naming the operation and the field,
+never a bare `KeyError`.
+"""
+
+from __future__ import annotations
+
+import collections
+import types
+import typing
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
+
+import attrs
+
+from quantinuum_api_client import models
+from quantinuum_api_client.types import Unset
+
+from ._exceptions import ResponseValidationError
+
+__all__ = [
+    "FINAL_STATUSES",
+    "Job",
+    "is_final",
+    "parse_calendar",
+    "parse_machine_state",
+    "parse_machines",
+    "parse_model",
+]
+
+#: Statuses that end a wait. Any other status, including one this SDK does not know,
+#: means "not done yet": a wait keeps watching it (bounded by its timeout).
+FINAL_STATUSES: frozenset[str] = frozenset(
+    {"completed", "failed", "canceled", "depleted", "terminated"}
+)
+_KNOWN_STATUSES = frozenset(s.value for s in models.JobStatus)
+
+M = TypeVar("M")
+
+
+def is_final(status: str) -> bool:
+    """Whether a job with this status is done (successfully or not)."""
+    return status in FINAL_STATUSES
+
+
+_HINTS: dict[type[Any], dict[str, Any]] = {}
+
+
+def _hints(cls: type[Any]) -> dict[str, Any]:
+    hints = _HINTS.get(cls)
+    if hints is None:
+        hints = _HINTS[cls] = typing.get_type_hints(cls, localns=vars(models))
+    return hints
+
+
+def _type_name(tp: Any) -> str:
+    if tp is type(None):
+        return "null"
+    if isinstance(tp, type) and not typing.get_args(tp):
+        return tp.__name__
+    return str(tp).replace("quantinuum_api_client.types.", "").replace("datetime.", "")
+
+
+def _problem(value: Any, tp: Any, path: str) -> str | None:
+    """Why `value` does not fit `tp`, or None when it does."""
+    origin = typing.get_origin(tp)
+    if tp is Any:
+        return None
+    if origin in (typing.Union, types.UnionType):
+        arms = typing.get_args(tp)
+        problems = [_problem(value, arm, path) for arm in arms]
+        if any(p is None for p in problems):
+            return None
+        fitting_type = [p for arm, p in zip(arms, problems, strict=True) if _accepts(value, arm)]
+        if fitting_type:  # right container, wrong content: report the deeper problem
+            return fitting_type[0]
+        return f"{path} must be {_type_name(tp)}, got {type(value).__name__}"
+    if origin is list:
+        if not isinstance(value, list):
+            return f"{path} must be a list, got {type(value).__name__}"
+        (item,) = typing.get_args(tp)
+        for i, v in enumerate(value):
+            if (p := _problem(v, item, f"{path}[{i}]")) is not None:
+                return p
+        return None
+    if origin is dict:
+        if not isinstance(value, dict):
+            return f"{path} must be an object, got {type(value).__name__}"
+        _, item = typing.get_args(tp)
+        for k, v in value.items():
+            if (p := _problem(v, item, f"{path}.{k}")) is not None:
+                return p
+        return None
+    if not _accepts(value, tp):
+        return f"{path} must be {_type_name(tp)}, got {type(value).__name__}"
+    if attrs.has(type(value)):
+        return _model_problem(value, path)
+    return None
+
+
+def _accepts(value: Any, tp: Any) -> bool:
+    """Shallow type test (containers by their outer type only)."""
+    origin = typing.get_origin(tp)
+    if origin is not None:
+        return isinstance(value, origin)
+    if tp is type(None):
+        return value is None
+    if tp is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if tp is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if tp is Any:
+        return True
+    if isinstance(tp, type):
+        return isinstance(value, tp)
+    return False  # pragma: no cover - no other annotation kinds in generated models
+
+
+def _model_problem(instance: Any, path: str) -> str | None:
+    hints = _hints(type(instance))
+    for field in attrs.fields(type(instance)):
+        value = getattr(instance, field.name)
+        tp = hints[field.name]
+        if field.name == "additional_properties":
+            _, item = typing.get_args(tp)
+            if item is Any:
+                continue
+            for k, v in value.items():
+                if (p := _problem(v, item, f"{path}.{k}")) is not None:
+                    return p
+            continue
+        if (p := _problem(value, tp, f"{path}.{field.name}")) is not None:
+            return p
+    return None
+
+
+def _nested_problem(cls: type[Any], data: Mapping[str, Any], path: str) -> str | None:
+    """Nested objects must be JSON objects (the generated `from_dict` would accept a list)."""
+    for field in attrs.fields(cls):
+        arms = typing.get_args(_hints(cls)[field.name]) or (_hints(cls)[field.name],)
+        nested = [arm for arm in arms if isinstance(arm, type) and attrs.has(arm)]
+        if not nested:
+            continue
+        for key in dict.fromkeys((field.name, field.name.replace("_", "-"))):
+            if key in data and data[key] is not None:
+                value = data[key]
+                if not isinstance(value, Mapping):
+                    return f"{path}.{key} must be an object, got {type(value).__name__}"
+                if (p := _nested_problem(nested[0], value, f"{path}.{key}")) is not None:
+                    return p
+    return None
+
+
+def parse_model(cls: type[M], data: object, operation: str) -> M:
+    """Build generated model `cls` from a decoded JSON value, checking every field."""
+    if not isinstance(data, Mapping):
+        raise ResponseValidationError(
+            f"{operation}: expected a JSON object, got {type(data).__name__}",
+            operation=operation,
+        )
+    if (problem := _nested_problem(cls, data, cls.__name__)) is not None:
+        raise ResponseValidationError(f"{operation}: {problem}", operation=operation)
+    try:
+        instance: M = cls.from_dict(data)  # type: ignore[attr-defined]
+    except KeyError as exc:
+        raise ResponseValidationError(
+            f"{operation}: reply is missing required key {exc.args[0]!r}", operation=operation
+        ) from None
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise ResponseValidationError(
+            f"{operation}: malformed reply ({exc})", operation=operation
+        ) from None
+    problem = _model_problem(instance, cls.__name__)
+    if problem is not None:
+        raise ResponseValidationError(f"{operation}: {problem}", operation=operation)
+    return instance
+
+
+def _parse_list(cls: type[M], data: object, operation: str) -> list[M]:
+    if not isinstance(data, list):
+        raise ResponseValidationError(
+            f"{operation}: expected a JSON array, got {type(data).__name__}", operation=operation
+        )
+    return [parse_model(cls, item, operation) for item in data]
+
+
+def parse_machines(data: object, operation: str = "list machines") -> list[models.Machine]:
+    """A machine list reply as generated `Machine` models."""
+    return _parse_list(models.Machine, data, operation)
+
+
+def parse_calendar(data: object, operation: str = "get calendar") -> list[models.CalendarEvent]:
+    """A reservation calendar reply as generated `CalendarEvent` models."""
+    return _parse_list(models.CalendarEvent, data, operation)
+
+
+def parse_machine_state(data: object, operation: str = "get machine state") -> str:
+    """The `state` of a machine state reply."""
+    return parse_model(models.MachineState, data, operation).state
+
+
+def _opt(value: M | Unset) -> M | None:
+    return None if isinstance(value, Unset) else value
+
+
+class Job:
+    """A job document: the generated `Job` model plus result helpers.
+
+    `status` is the service's raw status string. A status this SDK does not know is kept
+    as is (and counts as not done); the typed `model` then shows `running`.
+    """
+
+    __slots__ = ("_raw", "model", "status")
+
+    def __init__(self, model: models.Job, status: str, raw: Mapping[str, Any]) -> None:
+        self.model = model
+        self.status = status
+        self._raw = dict(raw)
+
+    @classmethod
+    def from_dict(cls, data: object, operation: str = "job document") -> Job:
+        """Parse a job document (REST reply or websocket message)."""
+        if not isinstance(data, Mapping):
+            raise ResponseValidationError(
+                f"{operation}: expected a JSON object, got {type(data).__name__}",
+                operation=operation,
+            )
+        status = data.get("status")
+        if not isinstance(status, str):
+            raise ResponseValidationError(
+                f"{operation}: 'status' must be a string, got {type(status).__name__}",
+                operation=operation,
+            )
+        typed = data if status in _KNOWN_STATUSES else {**data, "status": "running"}
+        return cls(parse_model(models.Job, typed, operation), status, data)
+
+    # -- fields ---------------------------------------------------------------------------
+    @property
+    def id(self) -> str:
+        """The job id."""
+        return self.model.job
+
+    @property
+    def done(self) -> bool:
+        """Whether the job has reached a final status."""
+        return is_final(self.status)
+
+    @property
+    def succeeded(self) -> bool:
+        """Whether the job completed successfully."""
+        return self.status == "completed"
+
+    @property
+    def name(self) -> str | None:
+        return _opt(self.model.name)
+
+    @property
+    def machine(self) -> str | None:
+        return _opt(self.model.machine)
+
+    @property
+    def cost(self) -> float | None:
+        """Cost in HQC, when the service has reported it."""
+        return _opt(self.model.cost)
+
+    @property
+    def error(self) -> models.JobError | None:
+        """The error of a failed job."""
+        return _opt(self.model.error)
+
+    @property
+    def results(self) -> dict[str, list[str]]:
+        """Register name → one bitstring per shot (partial while running; may be empty)."""
+        results = _opt(self.model.results)
+        return {} if results is None else dict(results.additional_properties)
+
+    @property
+    def registers(self) -> list[str]:
+        """The classical registers present in the results, in the service's order."""
+        return list(self.results)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The job document as the service sent it."""
+        return dict(self._raw)
+
+    # -- result helpers -------------------------------------------------------------------
+    def shots(self, register: str | None = None) -> list[str]:
+        """Per-shot bitstrings of `register` (MSB first).
+
+        With no register: the only register's shots, or, with several registers, each
+        shot's registers joined by spaces in the results' order (e.g. `"01 1"`).
+        """
+        results = self.results
+        if register is not None:
+            if register not in results:
+                raise KeyError(
+                    f"job {self.id} has no register {register!r} (registers: {list(results)})"
+                )
+            return list(results[register])
+        if not results:
+            return []
+        columns: Sequence[list[str]] = list(results.values())
+        if len(columns) == 1:
+            return list(columns[0])
+        lengths = {len(c) for c in columns}
+        if len(lengths) != 1:
+            raise ValueError(
+                f"job {self.id}: registers have different shot counts {sorted(lengths)}; "
+                "ask for one register"
+            )
+        return [" ".join(shot) for shot in zip(*columns, strict=True)]
+
+    def counts(self, register: str | None = None) -> collections.Counter[str]:
+        """How often each outcome occurred (see `shots` for how registers combine)."""
+        return collections.Counter(self.shots(register))
+
+    def __repr__(self) -> str:
+        return f"Job(id={self.id!r}, status={self.status!r}, machine={self.machine!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Job) and other._raw == self._raw
+
+    __hash__ = None  # type: ignore[assignment]

@@ -1,0 +1,98 @@
+"""Run coroutines for synchronous callers on a private event loop in a worker thread.
+
+The sync API must work inside a running event loop (Jupyter) without patching it, so it
+never calls `asyncio.run` on the caller's thread: coroutines run on one daemon thread with
+its own loop. Ctrl-C in the caller cancels the coroutine and waits (briefly) for it to
+unwind, so websockets and HTTP connections are closed before the interrupt propagates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+__all__ = ["LoopThread", "run_sync"]
+
+T = TypeVar("T")
+
+#: How long an interrupted call waits for its coroutine to clean up.
+CANCEL_GRACE = 5.0
+
+
+class LoopThread:
+    """An event loop running forever in a daemon thread (started on first use)."""
+
+    def __init__(self, name: str = "quantinuum-api-loop") -> None:
+        self._name = name
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+
+    def _ensure_loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None or self._thread is None or not self._thread.is_alive():
+                loop = asyncio.new_event_loop()
+                ready = threading.Event()
+
+                def serve() -> None:
+                    asyncio.set_event_loop(loop)
+                    loop.call_soon(ready.set)
+                    loop.run_forever()
+
+                thread = threading.Thread(target=serve, name=self._name, daemon=True)
+                thread.start()
+                ready.wait()
+                self._loop, self._thread = loop, thread
+            return self._loop
+
+    @property
+    def in_loop_thread(self) -> bool:
+        """Whether the caller is running on this loop's own thread."""
+        return self._thread is not None and threading.current_thread() is self._thread
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run `coro` on the loop and block until it finishes; return its result."""
+        if self.in_loop_thread:
+            coro.close()
+            raise RuntimeError(
+                "the synchronous client was called from its own event-loop thread "
+                "(e.g. inside an on_update callback); use AsyncClient there instead"
+            )
+        loop = self._ensure_loop()
+        finished = threading.Event()
+
+        async def runner() -> T:
+            try:
+                return await coro
+            finally:
+                finished.set()
+
+        future = asyncio.run_coroutine_threadsafe(runner(), loop)
+        try:
+            return future.result()
+        except BaseException:
+            if not future.done():  # interrupted (Ctrl-C): cancel and let it unwind
+                future.cancel()
+                finished.wait(CANCEL_GRACE)
+            raise
+
+    def stop(self) -> None:
+        """Stop the loop and join its thread (a later `run` starts a new one)."""
+        with self._lock:
+            loop, thread = self._loop, self._thread
+            self._loop = self._thread = None
+        if loop is None or thread is None:
+            return
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join()
+        loop.close()
+
+
+_default = LoopThread()
+
+
+def run_sync(coro: Coroutine[Any, Any, T]) -> T:
+    """Run `coro` on the shared SDK loop thread and return its result."""
+    return _default.run(coro)

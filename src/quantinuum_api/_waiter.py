@@ -1,0 +1,311 @@
+"""Waiting for jobs: the websocket protocol, with polling as the fallback.
+
+One wait, as in the reference: ask for the job with a websocket ticket; if it is not done,
+connect, send `OpenConnection` and receive job documents until a final status. Each receive
+waits up to `ws_timeout`; when it expires the waiter pings the server (keep-alive) and checks
+the job over REST, in case a push was missed. A failed websocket (refused, dropped, bad
+ticket, garbled message) is retried after `retry_timeout` (doubling, with jitter), always
+starting over with a fresh status request; after `max_ws_failures` consecutive failures the
+rest of the wait polls (a session that delivered more than its first document resets the
+count). Polling backs off exponentially with jitter from `poll_initial` to
+`poll_max`. Transient REST failures (5xx, 429, transport) that outlive the HTTP layer's own
+retries are tolerated `max_errors` times in a row. `timeout` bounds the whole wait and raises
+`quantinuum_api.TimeoutError`.
+
+Final statuses are `completed`, `failed`, `canceled`, `depleted` and `terminated`. Any other
+status, including one this SDK does not know, counts as "not done": the wait keeps watching,
+with backoff, until the job ends or the timeout expires.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import json
+import logging
+import random
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+import websockets
+from websockets.asyncio.client import connect
+
+from quantinuum_api_client.types import Unset
+
+from ._exceptions import (
+    RateLimitError,
+    ResponseValidationError,
+    ServerError,
+    TimeoutError,
+    TransportError,
+)
+from ._results import Job
+
+__all__ = ["Fetch", "JobWaiter", "OnUpdate", "WaitPolicy"]
+
+log = logging.getLogger("quantinuum_api.waiter")
+
+#: `fetch(job_id, websocket)`: the job document, with a websocket ticket when asked.
+Fetch = Callable[[str, bool], Awaitable[Job]]
+#: Called with every new job document seen during a wait.
+OnUpdate = Callable[[Job], object]
+
+_rng = random.SystemRandom()
+
+
+@dataclass(frozen=True)
+class WaitPolicy:
+    """How a wait behaves; the defaults follow the reference client (seconds)."""
+
+    timeout: float | None = None  # whole wait; None = no limit
+    use_websocket: bool = True
+    ws_timeout: float = 180.0  # per websocket receive
+    retry_timeout: float = 5.0  # first delay before reconnecting; doubles per failure
+    retry_max: float = 60.0
+    ping_timeout: float = 10.0
+    open_timeout: float = 10.0
+    max_ws_failures: int = 3  # consecutive websocket failures before polling instead
+    poll_initial: float = 0.5
+    poll_max: float = 30.0
+    poll_factor: float = 1.5
+    max_errors: int = 5  # consecutive transient REST failures tolerated during a wait
+
+    def __post_init__(self) -> None:
+        if self.timeout is not None and self.timeout < 0:
+            raise ValueError(f"timeout must be >= 0 or None, got {self.timeout!r}")
+        for name in ("ws_timeout", "ping_timeout", "open_timeout", "poll_initial", "poll_max"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
+        if self.retry_timeout < 0 or self.retry_max < 0:
+            raise ValueError("retry_timeout and retry_max must be >= 0")
+        if self.poll_factor < 1:
+            raise ValueError(f"poll_factor must be >= 1, got {self.poll_factor!r}")
+
+    def with_timeout(self, timeout: float | None) -> WaitPolicy:
+        return replace(self, timeout=timeout)
+
+
+class _WebsocketFailure(Exception):
+    """The websocket path failed in a way worth retrying (message for the log)."""
+
+
+_WS_ERRORS = (
+    _WebsocketFailure,
+    websockets.exceptions.WebSocketException,
+    OSError,
+    builtins.TimeoutError,  # opening handshake or keep-alive ping timed out
+)
+
+
+def _jittered(delay: float) -> float:
+    """Between 75% and 100% of `delay`, so concurrent waiters spread out."""
+    return delay * (1.0 - 0.25 * _rng.random())
+
+
+class _Watch:
+    """Per-wait state: the last document and the update callback (deduplicated)."""
+
+    def __init__(self, job_id: str, on_update: OnUpdate | None) -> None:
+        self.job_id = job_id
+        self.last: Job | None = None
+        self.session_updates = 0  # messages received on the current websocket
+        self._on_update = on_update
+
+    def see(self, job: Job) -> Job:
+        if job.id != self.job_id:
+            raise _WebsocketFailure(f"update for job {job.id!r} while waiting for {self.job_id!r}")
+        if self.last is None or job != self.last:
+            self.last = job
+            if self._on_update is not None:
+                self._on_update(job)
+        return job
+
+
+class JobWaiter:
+    """Waits for jobs using `fetch` for REST and `ws_url` for websocket updates."""
+
+    def __init__(
+        self,
+        fetch: Fetch,
+        ws_url: str,
+        *,
+        policy: WaitPolicy | None = None,
+        ws_kwargs: Mapping[str, Any] | None = None,
+    ) -> None:
+        self._fetch = fetch
+        self.ws_url = ws_url
+        self.policy = policy or WaitPolicy()
+        self._ws_kwargs = dict(ws_kwargs or {})
+
+    async def wait(
+        self,
+        job_id: str,
+        *,
+        on_update: OnUpdate | None = None,
+        policy: WaitPolicy | None = None,
+    ) -> Job:
+        """Wait until job `job_id` is final and return its last document."""
+        policy = policy or self.policy
+        watch = _Watch(job_id, on_update)
+        try:
+            async with asyncio.timeout(policy.timeout) as scope:
+                return await self._wait(watch, policy)
+        except builtins.TimeoutError:
+            if not scope.expired():
+                raise
+            status = watch.last.status if watch.last is not None else "unknown"
+            raise TimeoutError(
+                f"job {job_id} was not done after {policy.timeout:g} s (last status: {status})",
+                operation="wait for job",
+            ) from None
+
+    async def wait_many(
+        self,
+        job_ids: Iterable[str],
+        *,
+        on_update: OnUpdate | None = None,
+        policy: WaitPolicy | None = None,
+        max_concurrency: int = 16,
+    ) -> list[Job]:
+        """Wait for every job concurrently; results in the order of `job_ids`.
+
+        At most `max_concurrency` jobs are watched at once (each with its own websocket or
+        polling). The first error cancels the other waits and is raised.
+        """
+        ids = list(job_ids)
+        if max_concurrency < 1:
+            raise ValueError(f"max_concurrency must be >= 1, got {max_concurrency!r}")
+        policy = policy or self.policy
+        limit = asyncio.Semaphore(max_concurrency)
+
+        async def one(job_id: str) -> Job:
+            async with limit:
+                return await self.wait(job_id, on_update=on_update, policy=untimed)
+
+        untimed = policy.with_timeout(None)
+        tasks = [asyncio.create_task(one(job_id)) for job_id in dict.fromkeys(ids)]
+        by_id: dict[str, Job] = {}
+        try:
+            async with asyncio.timeout(policy.timeout) as scope:
+                pending: set[asyncio.Task[Job]] = set(tasks)
+                while pending:
+                    done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                    for task in done:
+                        job = task.result()  # raises the first failure
+                        by_id[job.id] = job
+        except builtins.TimeoutError:
+            if not scope.expired():
+                raise
+            raise TimeoutError(
+                f"{len(ids) - len(by_id)} of {len(ids)} jobs were not done after "
+                f"{policy.timeout:g} s",
+                operation="wait for jobs",
+            ) from None
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        return [by_id[job_id] for job_id in ids]
+
+    # -- one wait ---------------------------------------------------------------------------
+    async def _get(self, watch: _Watch, websocket: bool, policy: WaitPolicy) -> Job:
+        """Fetch the job, tolerating a bounded run of transient failures."""
+        errors = 0
+        while True:
+            try:
+                return watch.see(await self._fetch(watch.job_id, websocket))
+            except (ServerError, RateLimitError, TransportError) as exc:
+                errors += 1
+                if errors > policy.max_errors:
+                    raise
+                hint = exc.retry_after if isinstance(exc, RateLimitError) else None
+                delay = (
+                    hint
+                    if hint is not None
+                    else _jittered(min(policy.poll_initial * 2.0**errors, policy.poll_max))
+                )
+                log.info("job %s: %s; retrying in %.1f s", watch.job_id, exc, delay)
+                await asyncio.sleep(delay)
+
+    async def _wait(self, watch: _Watch, policy: WaitPolicy) -> Job:
+        use_ws = policy.use_websocket
+        ws_failures = 0
+        poll_delay = policy.poll_initial
+        while True:
+            job = await self._get(watch, use_ws, policy)
+            if job.done:
+                return job
+            if use_ws and not isinstance(job.model.websocket, Unset):
+                try:
+                    return await self._listen(watch, job, policy)
+                except _WS_ERRORS as exc:
+                    # a session that delivered progress was healthy: count from one again
+                    ws_failures = 1 if watch.session_updates > 1 else ws_failures + 1
+                    if ws_failures >= policy.max_ws_failures:
+                        log.warning(
+                            "job %s: websocket failed %d times (%s); polling instead",
+                            watch.job_id,
+                            ws_failures,
+                            exc or type(exc).__name__,
+                        )
+                        use_ws = False
+                        continue
+                    delay = _jittered(
+                        min(policy.retry_timeout * 2.0 ** (ws_failures - 1), policy.retry_max)
+                    )
+                    log.info(
+                        "job %s: websocket failed (%s); retrying in %.1f s",
+                        watch.job_id,
+                        exc or type(exc).__name__,
+                        delay,
+                    )
+                    await asyncio.sleep(delay)
+                    continue
+            await asyncio.sleep(_jittered(poll_delay))
+            poll_delay = min(poll_delay * policy.poll_factor, policy.poll_max)
+
+    async def _listen(self, watch: _Watch, job: Job, policy: WaitPolicy) -> Job:
+        """One websocket session: OpenConnection, then job documents until a final one."""
+        ticket = job.model.websocket
+        if isinstance(ticket, Unset):  # pragma: no cover - the caller checked
+            raise _WebsocketFailure("no websocket ticket")
+        hello = {
+            "action": "OpenConnection",
+            "task_token": ticket.task_token,
+            "executionArn": ticket.execution_arn,
+            "partial": False,
+        }
+        kwargs = {"open_timeout": policy.open_timeout, **self._ws_kwargs}
+        watch.session_updates = 0
+        async with connect(self.ws_url, **kwargs) as ws:
+            await ws.send(json.dumps(hello))
+            while True:
+                try:
+                    message = await asyncio.wait_for(ws.recv(), policy.ws_timeout)
+                except builtins.TimeoutError:
+                    # Quiet for ws_timeout: keep the connection alive, and make sure no
+                    # final update was missed.
+                    pong = await ws.ping()
+                    await asyncio.wait_for(pong, policy.ping_timeout)
+                    current = await self._get(watch, False, policy)
+                    if current.done:
+                        return current
+                    continue
+                update = _decode(message)
+                watch.session_updates += 1
+                if watch.see(update).done:
+                    return update
+
+
+def _decode(message: str | bytes) -> Job:
+    try:
+        data = json.loads(message)
+    except ValueError:
+        raise _WebsocketFailure("websocket message is not JSON") from None
+    if isinstance(data, dict) and "error" in data and "job" not in data:
+        raise _WebsocketFailure(f"websocket rejected: {data['error']}")
+    try:
+        return Job.from_dict(data, operation="websocket job update")
+    except ResponseValidationError as exc:
+        raise _WebsocketFailure(str(exc)) from None

@@ -1,0 +1,74 @@
+"""One real local service for this folder, a fast one and a slow one (jobs that take a while)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from quantinuum_api import Client, MemoryCredentialStorage, WaitPolicy
+from quantinuum_api_server.testing import LocalServer, fast_settings
+
+EMAIL = "sdk-client@example.com"
+PASSWORD = "correct horse battery staple"
+
+BELL = """OPENQASM 2.0;
+include "qelib1.inc";
+qreg q[2];
+creg c[2];
+h q[0];
+cx q[0],q[1];
+measure q -> c;
+"""
+
+TWO_REGISTERS = """OPENQASM 2.0;
+include "hqslib1.inc";
+qreg q[3];
+creg a[2];
+creg b[1];
+x q[0];
+x q[2];
+measure q[0] -> a[0];
+measure q[1] -> a[1];
+measure q[2] -> b[0];
+"""
+
+#: Short delays so tests finish fast; the algorithm is the same as with the defaults.
+FAST = WaitPolicy(poll_initial=0.02, poll_max=0.2, retry_timeout=0.05, timeout=60)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_config(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No user config file or QUANTINUUM_* variable leaks into these tests."""
+    for name in ("API_URL", "USER_NAME", "EMAIL", "PASSWORD", "REFRESH_TOKEN"):
+        monkeypatch.delenv(f"QUANTINUUM_{name}", raising=False)
+    monkeypatch.setenv("QUANTINUUM_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
+
+
+@pytest.fixture(scope="package")
+def server() -> Iterator[LocalServer]:
+    with LocalServer() as srv:
+        srv.add_user(EMAIL, PASSWORD)
+        yield srv
+
+
+@pytest.fixture(scope="package")
+def slow_server() -> Iterator[LocalServer]:
+    """Jobs run 10 shots per chunk with a pause between chunks (~0.05 s per chunk)."""
+    with LocalServer(settings=fast_settings(chunk_shots=10, chunk_delay=0.05)) as srv:
+        srv.add_user(EMAIL, PASSWORD)
+        yield srv
+
+
+@pytest.fixture
+def client(server: LocalServer) -> Iterator[Client]:
+    with Client(
+        server.base_url,
+        email=EMAIL,
+        password=PASSWORD,
+        token_store=MemoryCredentialStorage(),
+        wait_policy=FAST,
+    ) as c:
+        yield c

@@ -1,0 +1,125 @@
+"""`QuantinuumAPIOffline`: the seed's behaviour, and opt-in local simulation."""
+
+from __future__ import annotations
+
+import pytest
+
+from quantinuum_api import (
+    DEFAULT_MACHINES,
+    BadRequestError,
+    NotFoundError,
+    QuantinuumAPIError,
+    QuantinuumAPIOffline,
+)
+
+BELL = """OPENQASM 2.0;
+include "qelib1.inc";
+qreg q[2];
+creg c[2];
+h q[0];
+cx q[0],q[1];
+measure q -> c;
+"""
+
+
+def _body(machine: str = "H1-1E", count: int = 20, **extra: object) -> dict[str, object]:
+    return {
+        "name": "bell",
+        "count": count,
+        "machine": machine,
+        "language": "OPENQASM 2.0",
+        "program": BELL,
+        **extra,
+    }
+
+
+def test_seed_behaviour_without_simulation() -> None:
+    api = QuantinuumAPIOffline()
+    assert api.online is False
+    assert api.url == ""
+    assert api.provider == ""
+    assert [m["name"] for m in api._get_machine_list() or []] == ["H1-1", "H2-1"]
+    assert api.get_machine_list() == [dict(m) for m in DEFAULT_MACHINES]
+    assert api.login() == ""
+    api.full_login()  # no-op offline
+    assert api._submit_job(_body()) is None
+    assert api._submit_job(_body(count=5)) is None
+    assert api.get_jobs() == [_body(), _body(count=5)]
+    assert api.status("H1-1") == "unclear"
+    with pytest.raises(QuantinuumAPIError, match="Can't retrieve job status offline: job_id j1"):
+        api.retrieve_job_status("j1")
+    with pytest.raises(QuantinuumAPIError, match="Can't retrieve job offline: job_id j1"):
+        api.retrieve_job("j1", use_websocket=True)
+    with pytest.raises(QuantinuumAPIError, match="Can't cancel job offline: job_id j1"):
+        api.cancel("j1")
+
+
+def test_custom_machine_list_is_kept() -> None:
+    machines = [{"name": "X-1", "n_qubits": 3}]
+    assert QuantinuumAPIOffline(machine_list=machines).get_machine_list() is machines
+
+
+def test_simulation_returns_results_like_the_service() -> None:
+    api = QuantinuumAPIOffline(simulate=True)
+    res = api._submit_job(_body(options={"seed": 7}))
+    assert res is not None
+    api._response_check(res, "submit job")
+    job_id = res.json()["job"]
+    job = api.retrieve_job(job_id)
+    assert job is not None
+    assert job["status"] == "completed"
+    assert set(job["results"]) == {"c"}
+    assert len(job["results"]["c"]) == 20
+    assert set(job["results"]["c"]) <= {"00", "11"}  # noiseless emulator: Bell pairs only
+    assert job["cost"] == pytest.approx(5 + 20 * (1 + 10 + 5 * 4) / 5000, abs=0.01)
+    assert api.retrieve_job_status(job_id) == job
+    assert api.cancel(job_id)["status"] == "completed"  # already done: unchanged
+    assert api.get_jobs() == [_body(options={"seed": 7})]
+
+
+def test_simulation_is_seeded_and_syntax_checker_prices_only() -> None:
+    api = QuantinuumAPIOffline(simulate=True)
+    first = api._submit_job(_body(options={"seed": 3}))
+    second = api._submit_job(_body(options={"seed": 3}))
+    assert first is not None
+    assert second is not None
+    a = api.retrieve_job(first.json()["job"])
+    b = api.retrieve_job(second.json()["job"])
+    assert a is not None
+    assert b is not None
+    assert a["results"] == b["results"]
+    sc = api._submit_job(_body(machine="H1-1SC", count=100))
+    assert sc is not None
+    checked = api.retrieve_job(sc.json()["job"])
+    assert checked is not None
+    assert checked["status"] == "completed"
+    assert checked["results"] == {}
+    assert checked["cost"] > 5
+
+
+def test_simulation_rejects_bad_jobs_with_service_errors() -> None:
+    api = QuantinuumAPIOffline(simulate=True)
+    bad_program = api._submit_job(_body(program="OPENQASM 2.0;\nqreg q[1];\nfoo q[0];\n"))
+    assert bad_program is not None
+    assert bad_program.status_code == 400
+    with pytest.raises(BadRequestError, match="Invalid program"):
+        api._response_check(bad_program, "submit job")
+    unknown = api._submit_job(_body(machine="Z-9"))
+    assert unknown is not None
+    with pytest.raises(NotFoundError, match="Machine not found: Z-9"):
+        api._response_check(unknown, "submit job")
+    too_many = api._submit_job(_body(count=10**6))
+    assert too_many is not None
+    assert too_many.status_code == 400
+    with pytest.raises(QuantinuumAPIError, match="no job nope was submitted here"):
+        api.retrieve_job("nope")
+
+
+def test_max_cost_fails_the_job() -> None:
+    api = QuantinuumAPIOffline(simulate=True)
+    res = api._submit_job({**_body(), "max-cost": 1.0})
+    assert res is not None
+    job = api.retrieve_job(res.json()["job"])
+    assert job is not None
+    assert job["status"] == "failed"
+    assert "max-cost" in job["error"]["text"]

@@ -1,0 +1,167 @@
+"""The waiter's polling core with a scripted fetch (no network): statuses, backoff, limits."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+
+import httpx
+import pytest
+
+from quantinuum_api import Job, QuantinuumAPIError, ServerError, TimeoutError, WaitPolicy
+from quantinuum_api._waiter import JobWaiter
+
+FAST = WaitPolicy(poll_initial=0.001, poll_max=0.002, retry_timeout=0.001)
+
+
+class Script:
+    """A fetch that replays statuses (or raises errors) and records each call."""
+
+    def __init__(self, steps: Iterable[str | Exception]) -> None:
+        self.steps = list(steps)
+        self.calls: list[tuple[str, bool]] = []
+
+    async def __call__(self, job_id: str, websocket: bool) -> Job:
+        self.calls.append((job_id, websocket))
+        step = self.steps.pop(0) if len(self.steps) > 1 else self.steps[0]
+        if isinstance(step, Exception):
+            raise step
+        return Job.from_dict({"job": job_id, "status": step})
+
+
+def _server_error() -> ServerError:
+    response = httpx.Response(503, request=httpx.Request("GET", "http://x/"))
+    return ServerError("get job failed: HTTP 503", operation="get job", response=response)
+
+
+@pytest.mark.parametrize("final", ["completed", "failed", "canceled", "depleted", "terminated"])
+async def test_every_final_status_ends_the_wait(final: str) -> None:
+    fetch = Script(["queued", "running", final])
+    seen: list[str] = []
+    job = await JobWaiter(fetch, "ws://unused/", policy=FAST).wait(
+        "j1", on_update=lambda j: seen.append(j.status)
+    )
+    assert job.status == final
+    assert seen == ["queued", "running", final]
+    assert fetch.calls == [("j1", True)] * 3  # asked for a ticket; none offered -> polled
+
+
+async def test_unknown_status_is_not_final_and_keeps_polling() -> None:
+    fetch = Script(["queued", "calibrating", "calibrating", "completed"])
+    job = await JobWaiter(fetch, "ws://unused/", policy=FAST).wait("j1")
+    assert job.status == "completed"
+    assert len(fetch.calls) == 4
+
+
+async def test_unknown_status_forever_is_bounded_by_the_timeout() -> None:
+    fetch = Script(["calibrating"])
+    with pytest.raises(TimeoutError, match=r"not done after 0.05 s \(last status: calibrating\)"):
+        await JobWaiter(fetch, "ws://unused/", policy=FAST.with_timeout(0.05)).wait("j1")
+
+
+async def test_timeout_is_also_a_builtin_timeout_and_an_api_error() -> None:
+    fetch = Script(["running"])
+    with pytest.raises(TimeoutError) as info:
+        await JobWaiter(fetch, "ws://unused/", policy=FAST.with_timeout(0.01)).wait("j1")
+    assert isinstance(info.value, QuantinuumAPIError)
+    assert isinstance(info.value, builtins_timeout())
+
+
+def builtins_timeout() -> type[BaseException]:
+    import builtins
+
+    return builtins.TimeoutError
+
+
+async def test_a_burst_of_server_errors_is_tolerated() -> None:
+    fetch = Script(["running", _server_error(), _server_error(), "completed"])
+    job = await JobWaiter(fetch, "ws://unused/", policy=FAST).wait("j1")
+    assert job.status == "completed"
+
+
+async def test_persistent_server_errors_end_the_wait() -> None:
+    fetch = Script([_server_error()])
+    with pytest.raises(ServerError):
+        await JobWaiter(fetch, "ws://unused/", policy=FAST).wait("j1")
+    assert len(fetch.calls) == FAST.max_errors + 1
+
+
+async def test_polling_only_policy_never_asks_for_a_ticket() -> None:
+    fetch = Script(["running", "completed"])
+    policy = WaitPolicy(use_websocket=False, poll_initial=0.001)
+    await JobWaiter(fetch, "ws://unused/", policy=policy).wait("j1")
+    assert fetch.calls == [("j1", False), ("j1", False)]
+
+
+async def test_websocket_failures_fall_back_to_polling() -> None:
+    async def fetch(job_id: str, websocket: bool) -> Job:
+        calls.append(websocket)
+        doc: dict[str, object] = {
+            "job": job_id,
+            "status": "running" if len(calls) < 6 else "completed",
+        }
+        if websocket:
+            doc["websocket"] = {"task_token": "t", "executionArn": "a"}
+        return Job.from_dict(doc)
+
+    calls: list[bool] = []
+    # nothing listens on port 9 (discard): each websocket attempt fails fast
+    job = await JobWaiter(fetch, "ws://127.0.0.1:9/v1/", policy=FAST).wait("j1")
+    assert job.status == "completed"
+    assert calls[: FAST.max_ws_failures] == [True] * FAST.max_ws_failures
+    assert calls[FAST.max_ws_failures :]
+    assert not any(calls[FAST.max_ws_failures :])
+
+
+async def test_wait_many_returns_in_input_order_and_bounds_concurrency() -> None:
+    active = 0
+    peak = 0
+
+    async def fetch(job_id: str, websocket: bool) -> Job:
+        nonlocal active, peak
+        active += 1
+        peak = max(peak, active)
+        await asyncio.sleep(0)
+        active -= 1
+        counts[job_id] = counts.get(job_id, 0) + 1
+        status = "completed" if counts[job_id] >= 3 else "running"
+        return Job.from_dict({"job": job_id, "status": status})
+
+    counts: dict[str, int] = {}
+    ids = [f"j{i}" for i in range(20)]
+    updates: list[str] = []
+    jobs = await JobWaiter(fetch, "ws://unused/", policy=FAST).wait_many(
+        ids, max_concurrency=4, on_update=lambda j: updates.append(j.id)
+    )
+    assert [j.id for j in jobs] == ids
+    assert all(j.status == "completed" for j in jobs)
+    assert peak <= 4
+    assert sorted(set(updates)) == sorted(ids)
+
+
+async def test_wait_many_first_error_cancels_the_rest() -> None:
+    async def fetch(job_id: str, websocket: bool) -> Job:
+        if job_id == "bad":
+            raise QuantinuumAPIError("boom", operation="get job")
+        return Job.from_dict({"job": job_id, "status": "running"})
+
+    with pytest.raises(QuantinuumAPIError, match="boom"):
+        await JobWaiter(fetch, "ws://unused/", policy=FAST).wait_many(["a", "bad", "c"])
+
+
+async def test_wait_many_timeout_counts_unfinished_jobs() -> None:
+    async def fetch(job_id: str, websocket: bool) -> Job:
+        return Job.from_dict({"job": job_id, "status": "completed" if job_id == "a" else "queued"})
+
+    waiter = JobWaiter(fetch, "ws://unused/", policy=FAST.with_timeout(0.05))
+    with pytest.raises(TimeoutError, match="2 of 3 jobs were not done"):
+        await waiter.wait_many(["a", "b", "c"])
+
+
+def test_policy_rejects_bad_values() -> None:
+    with pytest.raises(ValueError, match="timeout"):
+        WaitPolicy(timeout=-1)
+    with pytest.raises(ValueError, match="ws_timeout"):
+        WaitPolicy(ws_timeout=0)
+    with pytest.raises(ValueError, match="poll_factor"):
+        WaitPolicy(poll_factor=0.5)
