@@ -3,14 +3,19 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+.DEFAULT_GOAL := test
 
-.PHONY: test lint typecheck pytest generate install clean
+# `make demo`: the SDK and CLI end to end against the local service (see scripts/demo.py).
+demo: $(STAMP)
+	$(BIN)/python scripts/demo.py
+
+.PHONY: demo test lint typecheck pytest generate install clean
 
 # (Re)install when the venv is missing or pyproject.toml changed; a second run reuses it.
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[server,federated,dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[server,federated,plot,dev]'
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -19,8 +24,8 @@ test: $(STAMP)
 	$(MAKE) --no-print-directory lint typecheck pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
