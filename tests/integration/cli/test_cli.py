@@ -263,3 +263,42 @@ def test_console_script_and_server_add_user(tmp_path: Path) -> None:
             mfa_code=lambda: pyotp.TOTP(secret).now(),
         ) as client:
             assert client.machines.state("H1-1E") == "online"
+
+
+def test_qapi_serve_runs_the_service_until_interrupted(tmp_path: Path) -> None:
+    import signal
+    import socket
+    import time
+
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    qapi_bin = Path(sys.executable).with_name("qapi")
+    db = tmp_path / "serve.db"
+    proc = subprocess.Popen(
+        [qapi_bin, "serve", "--port", str(port), "--db", str(db)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, proc.communicate()[0]
+            try:
+                reply = httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=1)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "qapi serve did not come up"
+                time.sleep(0.2)
+        assert reply.status_code == 200
+        assert reply.json()["info"]["title"] == "Quantinuum API"
+        unauthenticated = httpx.get(f"http://127.0.0.1:{port}/v1/machine/")
+        assert unauthenticated.status_code == 401
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out = proc.communicate(timeout=30)[0]
+    assert proc.returncode == 0, out
+    assert db.exists()
