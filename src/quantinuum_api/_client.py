@@ -12,7 +12,7 @@ import dataclasses
 import datetime
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Self
+from typing import Any, Self, TypedDict, Unpack
 
 import httpx
 
@@ -33,6 +33,26 @@ from ._waiter import JobWaiter, OnUpdate, WaitPolicy
 __all__ = ["AsyncClient", "AsyncJobs", "AsyncMachines", "Client", "Jobs", "Machines"]
 
 JobRef = Job | str
+
+
+class ClientOptions(TypedDict, total=False):
+    """The keyword arguments both clients accept (defaults and meaning: `_BaseClient`)."""
+
+    email: str | None
+    password: str | None
+    refresh_token: str | None
+    mfa_code: Callable[[], str] | None
+    credentials_prompt: Callable[[], tuple[str, str]] | None
+    provider_token: Callable[[], str] | None
+    token_store: CredentialStorage | None
+    http: HttpOptions | None
+    api_version: int
+    ws_url: str | None
+    calendar_url: str | None
+    use_websocket: bool
+    wait_timeout: float | None
+    wait_policy: WaitPolicy | None
+    token_manager: TokenManager | None
 
 
 class _NotGiven:
@@ -372,7 +392,7 @@ class AsyncClient(_BaseClient):
         api_url: str | None = None,
         *,
         httpx_client: httpx.AsyncClient | None = None,
-        **kw: Any,
+        **kw: Unpack[ClientOptions],
     ) -> None:
         super().__init__(api_url, **kw)
         self._owns_client = httpx_client is None
@@ -626,7 +646,7 @@ class Client:
     SDK's own loop thread. Use `with Client(...) as client:` or `client.close()`.
     """
 
-    def __init__(self, api_url: str | None = None, **kw: Any) -> None:
+    def __init__(self, api_url: str | None = None, **kw: Unpack[ClientOptions]) -> None:
         self._async = AsyncClient(api_url, **kw)
         self.urls = self._async.urls
         self.http = self._async.http

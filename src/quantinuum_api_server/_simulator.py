@@ -9,6 +9,10 @@ two-qubit standard gates as they are (so the noise model sees one gate per gate 
 turns the native `Rxxyyzz` into a 4x4 unitary labelled `rxxyyzz` (one two-qubit error),
 drops barriers, and keeps classical `if` as Aer control flow. For the stabilizer method each
 non-Clifford-named gate is replaced by its Clifford circuit, or refused if it is not Clifford.
+
+The "statevector" method runs on Aer's automatic method (exact: it uses the state-vector
+engine, or the faster stabilizer engine for Clifford circuits, as a bare `AerSimulator()`
+does), with shot branching on. Noise models only carry errors for the gates a circuit uses.
 """
 
 from __future__ import annotations
@@ -99,7 +103,7 @@ class Simulator:
         method = simulator_method(method)
         circuit = self._compiled(program, method)
         noise = self._noise_model(noise_specs, program, method)
-        return self._execute(program, circuit, shots, noise, seed, method)
+        return self._execute(program, circuit, shots, noise, _aer_seed(seed), method)
 
     def iter_chunks(
         self,
@@ -208,7 +212,7 @@ class Simulator:
             raise SimulationError(f"simulation failed: {exc}") from exc
         if not result.success:
             raise SimulationError(f"simulation failed: {result.status}")
-        memory = result.data(0).get("memory")
+        memory = getattr(result.results[0].data, "memory", None)
         if memory is None:  # no measurement at all: every register reads all zeros
             return {name: ["0" * width] * shots for name, width in registers.items()}
         return _split_memory(memory, _register_layout(circuit, registers))
@@ -229,22 +233,18 @@ def _register_layout(
 def _split_memory(memory: list[str], layout: list[tuple[str, int, int]]) -> dict[str, list[str]]:
     """Turn Aer's per-shot hex values into one MSB-first bitstring per register and shot.
 
-    Bit i of a shot's value is clbit i; distinct values are few, so each is decoded once.
+    Bit i of a shot's value is clbit i; each distinct value is decoded once per register.
     """
-    decoded: dict[str, tuple[str, ...]] = {}
-    columns: list[list[str]] = [[] for _ in layout]
-    for value in memory:
-        parts = decoded.get(value)
-        if parts is None:
-            number = int(value, 16)
-            parts = tuple(
-                format((number >> offset) & ((1 << width) - 1), f"0{width}b") if width else ""
-                for _, offset, width in layout
-            )
-            decoded[value] = parts
-        for column, part in zip(columns, parts, strict=True):
-            column.append(part)
-    return {name: column for (name, _, _), column in zip(layout, columns, strict=True)}
+    distinct = set(memory)
+    split: dict[str, list[str]] = {}
+    for name, offset, width in layout:
+        if width == 0:
+            split[name] = [""] * len(memory)
+            continue
+        mask, spec = (1 << width) - 1, f"0{width}b"
+        table = {value: format((int(value, 16) >> offset) & mask, spec) for value in distinct}
+        split[name] = list(map(table.__getitem__, memory))
+    return split
 
 
 def _check_count(name: str, value: int, *, minimum: int) -> None:
@@ -253,8 +253,15 @@ def _check_count(name: str, value: int, *, minimum: int) -> None:
 
 
 def _check_seed(seed: int | None) -> None:
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
-        raise ValueError(f"seed must be a non-negative integer or None, not {seed!r}")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise ValueError(f"seed must be an integer or None, not {seed!r}")
+
+
+def _aer_seed(seed: int | None) -> int | None:
+    """Aer takes seeds in [0, 2**31); any other integer is mapped there deterministically."""
+    if seed is None or 0 <= seed <= _MAX_SEED:
+        return seed
+    return random.Random(seed).randint(0, _MAX_SEED)  # noqa: S311 - not crypto
 
 
 # --- compilation ----------------------------------------------------------------------------

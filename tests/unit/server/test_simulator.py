@@ -208,7 +208,11 @@ def test_bad_arguments(simulator: Simulator) -> None:
         next(simulator.iter_chunks(program, 10, 0))
     with pytest.raises(ValueError, match="unknown simulator 'mps'"):
         simulator.run(program, 1, method="mps")
-    with pytest.raises(ValueError, match="seed must be"):
-        simulator.run(program, 1, seed=-5)
+    with pytest.raises(ValueError, match="seed must be an integer or None"):
+        simulator.run(program, 1, seed="5")  # type: ignore[arg-type]
+    # Any integer seeds deterministically, even outside Aer's own seed range.
+    for seed in (-5, 2**70):
+        assert simulator.run(program, 50, seed=seed) == simulator.run(program, 50, seed=seed)
+        assert len(list(simulator.iter_chunks(program, 5, 2, seed=seed))) == 3
     assert simulator_method("State-Vector") == "statevector"
     assert simulator_method(None) == "statevector"
