@@ -72,6 +72,7 @@ def test_every_error_response_uses_the_error_schema(spec: dict[str, Any]) -> Non
         errors = {code: r for code, r in op["responses"].items() if not code.startswith("2")}
         assert "400" in errors, f"{method} {path}: 400 undocumented"
         assert "429" in errors, f"{method} {path}: 429 undocumented"
+        assert "500" in errors, f"{method} {path}: 500 undocumented"
         for code, response in errors.items():
             schema = resolve(spec, response)["content"]["application/json"]["schema"]
             assert schema == {"$ref": "#/components/schemas/ErrorResponse"}, (
@@ -90,7 +91,7 @@ def test_authorization_is_a_raw_header_token(spec: dict[str, Any]) -> None:
 def test_additions_beyond_the_reference_are_marked(spec: dict[str, Any]) -> None:
     components = spec["components"]
     assert components["parameters"]["IdempotencyKey"]["x-extension"] is True
-    for name in ("PayloadTooLarge", "TooManyRequests", "UnsupportedMediaType"):
+    for name in ("PayloadTooLarge", "TooManyRequests", "UnsupportedMediaType", "InternalError"):
         assert components["responses"][name]["x-extension"] is True
     assert "Retry-After" in components["responses"]["TooManyRequests"]["headers"]
 

@@ -36,7 +36,8 @@ class Job:
         submit_date (datetime.datetime | None | Unset):
         start_date (datetime.datetime | None | Unset):
         result_date (datetime.datetime | None | Unset):
-        queue_position (int | None | Unset):
+        queue_position (int | None | Unset): 0-based number of queued jobs that start before this one; null when not
+            queued
         cost (float | None | Unset): Cost in HQC
         cost_confidence (float | None | Unset):
         error (JobError | Unset):

@@ -22,6 +22,7 @@ class JobOptions:
     Attributes:
         simulator (str | Unset): Emulator back end (`state-vector`, `stabilizer`)
         error_model (bool | Unset): Apply the machine's noise model on emulators
+        seed (int | Unset): Seed of the local service's simulator (reproducible results)
         no_opt (bool | Unset):
         noreduce (bool | Unset):
         tket (JobOptionsTket | Unset):
@@ -29,6 +30,7 @@ class JobOptions:
 
     simulator: str | Unset = UNSET
     error_model: bool | Unset = UNSET
+    seed: int | Unset = UNSET
     no_opt: bool | Unset = UNSET
     noreduce: bool | Unset = UNSET
     tket: JobOptionsTket | Unset = UNSET
@@ -38,6 +40,8 @@ class JobOptions:
         simulator = self.simulator
 
         error_model = self.error_model
+
+        seed = self.seed
 
         no_opt = self.no_opt
 
@@ -54,6 +58,8 @@ class JobOptions:
             field_dict["simulator"] = simulator
         if error_model is not UNSET:
             field_dict["error-model"] = error_model
+        if seed is not UNSET:
+            field_dict["seed"] = seed
         if no_opt is not UNSET:
             field_dict["no-opt"] = no_opt
         if noreduce is not UNSET:
@@ -72,6 +78,8 @@ class JobOptions:
 
         error_model = d.pop("error-model", UNSET)
 
+        seed = d.pop("seed", UNSET)
+
         no_opt = d.pop("no-opt", UNSET)
 
         noreduce = d.pop("noreduce", UNSET)
@@ -86,6 +94,7 @@ class JobOptions:
         job_options = cls(
             simulator=simulator,
             error_model=error_model,
+            seed=seed,
             no_opt=no_opt,
             noreduce=noreduce,
             tket=tket,

@@ -15,10 +15,12 @@ T = TypeVar("T", bound="WebsocketError")
 
 @_attrs_define
 class WebsocketError:
-    """Sent by the server before closing when a ticket is rejected
+    """Sent by the server before closing when the connection is refused: code 10 for a
+    malformed or missing `OpenConnectionRequest`, 20 for an invalid, expired or
+    mismatched ticket, 30 when the job is gone.
 
-    Attributes:
-        error (ErrorDetail):
+        Attributes:
+            error (ErrorDetail):
     """
 
     error: ErrorDetail

@@ -69,6 +69,11 @@ def _parse_response(
 
         return response_429
 
+    if response.status_code == 500:
+        response_500 = ErrorResponse.from_dict(response.json())
+
+        return response_500
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -97,6 +102,8 @@ def sync_detailed(
 
      Served on the calendar host: the REST URL with `https://` replaced by
     `https://ui.` and `v1` by `beta` for the cloud; the same host for a local service.
+    `start` after `end`, a range longer than the service's limit (62 days locally) or
+    dates outside 1970-01-01..9998-12-31 are 400 (code 10).
 
     Args:
         mode (GetReservationsMode):
@@ -135,6 +142,8 @@ def sync(
 
      Served on the calendar host: the REST URL with `https://` replaced by
     `https://ui.` and `v1` by `beta` for the cloud; the same host for a local service.
+    `start` after `end`, a range longer than the service's limit (62 days locally) or
+    dates outside 1970-01-01..9998-12-31 are 400 (code 10).
 
     Args:
         mode (GetReservationsMode):
@@ -168,6 +177,8 @@ async def asyncio_detailed(
 
      Served on the calendar host: the REST URL with `https://` replaced by
     `https://ui.` and `v1` by `beta` for the cloud; the same host for a local service.
+    `start` after `end`, a range longer than the service's limit (62 days locally) or
+    dates outside 1970-01-01..9998-12-31 are 400 (code 10).
 
     Args:
         mode (GetReservationsMode):
@@ -204,6 +215,8 @@ async def asyncio(
 
      Served on the calendar host: the REST URL with `https://` replaced by
     `https://ui.` and `v1` by `beta` for the cloud; the same host for a local service.
+    `start` after `end`, a range longer than the service's limit (62 days locally) or
+    dates outside 1970-01-01..9998-12-31 are 400 (code 10).
 
     Args:
         mode (GetReservationsMode):
