@@ -31,6 +31,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from ._auth import Authenticator
 from ._errors import (
+    BAD_TOKEN,
     BODY_TOO_LARGE,
     INTERNAL,
     INVALID_REQUEST,
@@ -41,7 +42,7 @@ from ._errors import (
 )
 from ._events import JobEvents
 from ._jobs import DONE_STATUSES, JobService
-from ._machines import MachineCatalog
+from ._machines import FIRST_DAY, LAST_DAY, MachineCatalog
 from ._settings import ServerSettings, default_db_path
 from ._spec import Operation, Spec, load_spec
 from ._store import Store
@@ -80,31 +81,11 @@ class Service:
         self.events = JobEvents()
         self.jobs = JobService(self.store, self.catalog, settings, self.events)
         self.tickets = Tickets(self.store.secret("ws-ticket"), settings.ticket_ttl)
-        _warm_up_parser()
 
     def close(self) -> None:
         self.events.close_all()
         self.jobs.stop()
         self.store.close()
-
-
-_WARM_UP_PROGRAMS = (
-    'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\ncreg c[1];\nh q[0];\nmeasure q -> c;\n',
-    'OPENQASM 2.0;\ninclude "hqslib1.inc";\nqreg q[2];\nZZ q[0],q[1];\n',
-)
-
-
-def _warm_up_parser() -> None:
-    """Parse once in the thread creating the app (normally the main thread).
-
-    Workaround: the parser's lazily built, cached qiskit objects crash the process
-    (segfault) when first built in a worker thread that later exits; built here first,
-    every thread can use them.
-    """
-    from ._qasm import parse_program
-
-    for program in _WARM_UP_PROGRAMS:
-        parse_program(program, max_bytes=None)
 
 
 def _error(exc: ApiError) -> JSONResponse:
@@ -218,6 +199,10 @@ async def _reservations(service: Service, ctx: Context) -> Response:
     end = dt.date.fromisoformat(ctx.params["end"])
     if start > end:
         raise ApiError(400, INVALID_REQUEST, "Invalid request: start is after end")
+    if start < FIRST_DAY or end > LAST_DAY:
+        raise ApiError(
+            400, INVALID_REQUEST, f"Invalid request: dates must be in {FIRST_DAY}..{LAST_DAY}"
+        )
     days = (end - start).days + 1
     if days > service.settings.calendar_max_days:
         raise ApiError(
@@ -264,8 +249,10 @@ async def _push_job(service: Service, websocket: WebSocket) -> None:
         return await _reject(websocket, INVALID_REQUEST, f"Invalid OpenConnection: {problem}")
     try:
         job_id, user_id = service.tickets.verify(message["task_token"], message["executionArn"])
-    except (TicketError, ValueError, KeyError, TypeError) as exc:
-        return await _reject(websocket, 20, str(exc) or "Invalid task_token")
+    except TicketError as exc:
+        return await _reject(websocket, BAD_TOKEN, str(exc))
+    except (ValueError, KeyError, TypeError):
+        return await _reject(websocket, BAD_TOKEN, "Invalid task_token")
     row = service.store.job(job_id)
     if row is None or int(row["user_id"]) != user_id:
         return await _reject(websocket, JOB_NOT_FOUND, "Job not found")

@@ -64,7 +64,17 @@ def _read_password(args: argparse.Namespace, stdin: TextIO) -> str:
 
 
 def _serve_command(args: argparse.Namespace) -> int:
-    settings = ServerSettings(workers=args.workers)
+    try:
+        keys = tuple(Path(path).read_text(encoding="utf-8") for path in args.idp_public_key)
+    except OSError as exc:
+        print(f"qapi serve: error: cannot read an IdP key: {exc}", file=sys.stderr)
+        return 2
+    settings = ServerSettings(
+        workers=args.workers,
+        idp_public_keys=keys,
+        idp_issuer=args.idp_issuer,
+        idp_audience=args.idp_audience,
+    )
     print(f"Serving on http://{args.host}:{args.port}/ (database {args.db or default_db_path()})")
     serve(args.host, args.port, args.db, settings)
     return 0
@@ -94,6 +104,16 @@ def register_commands(subparsers: Any) -> None:
     serve_parser.add_argument("--port", type=int, default=8000, help="default: 8000")
     serve_parser.add_argument("--db", type=Path, help=f"default: {default_db_path()}")
     serve_parser.add_argument("--workers", type=int, default=1, help="job worker threads")
+    serve_parser.add_argument(
+        "--idp-public-key",
+        action="append",
+        default=[],
+        metavar="PEM_FILE",
+        help="RSA public key of an identity provider whose RS256 provider tokens are accepted"
+        " (repeatable; none: federated login is off)",
+    )
+    serve_parser.add_argument("--idp-issuer", help="required `iss` of provider tokens")
+    serve_parser.add_argument("--idp-audience", help="required `aud` of provider tokens")
     serve_parser.set_defaults(handler=_serve_command)
 
     server_parser = subparsers.add_parser("server", help="manage the local service")

@@ -10,8 +10,12 @@ Decisions (the reference leaves them open):
   names always run the noise model of their `noise_specs`; syntax checkers (`…SC`) parse,
   price and complete without results. `options.simulator` `stabilizer` selects the
   stabilizer method; `options.seed` (integer, local extension) seeds the simulator.
-- Workers take the oldest queued job. `queue-position` is 0-based: the number of queued
-  jobs (of any user) ahead of this one; null once the job left the queue.
+- Workers take the queued job of the highest `priority` (high, normal, low), oldest
+  first. `queue-position` is 0-based: the number of queued jobs (of any user) that will
+  start before this one; null once the job left the queue.
+- Hardware machines run jobs whatever their calendar state (there is no real device to
+  wait for). `cfl`, `batch-exec`, `batch-end`, `no-opt`, `noreduce` and `tket` are
+  accepted and ignored.
 - Results grow chunk by chunk (`ServerSettings.chunk_shots`), with `last-shot` the index
   of the last shot done; cancel is honoured between chunks (partial results are kept).
 - On start, jobs left `running` by a stopped service are queued again and rerun from the
@@ -223,7 +227,7 @@ class JobService:
     def document(self, row: Mapping[str, Any]) -> dict[str, Any]:
         position = None
         if row["status"] == "queued":
-            position = self._store.queue_position(int(row["seq"]))
+            position = self._store.queue_position(int(row["seq"]), str(row["priority"]))
         return render_job(row, position)
 
     def cancel(self, user_id: int, job_id: str) -> dict[str, Any]:
@@ -297,6 +301,7 @@ class JobService:
         job_id = str(row["id"])
         placement = self._catalog.get(str(row["machine"]))
         from ._qasm import ProgramError, parse_program
+        from ._simulator import SimulationError
 
         try:
             program = parse_program(str(row["program"]), max_bytes=None)
@@ -312,7 +317,12 @@ class JobService:
         if placement.is_syntax_checker:
             self._finish(job_id, "completed")
             return
-        self._simulate(job_id, row, placement, program)
+        try:
+            self._simulate(job_id, row, placement, program)
+        except ProgramError as exc:  # e.g. a non-Clifford gate with `simulator: stabilizer`
+            self._finish(job_id, "failed", error={"code": INVALID_PROGRAM, "text": str(exc)})
+        except SimulationError as exc:  # e.g. too many qubits for the state vector
+            self._finish(job_id, "failed", error={"code": LIMIT_EXCEEDED, "text": str(exc)})
 
     def _simulate(
         self, job_id: str, row: Mapping[str, Any], placement: Placement, program: Any

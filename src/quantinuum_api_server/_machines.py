@@ -81,7 +81,7 @@ class MachineCatalog:
         if not placement.is_hardware:
             return "online"
         now = now or dt.datetime.now(dt.UTC)
-        stamp = now.strftime("%Y-%m-%dT%H:%M:%S")
+        stamp = _stamp(now.replace(tzinfo=None))
         for event in day_events(name, now.date()):
             if event["start-date"] <= stamp < event["end-date"]:
                 return _STATE[event["event-type"]]
@@ -98,6 +98,14 @@ class MachineCatalog:
         return events
 
 
+FIRST_DAY = dt.date(1970, 1, 1)
+LAST_DAY = dt.date(9998, 12, 31)
+
+
+def _stamp(moment: dt.datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
 def day_events(machine: str, day: dt.date) -> list[dict[str, Any]]:
     """The deterministic schedule of `machine` on `day`."""
     digest = hashlib.sha256(f"{machine}:{day.isoformat()}".encode()).digest()
@@ -112,8 +120,8 @@ def day_events(machine: str, day: dt.date) -> list[dict[str, Any]]:
     events = []
     for begin, finish, kind, org in blocks:
         event: dict[str, Any] = {
-            "start-date": (midnight + dt.timedelta(hours=begin)).strftime("%Y-%m-%dT%H:%M:%S"),
-            "end-date": (midnight + dt.timedelta(hours=finish)).strftime("%Y-%m-%dT%H:%M:%S"),
+            "start-date": _stamp(midnight + dt.timedelta(hours=begin)),
+            "end-date": _stamp(midnight + dt.timedelta(hours=finish)),
             "machine": machine,
             "event-type": kind,
             "reservation-type": {

@@ -15,7 +15,9 @@ import functools
 import importlib.resources
 import math
 import re
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -111,11 +113,31 @@ def _hqslib1_text() -> str:
     )
 
 
+#: qiskit 2.6's OpenQASM 2 parser (Rust, via pyo3) can crash the process (SIGSEGV) when its
+#: objects are first built in a thread that has since exited, and a worker thread of the
+#: service or a caller's short-lived thread may be the first to parse. Every parse therefore
+#: runs on this one long-lived thread, whichever thread asks.
+_PARSER: ThreadPoolExecutor | None = None
+_PARSER_LOCK = threading.Lock()
+
+
+def _parser() -> ThreadPoolExecutor:
+    global _PARSER
+    with _PARSER_LOCK:
+        if _PARSER is None:
+            _PARSER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qasm-parser")
+        return _PARSER
+
+
 def parse_program(
     source: str | bytes, *, max_bytes: int | None = DEFAULT_MAX_PROGRAM_BYTES
 ) -> ParsedProgram:
     """Parse an OpenQASM 2.0 program; raise `ProgramError` saying what and where on failure."""
     text = _check_text(source, max_bytes)
+    return _parser().submit(_parse_text, text).result()
+
+
+def _parse_text(text: str) -> ParsedProgram:
     try:
         circuit = _load(text, override_standard=True)
         info = _program_info(circuit)

@@ -72,6 +72,8 @@ CREATE TABLE IF NOT EXISTS idempotency (
 """
 
 _JSON_COLUMNS = ("options", "results", "error")
+_PRIORITY_RANK = {"high": 0, "normal": 1, "low": 2}
+_RANK_SQL = "(CASE priority WHEN 'high' THEN 0 WHEN 'low' THEN 2 ELSE 1 END)"
 
 
 class Store:
@@ -86,7 +88,7 @@ class Store:
         )
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA synchronous=FULL")  # an accepted job survives power loss
         self._db.execute("PRAGMA foreign_keys=ON")
         with self._lock:
             self._db.executescript(_SCHEMA)
@@ -220,11 +222,15 @@ class Store:
     def job(self, job_id: str) -> dict[str, Any] | None:
         return self._one("SELECT * FROM jobs WHERE id = ?", (job_id,))
 
-    def queue_position(self, seq: int) -> int:
-        """How many queued jobs are ahead of the job with sequence number `seq`."""
+    def queue_position(self, seq: int, priority: str) -> int:
+        """How many queued jobs run before the job with sequence number `seq`: those of a
+        higher priority, then older ones of the same priority."""
+        rank = _PRIORITY_RANK.get(priority, 1)
         with self._lock:
             row = self._db.execute(
-                "SELECT COUNT(*) FROM jobs WHERE status = 'queued' AND seq < ?", (seq,)
+                f"SELECT COUNT(*) FROM jobs WHERE status = 'queued'"  # noqa: S608
+                f" AND ({_RANK_SQL} < ? OR ({_RANK_SQL} = ? AND seq < ?))",
+                (rank, rank, seq),
             ).fetchone()
         return int(row[0])
 
@@ -232,7 +238,7 @@ class Store:
         """Move the oldest queued job to `running` and return it."""
         with self.transaction() as db:
             row = db.execute(
-                "SELECT id FROM jobs WHERE status = 'queued' ORDER BY seq LIMIT 1"
+                f"SELECT id FROM jobs WHERE status = 'queued' ORDER BY {_RANK_SQL}, seq LIMIT 1"  # noqa: S608
             ).fetchone()
             if row is None:
                 return None

@@ -23,11 +23,13 @@ _FOLDER = tempfile.TemporaryDirectory(prefix="qapi-contract-")
 APP = create_app(fast_settings(), Path(_FOLDER.name) / "server.sqlite3")
 SERVICE = APP.state.service
 SERVICE.auth.add_user(SEEDED_EMAIL, SEEDED_PASSWORD)
+# Started here, the workers are not the lifespan's: the schema loader's and schemathesis'
+# lifespans then leave the service running.
+SERVICE.jobs.start()
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _close_app() -> Iterator[None]:
-    SERVICE.jobs.start()
     yield
     SERVICE.close()
     _FOLDER.cleanup()

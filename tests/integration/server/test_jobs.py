@@ -132,3 +132,48 @@ def test_cancel_queued_and_running_jobs(slow_api: Api) -> None:
     # A done job is returned unchanged.
     again = slow_api.http.post(f"v1/job/{running}/cancel", headers=slow_api.headers)
     assert again.json()["status"] == "canceled"
+
+
+def test_queue_order_follows_priority(slow_api: Api) -> None:
+    running = slow_api.submit(count=5000).json()["job"]
+    slow_api.wait(running, lambda doc: doc["status"] == "running")
+    low = slow_api.submit(count=10, priority="low").json()["job"]
+    normal = slow_api.submit(count=10).json()["job"]
+    high = slow_api.submit(count=10, priority="high").json()["job"]
+    try:
+        positions = [slow_api.job(job)["queue-position"] for job in (high, normal, low)]
+        assert positions == [0, 1, 2]
+    finally:
+        for job in (running, low, normal, high):
+            slow_api.http.post(f"v1/job/{job}/cancel", headers=slow_api.headers)
+        slow_api.wait(running)
+
+
+def test_qir_and_oversized_programs_are_refused(api: Api) -> None:
+    qir = api.submit("BC\xc0\xde", language="QIR 1.0")
+    assert (qir.status_code, qir.json()["error"]["code"]) == (400, 40)
+    padded = BELL + "// padding\n" * 30_000  # ~330 kB: under the body limit, over the program limit
+    big = api.submit(padded)
+    assert (big.status_code, big.json()["error"]["code"]) == (400, 41)
+
+
+def test_stabilizer_simulator(api: Api) -> None:
+    doc = api.wait(api.submit(count=200, options={"simulator": "stabilizer"}).json()["job"])
+    assert doc["status"] == "completed"
+    assert set(doc["results"]["c"]) == {"00", "11"}
+
+
+def test_non_clifford_program_on_the_stabilizer_simulator_fails_the_job(api: Api) -> None:
+    t_gate = BELL.replace("h q[0];", "h q[0];\nt q[0];")
+    doc = api.wait(api.submit(t_gate, count=10, options={"simulator": "stabilizer"}).json()["job"])
+    assert doc["status"] == "failed"
+    assert doc["error"]["code"] == 40
+    assert "Clifford" in doc["error"]["text"] or "stabilizer" in doc["error"]["text"]
+
+
+def test_hardware_names_always_run_with_noise(api: Api) -> None:
+    doc = api.wait(
+        api.submit(ALL_ONES, machine="H1-1", count=1000, options={"seed": 3}).json()["job"]
+    )
+    assert doc["status"] == "completed"
+    assert any(shot != "1" * 20 for shot in doc["results"]["c"])

@@ -8,21 +8,28 @@ from typing import Any
 
 import pytest
 from websockets.exceptions import ConnectionClosed
-from websockets.sync.client import connect
+from websockets.sync.client import ClientConnection, connect
 
-from .conftest import DONE, Api
+from quantinuum_api_server.testing import LocalServer, fast_settings
+
+from .conftest import DONE, Api, new_user
+
+
+def drain(socket: ClientConnection) -> list[dict[str, Any]]:
+    """Messages until the server closes the connection (recv times out after 10 s)."""
+    messages = []
+    while True:
+        try:
+            messages.append(json.loads(socket.recv(timeout=10)))
+        except ConnectionClosed:
+            return messages
 
 
 def receive_all(url: str, request: dict[str, Any]) -> list[dict[str, Any]]:
     """Send `request`, then collect messages until the server closes the connection."""
-    messages = []
     with connect(url, open_timeout=10) as socket:
         socket.send(json.dumps(request))
-        while True:
-            try:
-                messages.append(json.loads(socket.recv(timeout=30)))
-            except ConnectionClosed:
-                return messages
+        return drain(socket)
 
 
 def test_push_sequence_with_partial_results(slow_api: Api) -> None:
@@ -82,3 +89,29 @@ def test_not_json_gets_an_error_and_a_close(slow_api: Api) -> None:
         assert json.loads(socket.recv(timeout=10))["error"]["code"] == 10
         with pytest.raises(ConnectionClosed):
             socket.recv(timeout=10)
+
+
+def test_silent_client_gets_an_error_instead_of_a_hang() -> None:
+    with (
+        LocalServer(settings=fast_settings(websocket_open_timeout=0.2)) as server,
+        connect(server.ws_url, open_timeout=10) as socket,
+    ):
+        assert json.loads(socket.recv(timeout=10))["error"]["code"] == 10
+        with pytest.raises(ConnectionClosed):
+            socket.recv(timeout=10)
+
+
+def test_stopping_the_server_closes_open_websockets() -> None:
+    settings = fast_settings(chunk_shots=10, chunk_delay=0.05)
+    with LocalServer(settings=settings) as server:
+        email, _ = new_user(server)
+        api = Api(server, email)
+        job = api.submit(count=5000).json()["job"]
+        ticket = api.job(job, websocket="true")["websocket"]
+        with connect(server.ws_url, open_timeout=10) as socket:
+            socket.send(json.dumps({"action": "OpenConnection", **ticket}))
+            assert json.loads(socket.recv(timeout=10))["job"] == job
+            server.stop()
+            rest = drain(socket)
+        assert all(doc["status"] in {"running", "queued"} for doc in rest)
+        assert socket.close_code is not None

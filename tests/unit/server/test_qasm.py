@@ -309,3 +309,24 @@ def test_capitalised_identifiers_still_refused_with_a_clear_message() -> None:
         ProgramError, match=r"^line 3: identifiers cannot start with capital letters"
     ):
         parse_program("OPENQASM 2.0;\nqreg q[1];\ncreg Result[1];\n")
+
+
+def test_parsing_from_short_lived_threads_does_not_crash_the_process() -> None:
+    # qiskit's parser crashed (SIGSEGV) when first used in a thread that then exited and
+    # later used from another thread; parse_program runs every parse on one long-lived
+    # thread. A fresh process, because the crash needs the parser's first use.
+    import subprocess
+    import sys
+
+    code = (
+        "import threading\n"
+        "from quantinuum_api_server._qasm import parse_program\n"
+        'src = \'OPENQASM 2.0; include "qelib1.inc"; qreg q[2]; creg c[2]; '
+        "h q[0]; cx q[0],q[1]; measure q -> c;'\n"
+        "for _ in range(4):\n"
+        "    t = threading.Thread(target=parse_program, args=(src,))\n"
+        "    t.start(); t.join()\n"
+        "print('ok')\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert (run.returncode, run.stdout.strip()) == (0, "ok"), run.stderr[-2000:]
