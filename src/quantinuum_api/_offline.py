@@ -20,117 +20,78 @@ import httpx
 
 __all__ = ["LocalSimulation"]
 
-_INVALID_REQUEST = 10
-_MACHINE_NOT_FOUND = 31
-_INVALID_PROGRAM = 40
-_LIMIT = 41
-
 
 def _now() -> str:
     return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
 
 
-def _error(status: int, code: int, text: str) -> httpx.Response:
-    return httpx.Response(status, json={"error": {"code": code, "text": text}})
-
-
 def _server() -> Any:
     try:
-        from quantinuum_api_server import _cost, _qasm, _simulator
+        from quantinuum_api_server import _execution, _machines, _settings, _simulator
     except ImportError as exc:  # pragma: no cover - the dev install has the extra
         raise ImportError(
             "local simulation needs the `server` extra: pip install 'quantinuum-api[server]'"
             f" ({exc})"
         ) from exc
-    return _cost, _qasm, _simulator
+    return _execution, _machines, _settings, _simulator
 
 
 class LocalSimulation:
-    """An in-process stand-in for the job endpoints, over a list of machine documents."""
+    """An in-process stand-in for the job endpoints, over a list of machine documents.
+
+    The rules (checks, cost, noise) are the service's own (`quantinuum_api_server._execution`).
+    """
 
     def __init__(self, machines: list[dict[str, Any]]) -> None:
-        self._machines = machines
+        # fail now, with a clear message, if the extra is missing
+        self._execution, machines_mod, settings, self._sim_mod = _server()
+        self._catalog = machines_mod.MachineCatalog(machines)
+        self._max_program_bytes = settings.ServerSettings().max_program_bytes
         self._jobs: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._simulator: Any = None
-        self._modules = _server()  # fail now, with a clear message, if the extra is missing
-
-    def _placement(self, name: str) -> tuple[str, dict[str, Any]] | None:
-        """(`hardware` | `emulator` | `syntax checker`, hardware document) for `name`."""
-        for doc in self._machines:
-            base = doc.get("name")
-            if name == base:
-                return str(doc.get("system_type", "hardware")), doc
-            if name == doc.get("emulator", f"{base}E"):
-                return "emulator", doc
-            if name == doc.get("syntax_checker", f"{base}SC"):
-                return "syntax checker", doc
-        return None
 
     def submit(self, body: Mapping[str, Any]) -> httpx.Response:
         """Run the job now; the reply is what the service would send (200 or an error)."""
-        cost_mod, qasm, sim = self._modules
+        from quantinuum_api_server._errors import ApiError
+
         if not isinstance(body, Mapping):
-            return _error(400, _INVALID_REQUEST, "Invalid request: body must be an object")
-        machine, count, program = body.get("machine"), body.get("count"), body.get("program")
-        if not isinstance(machine, str) or not isinstance(program, str):
-            return _error(400, _INVALID_REQUEST, "Invalid request: machine and program needed")
-        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-            return _error(400, _INVALID_REQUEST, "Invalid request: count must be >= 1")
-        if body.get("language", "OPENQASM 2.0") != "OPENQASM 2.0":
-            return _error(400, _INVALID_PROGRAM, "Local simulation runs OPENQASM 2.0 only")
-        placement = self._placement(machine)
-        if placement is None:
-            return _error(404, _MACHINE_NOT_FOUND, f"Machine not found: {machine}")
-        kind, hardware = placement
-        max_shots = hardware.get("max_n_shots")
-        if isinstance(max_shots, int) and count > max_shots:
-            return _error(400, _LIMIT, f"count {count} exceeds {machine}'s limit {max_shots}")
-        try:
-            parsed = qasm.parse_program(program)
-        except qasm.ProgramError as exc:
-            return _error(400, _INVALID_PROGRAM, f"Invalid program: {exc}")
-        n_qubits = hardware.get("n_qubits")
-        if isinstance(n_qubits, int) and parsed.info.n_qubits > n_qubits:
-            return _error(
-                400, _LIMIT, f"program uses {parsed.info.n_qubits} qubits; {machine} has {n_qubits}"
+            return httpx.Response(
+                400, json={"error": {"code": 10, "text": "body must be an object"}}
             )
-        cost = cost_mod.hqc_cost(parsed.info, count)
-        max_cost = body.get("max-cost")
+        try:
+            job = self._execution.prepare_job(
+                body, self._catalog, max_program_bytes=self._max_program_bytes
+            )
+        except ApiError as exc:
+            return httpx.Response(exc.status, json=exc.body())
         job_id = uuid.uuid4().hex
         doc: dict[str, Any] = {
             "job": job_id,
             "name": body.get("name", job_id),
-            "machine": machine,
-            "count": count,
+            "machine": job.machine,
+            "count": job.count,
             "submit-date": _now(),
             "start-date": _now(),
-            "cost": cost,
-            "qubits": parsed.info.n_qubits,
+            "cost": job.cost,
+            "qubits": job.program.info.n_qubits,
         }
-        if isinstance(max_cost, int | float) and cost > max_cost:
-            doc.update(
-                status="failed",
-                error={"code": 42, "text": f"Job cost {cost} HQC exceeds max-cost {max_cost}"},
-            )
-        elif kind == "syntax checker":
+        error = self._execution.max_cost_error(job.cost, body.get("max-cost"))
+        if error is not None:
+            doc.update(status="failed", error=error)
+        elif job.placement.is_syntax_checker:
             doc.update(status="completed", results={})
         else:
-            options = body.get("options") or {}
-            noisy = kind == "hardware" or options.get("error-model") is True
-            seed = options.get("seed")
             with self._lock:
                 if self._simulator is None:
-                    self._simulator = sim.Simulator()
+                    self._simulator = self._sim_mod.Simulator()
                 simulator = self._simulator
             results = simulator.run(
-                parsed,
-                count,
-                noise_specs=hardware.get("noise_specs") if noisy else None,
-                seed=seed if isinstance(seed, int) and not isinstance(seed, bool) else None,
-                method=sim.simulator_method(options.get("simulator", "state-vector")),
+                job.program,
+                job.count,
+                **self._execution.simulation_options(job.placement, job.options),
             )
-            doc.update(status="completed", results=results, **{"last-shot": count - 1})
+            doc.update(status="completed", results=results, **{"last-shot": job.count - 1})
         doc["result-date"] = _now()
         with self._lock:
             self._jobs[job_id] = doc

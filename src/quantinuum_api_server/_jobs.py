@@ -39,10 +39,10 @@ from ._errors import (
     INVALID_REQUEST,
     LIMIT_EXCEEDED,
     MACHINE_NOT_FOUND,
-    MAX_COST_EXCEEDED,
     ApiError,
 )
 from ._events import JobEvents
+from ._execution import max_cost_error, prepare_job, simulation_options
 from ._machines import MachineCatalog, Placement
 from ._settings import ServerSettings
 from ._store import Store
@@ -52,7 +52,6 @@ __all__ = ["DONE_STATUSES", "JobService", "render_job", "utc_now"]
 logger = logging.getLogger(__name__)
 
 DONE_STATUSES = frozenset({"completed", "failed", "canceled", "depleted", "terminated"})
-_METHODS = {"state-vector": "statevector", "statevector": "statevector", "stabilizer": "stabilizer"}
 
 
 def utc_now() -> str:
@@ -91,10 +90,6 @@ def render_job(row: Mapping[str, Any], queue_position: int | None) -> dict[str, 
     return doc
 
 
-def _limit(text: str) -> ApiError:
-    return ApiError(400, LIMIT_EXCEEDED, text)
-
-
 class JobService:
     """Accepts, describes and cancels jobs; runs them on worker threads."""
 
@@ -116,73 +111,30 @@ class JobService:
         self, user_id: int, body: Mapping[str, Any], idempotency_key: str | None
     ) -> tuple[str, str]:
         """Check and store a job request (already schema-valid); its (id, status)."""
-        machine = str(body["machine"])
-        placement = self._catalog.get(machine)
-        if placement is None:
-            raise ApiError(400, MACHINE_NOT_FOUND, f"Unknown machine '{machine}'")
-        if body["language"] != "OPENQASM 2.0":
-            raise ApiError(
-                400, INVALID_PROGRAM, f"The local service cannot run {body['language']} programs"
-            )
-        count = int(body["count"])
-        program_text = str(body["program"])
-        options = dict(body.get("options") or {})
-        doc = placement.doc
-        size = len(program_text.encode())
-        if size > self._settings.max_program_bytes:
-            raise _limit(
-                f"Program is {size} bytes; the limit is {self._settings.max_program_bytes}"
-            )
-        max_shots = int(doc.get("max_n_shots", 10000))
-        if count > max_shots:
-            raise _limit(f"count {count} exceeds {machine}'s max_n_shots ({max_shots})")
-        simulator = options.get("simulator", "state-vector")
-        if simulator not in _METHODS:
-            raise ApiError(400, INVALID_REQUEST, f"Unknown options.simulator '{simulator}'")
-        seed = options.get("seed")
-        if seed is not None and (
-            isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**31
-        ):
-            raise ApiError(400, INVALID_REQUEST, "options.seed must be an integer in [0, 2**31)")
-        from ._qasm import ProgramError, parse_program
-
-        try:
-            program = parse_program(program_text, max_bytes=None)
-        except ProgramError as exc:
-            raise ApiError(400, INVALID_PROGRAM, f"Invalid program: {exc}") from None
-        info = program.info
-        self._check_limits(machine, doc, info)
-        from ._cost import hqc_cost
-
-        cost = round(float(hqc_cost(info, count)), 6)
+        prepared = prepare_job(
+            body, self._catalog, max_program_bytes=self._settings.max_program_bytes
+        )
         now = utc_now()
         job: dict[str, Any] = {
             "id": uuid.uuid4().hex,
             "user_id": user_id,
             "name": body.get("name"),
-            "machine": machine,
-            "count": count,
+            "machine": prepared.machine,
+            "count": prepared.count,
             "language": body["language"],
-            "program": program_text,
+            "program": body["program"],
             "priority": body.get("priority", "normal"),
-            "options": options,
+            "options": prepared.options,
             "grp": body.get("group"),
             "max_cost": body.get("max-cost"),
             "status": "queued",
             "submit_date": now,
-            "cost": cost,
-            "qubits": int(info.n_qubits),
+            "cost": prepared.cost,
+            "qubits": int(prepared.program.info.n_qubits),
         }
-        max_cost = body.get("max-cost")
-        if max_cost is not None and cost > float(max_cost):
-            job.update(
-                status="failed",
-                result_date=now,
-                error={
-                    "code": MAX_COST_EXCEEDED,
-                    "text": f"Job cost {cost} HQC exceeds max-cost {max_cost}",
-                },
-            )
+        error = max_cost_error(prepared.cost, body.get("max-cost"))
+        if error is not None:
+            job.update(status="failed", result_date=now, error=error)
         key = None
         if idempotency_key is not None:
             canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
@@ -194,26 +146,6 @@ class JobService:
         self._pending.set()
         status = self._store.job_status(job_id) or job["status"]
         return job_id, status
-
-    @staticmethod
-    def _check_limits(machine: str, doc: Mapping[str, Any], info: Any) -> None:
-        n_qubits = int(doc.get("n_qubits", 0))
-        if info.n_qubits > n_qubits:
-            raise _limit(f"Program uses {info.n_qubits} qubits; {machine} has {n_qubits}")
-        max_regs = doc.get("n_classical_registers")
-        if max_regs is not None and len(info.registers) > int(max_regs):
-            raise _limit(
-                f"Program declares {len(info.registers)} classical registers;"
-                f" {machine} allows {max_regs}"
-            )
-        max_width = doc.get("max_classical_register_width")
-        if max_width is not None:
-            for name, width in info.registers.items():
-                if width > int(max_width):
-                    raise _limit(
-                        f"Classical register '{name}' has width {width};"
-                        f" {machine} allows {max_width}"
-                    )
 
     def owned_job(self, user_id: int, job_id: str) -> dict[str, Any]:
         """A job row of `user_id`'s; 404 code 30 for any other id."""
@@ -327,21 +259,12 @@ class JobService:
     def _simulate(
         self, job_id: str, row: Mapping[str, Any], placement: Placement, program: Any
     ) -> None:
-        options: Mapping[str, Any] = row["options"] or {}
-        noisy = placement.is_hardware or options.get("error-model") is True
-        noise = placement.hardware.get("noise_specs") if noisy else None
-        seed = options.get("seed")
         count = int(row["count"])
         chunk = max(1, self._settings.chunk_shots)
         results: dict[str, list[str]] = {name: [] for name in program.info.registers}
         done = 0
         chunks = self._sim().iter_chunks(
-            program,
-            count,
-            chunk,
-            noise_specs=noise,
-            seed=seed if isinstance(seed, int) else None,
-            method=_METHODS[str(options.get("simulator", "state-vector"))],
+            program, count, chunk, **simulation_options(placement, row["options"] or {})
         )
         for part in chunks:
             for name, shots in part.items():

@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import hashlib
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from quantinuum_api._machines import DEFAULT_MACHINES
@@ -45,22 +46,34 @@ class Placement:
         return self.system_type == "hardware"
 
 
+def _variants(hardware: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The emulator and the syntax checker derived from a hardware document."""
+    name = hardware["name"]
+    emulator = copy.deepcopy(hardware)
+    emulator.update(name=hardware.get("emulator", f"{name}E"), system_type="emulator")
+    checker = copy.deepcopy(hardware)
+    checker.update(name=hardware.get("syntax_checker", f"{name}SC"), system_type="syntax checker")
+    checker.pop("noise_specs", None)
+    return emulator, checker
+
+
 class MachineCatalog:
     """All machine documents by name, and their calendar."""
 
-    def __init__(self) -> None:
+    def __init__(self, machines: Iterable[Mapping[str, Any]] | None = None) -> None:
+        """Each document (default: the built-in hardware) plus, for hardware, its emulator
+        (`…E`) and syntax checker (`…SC`) unless documents of those names were given."""
+        given = [
+            copy.deepcopy(dict(m)) for m in (DEFAULT_MACHINES if machines is None else machines)
+        ]
+        names = {doc["name"] for doc in given}
         self._docs: dict[str, Placement] = {}
-        for hardware in DEFAULT_MACHINES:
-            hw = copy.deepcopy(hardware)
-            name = hw["name"]
-            self._docs[name] = Placement(hw, hw)
-            emulator = copy.deepcopy(hw)
-            emulator.update(name=hw.get("emulator", f"{name}E"), system_type="emulator")
-            self._docs[emulator["name"]] = Placement(emulator, hw)
-            checker = copy.deepcopy(hw)
-            checker.update(name=hw.get("syntax_checker", f"{name}SC"), system_type="syntax checker")
-            checker.pop("noise_specs", None)
-            self._docs[checker["name"]] = Placement(checker, hw)
+        for doc in given:
+            self._docs[doc["name"]] = Placement(doc, doc)
+            if str(doc.get("system_type", "hardware")) == "hardware":
+                for variant in _variants(doc):
+                    if variant["name"] not in names:
+                        self._docs[variant["name"]] = Placement(variant, doc)
 
     def get(self, name: str) -> Placement | None:
         return self._docs.get(name)

@@ -7,7 +7,6 @@ import pytest
 from quantinuum_api import (
     DEFAULT_MACHINES,
     BadRequestError,
-    NotFoundError,
     QuantinuumAPIError,
     QuantinuumAPIOffline,
 )
@@ -106,8 +105,9 @@ def test_simulation_rejects_bad_jobs_with_service_errors() -> None:
         api._response_check(bad_program, "submit job")
     unknown = api._submit_job(_body(machine="Z-9"))
     assert unknown is not None
-    with pytest.raises(NotFoundError, match="Machine not found: Z-9"):
+    with pytest.raises(BadRequestError, match="Unknown machine 'Z-9'") as info:
         api._response_check(unknown, "submit job")
+    assert info.value.error_code == 31  # as the service answers
     too_many = api._submit_job(_body(count=10**6))
     assert too_many is not None
     assert too_many.status_code == 400
@@ -123,3 +123,20 @@ def test_max_cost_fails_the_job() -> None:
     assert job is not None
     assert job["status"] == "failed"
     assert "max-cost" in job["error"]["text"]
+
+
+def test_simulation_over_a_custom_machine_list() -> None:
+    machines = [
+        {"name": "X-1", "n_qubits": 2, "max_n_shots": 50, "system_type": "hardware"},
+        {"name": "X-1E", "n_qubits": 3, "max_n_shots": 80, "system_type": "emulator"},
+    ]
+    api = QuantinuumAPIOffline(machine_list=machines, simulate=True)
+    on_emulator = api._submit_job(_body(machine="X-1E", count=80))
+    assert on_emulator is not None
+    assert on_emulator.status_code == 200, "the given emulator document's limits apply"
+    derived_checker = api._submit_job(_body(machine="X-1SC", count=50))
+    assert derived_checker is not None
+    assert derived_checker.status_code == 200
+    over = api._submit_job(_body(machine="X-1", count=51))
+    assert over is not None
+    assert over.status_code == 400
