@@ -15,39 +15,13 @@ from pathlib import Path
 import keyring
 import pyotp
 import pytest
-from keyring.backend import KeyringBackend
 
 from quantinuum_api._cli import Context, main
 from quantinuum_api_server.testing import LocalServer
-
-BELL = """OPENQASM 2.0;
-include "qelib1.inc";
-qreg q[2];
-creg c[2];
-h q[0];
-cx q[0],q[1];
-measure q -> c;
-"""
+from tests.keyrings import MemoryKeyring
+from tests.programs import BELL
 
 ALICE, BOB, PASSWORD = "alice@example.com", "bob@example.com", "alice-and-bob-pw"
-
-
-class MemoryKeyring(KeyringBackend):
-    """A real keyring backend that keeps secrets in a dict."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.items.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.items[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.items.pop((service, username), None)
 
 
 @dataclass
@@ -97,8 +71,8 @@ def test_login_whoami_logout(ring: MemoryKeyring, server: LocalServer) -> None:
     run = qapi("login", "--email", ALICE, "--password-stdin", stdin=PASSWORD + "\n")
     assert run.code == 0, run.err
     assert run.out.strip() == f"Logged in to {server.base_url} as {ALICE}."
-    assert ring.items, "tokens go to the keyring"
-    assert all(PASSWORD not in v for v in ring.items.values()), "the password is never stored"
+    assert ring.entries, "tokens go to the keyring"
+    assert all(PASSWORD not in v for v in ring.entries.values()), "the password is never stored"
     who = qapi("whoami")
     assert who.code == 0
     assert who.out.startswith(f"{ALICE} at {server.base_url}")

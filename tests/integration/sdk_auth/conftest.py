@@ -12,7 +12,7 @@ import pytest
 
 from quantinuum_api import _credentials
 from quantinuum_api_server.testing import LocalServer
-from tests.unit.sdk_auth.helpers import MemoryKeyring
+from tests.keyrings import MemoryKeyring
 
 
 @pytest.fixture(scope="module")

@@ -35,7 +35,8 @@ from quantinuum_api._exceptions import (
 from quantinuum_api._http import HttpOptions
 from quantinuum_api._retry import RetryPolicy
 from quantinuum_api_server.testing import LocalServer
-from tests.unit.sdk_auth.helpers import MemoryKeyring, make_jwt
+from tests.keyrings import MemoryKeyring
+from tests.unit.sdk_auth.helpers import make_jwt
 
 NewUser = Callable[..., tuple[str, str, "str | None"]]
 

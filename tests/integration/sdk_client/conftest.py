@@ -12,14 +12,6 @@ from quantinuum_api_server.testing import LocalServer, fast_settings
 EMAIL = "sdk-client@example.com"
 PASSWORD = "correct horse battery staple"
 
-BELL = """OPENQASM 2.0;
-include "qelib1.inc";
-qreg q[2];
-creg c[2];
-h q[0];
-cx q[0],q[1];
-measure q -> c;
-"""
 
 TWO_REGISTERS = """OPENQASM 2.0;
 include "hqslib1.inc";

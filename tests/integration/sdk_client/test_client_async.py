@@ -9,8 +9,9 @@ import pytest
 from quantinuum_api import AsyncClient, JobFailedError, MemoryCredentialStorage, NotFoundError
 from quantinuum_api_client import models
 from quantinuum_api_server.testing import LocalServer
+from tests.programs import BELL
 
-from .conftest import BELL, EMAIL, FAST, PASSWORD
+from .conftest import EMAIL, FAST, PASSWORD
 
 
 def _client(server: LocalServer) -> AsyncClient:

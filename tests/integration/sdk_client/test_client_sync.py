@@ -20,8 +20,9 @@ from quantinuum_api import (
 from quantinuum_api_client import models
 from quantinuum_api_client.types import Unset
 from quantinuum_api_server.testing import LocalServer
+from tests.programs import BELL
 
-from .conftest import BELL, EMAIL, FAST, PASSWORD, TWO_REGISTERS
+from .conftest import EMAIL, FAST, PASSWORD, TWO_REGISTERS
 
 
 def test_submit_wait_websocket_counts(client: Client) -> None:

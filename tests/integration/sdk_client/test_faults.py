@@ -20,8 +20,9 @@ from quantinuum_api import (
     TimeoutError,
 )
 from quantinuum_api_server.testing import LocalServer
+from tests.programs import BELL
 
-from .conftest import BELL, EMAIL, FAST, PASSWORD
+from .conftest import EMAIL, FAST, PASSWORD
 from .faults import FaultTransport, WebsocketProxy
 
 QUICK_RETRY = HttpOptions(retry=RetryPolicy(backoff_initial=0.01, backoff_max=0.05))

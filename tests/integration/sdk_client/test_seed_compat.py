@@ -15,8 +15,9 @@ from quantinuum_api import (
     QuantinuumAPIError,
 )
 from quantinuum_api_server.testing import LocalServer
+from tests.programs import BELL
 
-from .conftest import BELL, EMAIL, PASSWORD
+from .conftest import EMAIL, PASSWORD
 
 
 def _body(count: int = 10, machine: str = "H1-1E") -> dict[str, object]:

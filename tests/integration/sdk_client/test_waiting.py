@@ -8,8 +8,9 @@ import httpx
 
 from quantinuum_api import AsyncClient, Client, HttpOptions, QuantinuumAPI
 from quantinuum_api_server.testing import LocalServer
+from tests.programs import BELL
 
-from .conftest import BELL, EMAIL, FAST, PASSWORD
+from .conftest import EMAIL, FAST, PASSWORD
 from .faults import FaultTransport, WebsocketProxy
 
 

@@ -11,15 +11,7 @@ import httpx
 import pytest
 
 from quantinuum_api_server.testing import LocalServer, fast_settings
-
-BELL = """OPENQASM 2.0;
-include "qelib1.inc";
-qreg q[2];
-creg c[2];
-h q[0];
-cx q[0],q[1];
-measure q -> c;
-"""
+from tests.programs import BELL
 
 DONE = {"completed", "failed", "canceled"}
 

@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
-from .conftest import BELL, Api, new_user
+from tests.programs import BELL
+
+from .conftest import Api, new_user
 
 
 def test_bell_on_h1_1e_without_noise_gives_only_00_and_11(api: Api) -> None:

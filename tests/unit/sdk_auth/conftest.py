@@ -10,7 +10,7 @@ import keyring
 import pytest
 
 from quantinuum_api import _credentials
-from tests.unit.sdk_auth.helpers import MemoryKeyring
+from tests.keyrings import MemoryKeyring
 
 
 @pytest.fixture(autouse=True)

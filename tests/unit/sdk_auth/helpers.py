@@ -7,9 +7,6 @@ import json
 import time
 from typing import Any
 
-import keyring.backend
-import keyring.errors
-
 
 def make_jwt(exp: float | None = None, **claims: Any) -> str:
     """An unsigned-looking JWT whose payload has ``exp`` (if given) and ``claims``."""
@@ -26,32 +23,3 @@ def make_jwt(exp: float | None = None, **claims: Any) -> str:
 def fresh_jwt(name: str = "id", lifetime: float = 3600) -> str:
     """A JWT valid for ``lifetime`` seconds, distinguishable by ``name``."""
     return make_jwt(time.time() + lifetime, sub=name)
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """A real keyring backend that keeps passwords in a dict."""
-
-    priority = 10
-
-    def __init__(self) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        try:
-            del self.entries[(service, username)]
-        except KeyError:
-            raise keyring.errors.PasswordDeleteError(username) from None
-
-
-class BrokenKeyring(MemoryKeyring):
-    """Looks viable but fails on every write (a locked or unreachable keyring)."""
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        raise keyring.errors.KeyringError("no D-Bus session")

@@ -25,7 +25,8 @@ from quantinuum_api._credentials import (
     keyring_available,
     token_is_fresh,
 )
-from tests.unit.sdk_auth.helpers import BrokenKeyring, MemoryKeyring, fresh_jwt, make_jwt
+from tests.keyrings import BrokenKeyring, MemoryKeyring
+from tests.unit.sdk_auth.helpers import fresh_jwt, make_jwt
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
 

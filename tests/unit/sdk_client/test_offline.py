@@ -10,15 +10,7 @@ from quantinuum_api import (
     QuantinuumAPIError,
     QuantinuumAPIOffline,
 )
-
-BELL = """OPENQASM 2.0;
-include "qelib1.inc";
-qreg q[2];
-creg c[2];
-h q[0];
-cx q[0],q[1];
-measure q -> c;
-"""
+from tests.programs import BELL
 
 
 def _body(machine: str = "H1-1E", count: int = 20, **extra: object) -> dict[str, object]:
