@@ -281,13 +281,17 @@ class JobWaiter:
         async with connect(self.ws_url, **kwargs) as ws:
             await ws.send(json.dumps(hello))
             while True:
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for loses a cancellation
+                # (Ctrl-C) that arrives as a message does, leaving the wait running.
                 try:
-                    message = await asyncio.wait_for(ws.recv(), policy.ws_timeout)
+                    async with asyncio.timeout(policy.ws_timeout):
+                        message = await ws.recv()
                 except builtins.TimeoutError:
                     # Quiet for ws_timeout: keep the connection alive, and make sure no
                     # final update was missed.
                     pong = await ws.ping()
-                    await asyncio.wait_for(pong, policy.ping_timeout)
+                    async with asyncio.timeout(policy.ping_timeout):
+                        await pong
                     current = await self._get(watch, False, policy)
                     if current.done:
                         return current

@@ -236,9 +236,8 @@ async def _reject(websocket: WebSocket, code: int, text: str) -> None:
 
 async def _push_job(service: Service, websocket: WebSocket) -> None:
     try:
-        raw = await asyncio.wait_for(
-            websocket.receive_text(), timeout=service.settings.websocket_open_timeout
-        )
+        async with asyncio.timeout(service.settings.websocket_open_timeout):
+            raw = await websocket.receive_text()
         message = json.loads(raw)
     except TimeoutError:
         return await _reject(websocket, INVALID_REQUEST, "No OpenConnection request received")

@@ -88,6 +88,9 @@ class WebsocketProxy:
     async def _handle(self, client: ServerConnection) -> None:
         self.connections += 1
         number = self.connections
+        # Marks the SDK's side closed as soon as it is, not after the upstream teardown
+        # (whose close handshake with the service may take longer than a test waits).
+        watcher = asyncio.ensure_future(self._mark_closed(client))
         if client.request is not None:
             self.request_headers.append(dict(client.request.headers.raw_items()))
         try:
@@ -117,7 +120,11 @@ class WebsocketProxy:
             pass
         finally:
             await client.wait_closed()
-            self.client_closed.set()
+            await watcher
+
+    async def _mark_closed(self, client: ServerConnection) -> None:
+        await client.wait_closed()
+        self.client_closed.set()
 
     @staticmethod
     async def _relay(upstream: Any, client: ServerConnection) -> None:
