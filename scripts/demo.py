@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import pyotp
@@ -74,7 +75,11 @@ def main() -> int:
                 print(f"  the service asked for an MFA code; answering {code}")
                 return code
 
-            store = default_credential_storage(namespace=server.base_url)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                store = default_credential_storage(namespace=server.base_url)
+            for warning in caught:  # e.g. no keyring on a headless machine
+                print(f"  note: {warning.message}")
             with Client(
                 server.base_url,
                 email=EMAIL,

@@ -67,14 +67,21 @@ class UsageError(Exception):
 # --------------------------------------------------------------------------- clients
 
 
-def _storage(api_url: str) -> Any:
-    """The persistent token store for `api_url` (keyring, else the 0600 file store)."""
+def _storage(api_url: str, ctx: Context | None = None) -> Any:
+    """The persistent token store for `api_url` (keyring, else the 0600 file store).
+
+    With `ctx`, a fallback to the file store is reported on stderr as one line; the other
+    commands use the store quietly, so headless users are told once, at login.
+    """
     from ._credentials import default_credential_storage
 
-    with warnings.catch_warnings():
-        # A keyring fallback is also logged (once, to stderr); the warning would repeat it.
-        warnings.simplefilter("ignore", UserWarning)
-        return default_credential_storage(namespace=api_url)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        store = default_credential_storage(namespace=api_url)
+    if ctx is not None:
+        for warning in caught:
+            ctx.err(f"qapi: warning: {warning.message}")
+    return store
 
 
 def _api_url(args: argparse.Namespace) -> str:
@@ -152,7 +159,7 @@ def cmd_login(args: argparse.Namespace, ctx: Context) -> int:
             )
         return input("MFA code: ").strip()
 
-    store = _storage(api_url)  # a keyring fallback is logged once, to stderr
+    store = _storage(api_url, ctx)
     store.delete_credential()
     with Client(api_url, email=email, password=password, token_store=store, mfa_code=mfa_code) as c:
         c.login()

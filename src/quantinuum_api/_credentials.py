@@ -336,8 +336,7 @@ def _warn_fallback(reason: str, path: Path) -> None:
         f"No usable system keyring ({reason}); storing Quantinuum tokens in {path} "
         "(readable only by you). Install a keyring backend to avoid this."
     )
-    logger.warning(message)
-    warnings.warn(message, UserWarning, stacklevel=3)
+    warnings.warn(message, UserWarning, stacklevel=3)  # one warning, not also a log line
 
 
 def keyring_available(backend: Any = None) -> tuple[bool, str]:

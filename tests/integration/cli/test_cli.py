@@ -276,3 +276,23 @@ def test_qapi_serve_runs_the_service_until_interrupted(tmp_path: Path) -> None:
         out = proc.communicate(timeout=30)[0]
     assert proc.returncode == 0, out
     assert db.exists()
+
+
+def test_keyring_fallback_is_reported_once_at_login(
+    ring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from keyring.backends import fail
+
+    from quantinuum_api import _credentials
+
+    monkeypatch.setattr(_credentials, "_fallback_warned", False)
+    keyring.set_keyring(fail.Keyring())  # type: ignore[no-untyped-call]
+    run = qapi("login", "--email", ALICE, "--password-stdin", stdin=PASSWORD + "\n")
+    assert run.code == 0, run.err
+    assert run.err.count("No usable system keyring") == 1
+    assert run.err.startswith("qapi: warning: ")
+    stored = tmp_path / "config" / "credentials.json"
+    assert stored.stat().st_mode & 0o777 == 0o600
+    quiet = qapi("machines")
+    assert quiet.code == 0
+    assert quiet.err == ""
