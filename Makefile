@@ -9,7 +9,11 @@ STAMP := $(VENV)/.installed-stamp
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py
 
-.PHONY: demo test lint typecheck pytest generate install clean
+# `make bench`: SDK and local service against the reference client (scripts/bench/run.py --help).
+bench: $(STAMP)
+	$(BIN)/python scripts/bench/run.py $(BENCH_ARGS)
+
+.PHONY: demo bench test lint typecheck pytest generate install clean
 
 # (Re)install when the venv is missing or pyproject.toml changed; a second run reuses it.
 $(STAMP): pyproject.toml

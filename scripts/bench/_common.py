@@ -1,0 +1,93 @@
+"""Shared by the runner, the server process and our scenarios: programs, statistics, RSS.
+
+Every timestamp that crosses a process boundary is `time.monotonic()`: on Linux it reads
+CLOCK_MONOTONIC, which is system-wide, so the server's "job finished" stamps and the
+clients' "wait returned" stamps are on one clock.
+"""
+
+from __future__ import annotations
+
+import math
+import resource
+import statistics
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+EMAIL = "bench@example.com"
+PASSWORD = "bench-password-1"  # noqa: S105 - a throwaway user of a throwaway local service
+MACHINE = "H1-1E"  # a noiseless emulator of the local service
+
+#: The tiny job of scenarios (1), (5) and (6): a Bell pair.
+BELL = (
+    "OPENQASM 2.0;\n"
+    'include "qelib1.inc";\n'
+    "qreg q[2];\n"
+    "creg c[2];\n"
+    "h q[0];\n"
+    "cx q[0],q[1];\n"
+    "measure q -> c;\n"
+)
+
+
+def medium_program(n_qubits: int = 16, layers: int = 8) -> str:
+    """A non-Clifford circuit (so Aer simulates a statevector) measured at the end."""
+    lines = [
+        "OPENQASM 2.0;",
+        'include "qelib1.inc";',
+        f"qreg q[{n_qubits}];",
+        f"creg c[{n_qubits}];",
+    ]
+    for layer in range(layers):
+        for q in range(n_qubits):
+            lines.append(f"rx({0.1 + 0.07 * ((q + layer) % 11):.3f}) q[{q}];")
+            lines.append(f"rz({0.3 + 0.05 * ((3 * q + layer) % 7):.3f}) q[{q}];")
+        for q in range(layer % 2, n_qubits - 1, 2):
+            lines.append(f"cx q[{q}],q[{q + 1}];")
+    lines.append("measure q -> c;")
+    return "\n".join(lines) + "\n"
+
+
+def reference_body(program: str, shots: int, name: str) -> dict[str, Any]:
+    """A job request as pytket-quantinuum's backend builds it (the fields it always sends)."""
+    return {
+        "name": name,
+        "count": shots,
+        "machine": MACHINE,
+        "language": "OPENQASM 2.0",
+        "program": program,
+        "priority": "normal",
+        "options": {"simulator": "state-vector", "error-model": False},
+    }
+
+
+def median(values: Sequence[float]) -> float:
+    """The median (NaN for no values)."""
+    return statistics.median(values) if values else math.nan
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The `q`-th percentile (0-100), linear interpolation; NaN for no values."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    pos = (len(ordered) - 1) * q / 100.0
+    low = math.floor(pos)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set size so far, in MB (ru_maxrss is KiB on Linux)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def current_rss_mb() -> float:
+    """This process's current resident set size in MB (from /proc; peak if unavailable)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            pages = int(statm.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return peak_rss_mb()
+    return pages * resource.getpagesize() / (1024 * 1024)

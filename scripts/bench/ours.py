@@ -1,0 +1,263 @@
+"""This SDK's side of the benchmarks, plus the service and bare-simulator measurements.
+
+Run as `python -m bench.ours` (with `scripts/` on `PYTHONPATH`): it reads one task as JSON
+on stdin (`{"task": ..., "base_url", "email", "password", ...}`) and prints the raw result
+as one JSON line on stdout. Every task runs in a fresh process and logs in before timing
+starts, so imports and login are never inside a measurement. Timestamps that the runner
+compares with the server's completion stamps are `time.monotonic()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from bench._common import (
+    BELL,
+    MACHINE,
+    current_rss_mb,
+    peak_rss_mb,
+)
+
+Task = dict[str, Any]
+SUBMIT_CONCURRENCY = 16  # concurrent submissions of `batch_async` (as wait_many's default)
+
+
+def _client_kw(task: Task) -> dict[str, Any]:
+    return {"email": task["email"], "password": task["password"]}
+
+
+# -- (1) and (5a): many small jobs ---------------------------------------------------------
+async def _batch_async(task: Task) -> dict[str, Any]:
+    """AsyncClient: submit all jobs concurrently, then `wait_many`."""
+    from quantinuum_api import AsyncClient
+
+    program, shots, n = task.get("program", BELL), int(task["shots"]), int(task["n"])
+    # Unbounded gather of 1,000 submissions exhausts httpx's pool (PoolTimeout), so the
+    # submissions are bounded, as a careful user would do.
+    limit = asyncio.Semaphore(int(task.get("submit_concurrency", SUBMIT_CONCURRENCY)))
+    runs = []
+    async with AsyncClient(task["base_url"], **_client_kw(task)) as client:
+        await client.login()
+
+        async def submit() -> Any:
+            async with limit:
+                return await client.jobs.submit(program, MACHINE, shots)
+
+        for _ in range(int(task.get("reps", 1))):
+            t0 = time.monotonic()
+            jobs = await asyncio.gather(*(submit() for _ in range(n)))
+            t_submitted = time.monotonic()
+            if task.get("submit_only"):
+                runs.append({"t0": t0, "t_submitted": t_submitted, "ids": [j.id for j in jobs]})
+                continue
+            results = await client.jobs.wait_many(jobs)
+            t_end = time.monotonic()
+            _check_completed(results)
+            runs.append(
+                {
+                    "t0": t0,
+                    "t_submitted": t_submitted,
+                    "t_end": t_end,
+                    "ids": [job.id for job in jobs],
+                }
+            )
+    return {"runs": runs}
+
+
+def _batch_sync(task: Task) -> dict[str, Any]:
+    """Client (sync): submit one after the other, then `wait_many`."""
+    from quantinuum_api import Client
+
+    program, shots, n = task.get("program", BELL), int(task["shots"]), int(task["n"])
+    runs = []
+    with Client(task["base_url"], **_client_kw(task)) as client:
+        client.login()
+        for _ in range(int(task.get("reps", 1))):
+            t0 = time.monotonic()
+            jobs = [client.jobs.submit(program, MACHINE, shots) for _ in range(n)]
+            t_submitted = time.monotonic()
+            results = client.jobs.wait_many(jobs)
+            t_end = time.monotonic()
+            _check_completed(results)
+            runs.append(
+                {
+                    "t0": t0,
+                    "t_submitted": t_submitted,
+                    "t_end": t_end,
+                    "ids": [job.id for job in jobs],
+                }
+            )
+    return {"runs": runs}
+
+
+def _check_completed(results: list[Any]) -> None:
+    bad = [(job.id, job.status) for job in results if job.status != "completed"]
+    if bad:
+        raise RuntimeError(f"bench: jobs did not complete: {bad[:3]}")
+
+
+# -- (2): completion-to-return latency -----------------------------------------------------
+def _latency(task: Task) -> dict[str, Any]:
+    """Submit a job, wait for it (websocket or polling), stamp when the wait returned."""
+    from quantinuum_api import Client
+
+    program, shots = task.get("program", BELL), int(task["shots"])
+    use_ws = bool(task["use_websocket"])
+    samples = []
+    with Client(task["base_url"], **_client_kw(task)) as client:
+        client.login()
+        for _ in range(int(task["n"])):
+            job = client.jobs.submit(program, MACHINE, shots)
+            t_submitted = time.monotonic()
+            result = client.jobs.wait(job, use_websocket=use_ws)
+            t_returned = time.monotonic()
+            _check_completed([result])
+            samples.append({"id": job.id, "t_submitted": t_submitted, "t_returned": t_returned})
+    return {"samples": samples}
+
+
+# -- (3): retrieve_job_status against raw httpx --------------------------------------------
+def _status(task: Task) -> dict[str, Any]:
+    """Per-call time of `QuantinuumAPI.retrieve_job_status`, `Client.jobs.get` and a raw
+    `httpx.Client.get(...).json()` of the same URL (same params, same token), interleaved
+    in rounds so drift in machine load hits all three alike."""
+    import httpx
+
+    from quantinuum_api import Client, QuantinuumAPI
+
+    job_id, n, rounds = task["job_id"], int(task["n"]), int(task.get("rounds", 5))
+    api = QuantinuumAPI(
+        api_url=task["base_url"],
+        _QuantinuumAPI__user_name=task["email"],
+        _QuantinuumAPI__pwd=task["password"],
+    )
+    token = api.login()
+    url = f"{task['base_url']}v1/job/{job_id}"
+    raw = httpx.Client(headers={"Authorization": token})
+    client = Client(task["base_url"], **_client_kw(task))
+    client.login()
+
+    def raw_call() -> object:
+        response = raw.get(url, params={"websocket": "true"})
+        response.raise_for_status()
+        return response.json()
+
+    calls: dict[str, Callable[[], object]] = {
+        "raw_httpx": raw_call,
+        "retrieve_job_status": lambda: api.retrieve_job_status(job_id),
+        "client_jobs_get": lambda: client.jobs.get(job_id),
+    }
+    for call in calls.values():  # warm up: connections, caches
+        for _ in range(max(3, int(task.get("warmup", 10)))):
+            call()
+    times: dict[str, list[float]] = {name: [] for name in calls}
+    per_round = max(1, n // rounds)
+    for _ in range(rounds):
+        for name, call in calls.items():
+            for _ in range(per_round):
+                t0 = time.perf_counter()
+                call()
+                times[name].append(time.perf_counter() - t0)
+    api.close()
+    raw.close()
+    client.close()
+    return {"times": times}
+
+
+# -- (5): service throughput and overhead against the bare simulator -----------------------
+def _bare_sim(task: Task) -> dict[str, Any]:
+    """Parse + run each program directly on the service's `Simulator` (what a job costs
+    without HTTP, database and chunking)."""
+    from quantinuum_api_server._qasm import parse_program
+    from quantinuum_api_server._simulator import Simulator
+
+    simulator = Simulator()
+    simulator.warm_up()
+    out: dict[str, list[float]] = {}
+    for name, spec in task["programs"].items():
+        program_text, shots, reps = spec["program"], int(spec["shots"]), int(spec["reps"])
+        simulator.run(parse_program(program_text), shots)  # warm: caches of this shape
+        times = []
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            simulator.run(parse_program(program_text), shots)
+            times.append(time.perf_counter() - t0)
+        out[name] = times
+    return {"times": out}
+
+
+def _service_job(task: Task) -> dict[str, Any]:
+    """One job at a time through the service (submit -> completion), `reps` times."""
+    from quantinuum_api import Client
+
+    samples = []
+    with Client(task["base_url"], **_client_kw(task)) as client:
+        client.login()
+        for _ in range(int(task["reps"])):
+            t0 = time.monotonic()
+            job = client.jobs.submit(task["program"], MACHINE, int(task["shots"]))
+            result = client.jobs.wait(job)
+            t_returned = time.monotonic()
+            _check_completed([result])
+            samples.append({"id": job.id, "t0": t0, "t_returned": t_returned})
+    return {"samples": samples}
+
+
+# -- (6): memory while waiting on many jobs ------------------------------------------------
+def _memory(task: Task) -> dict[str, Any]:
+    """Peak RSS while `Client.jobs.wait_many` waits on the given (just submitted) jobs."""
+    from quantinuum_api import Client
+
+    ids = list(task["ids"])
+    with Client(task["base_url"], **_client_kw(task)) as client:
+        client.login()
+        before_current = current_rss_mb()
+        before_peak = peak_rss_mb()
+        t0 = time.monotonic()
+        results = client.jobs.wait_many(ids)
+        t_end = time.monotonic()
+        after_current = current_rss_mb()
+        peak = peak_rss_mb()
+        done = sum(1 for job in results if job.status == "completed")
+    return {
+        "jobs": len(ids),
+        "completed": done,
+        "rss_before_mb": before_current,
+        "peak_before_mb": before_peak,
+        "rss_after_mb": after_current,
+        "peak_rss_mb": peak,
+        "wait_s": t_end - t0,
+    }
+
+
+def run_task(task: Task) -> dict[str, Any]:
+    """Run one task and return its raw result."""
+    kind = task["task"]
+    if kind == "batch_async":
+        return asyncio.run(_batch_async(task))
+    handlers: dict[str, Callable[[Task], dict[str, Any]]] = {
+        "batch_sync": _batch_sync,
+        "latency": _latency,
+        "status": _status,
+        "bare_sim": _bare_sim,
+        "service_job": _service_job,
+        "memory": _memory,
+    }
+    if kind not in handlers:
+        raise ValueError(f"unknown task {kind!r}")
+    return handlers[kind](task)
+
+
+def main() -> int:
+    task = json.loads(sys.stdin.read())
+    print(json.dumps(run_task(task)), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
