@@ -13,11 +13,7 @@ request, polling and websocket-waiting code is used as shipped):
    `http://` URI. The module-level name `connect` in `api_wrappers` is replaced by a wrapper
    that turns a leading `http://` into `ws://` and calls `websockets.connect` unchanged
    (`ws://127.0.0.1:PORT/v1/` is the service's websocket route).
-2. Content-Type. The reference POSTs `json.dumps(body)` as a plain string body, so requests
-   sends no `Content-Type`; the local service answers 415 to that. The reference's own
-   `session=` parameter is given a `requests.Session` whose default headers include
-   `Content-Type: application/json` (no code is patched for this).
-3. Login. Credentials go in through the constructor's `__user_name`/`__pwd` keywords
+2. Login. Credentials go in through the constructor's `__user_name`/`__pwd` keywords
    (`_QuantinuumAPI__user_name`/`_QuantinuumAPI__pwd`), as pytket's backend does with a
    `MemoryCredentialStorage`; `login()` is called once before any timing.
 
@@ -55,16 +51,12 @@ def _patched_api_module() -> Any:
 
 def _api(task: Task) -> Any:
     module = _patched_api_module()
-    requests = importlib.import_module("requests")
-    session = requests.Session()
-    session.headers["Content-Type"] = "application/json"  # adaptation 2
     api = module.QuantinuumAPI(
         api_url=task["base_url"],
-        session=session,
         _QuantinuumAPI__user_name=task["email"],
         _QuantinuumAPI__pwd=task["password"],
     )
-    api.login()  # adaptation 3: log in before timing
+    api.login()  # adaptation 2: log in before timing
     return api
 
 

@@ -34,7 +34,9 @@ AsyncSleep = Callable[[float], Awaitable[None]]
 
 
 def _default_timeout() -> httpx.Timeout:
-    return httpx.Timeout(DEFAULT_TIMEOUT, connect=DEFAULT_CONNECT_TIMEOUT)
+    # pool=None: a request waiting for one of the client's own connections (e.g. many
+    # concurrent submissions) queues instead of failing with PoolTimeout.
+    return httpx.Timeout(DEFAULT_TIMEOUT, connect=DEFAULT_CONNECT_TIMEOUT, pool=None)
 
 
 @dataclass(frozen=True)

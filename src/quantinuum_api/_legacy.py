@@ -219,17 +219,19 @@ class QuantinuumAPI:
     ) -> dict[str, Any] | None:
         """The job document (with a websocket ticket when websockets are in use)."""
         ws = use_websocket or (use_websocket is None and self.use_websocket)
+        return self._job(job_id, ws).to_dict()
+
+    def _job(self, job_id: str, websocket: bool) -> Job:
         res = self._send(
             "GET",
             f"{self.url}job/{job_id}",
             "job status",
-            params={"websocket": "true"} if ws else None,
+            params={"websocket": "true"} if websocket else None,
         )
-        return Job.from_dict(_json(res, "job status"), "job status").to_dict()
+        return Job.from_dict(_json(res, "job status"), "job status")
 
     async def _fetch_for_wait(self, job_id: str, websocket: bool) -> Job:
-        doc = await asyncio.to_thread(self.retrieve_job_status, job_id, websocket)
-        return Job.from_dict(doc, "job status")
+        return await asyncio.to_thread(self._job, job_id, websocket)
 
     def _policy(self, use_websocket: bool) -> WaitPolicy:
         return WaitPolicy(

@@ -82,6 +82,8 @@ def _problem(value: Any, tp: Any, path: str) -> str | None:
         if not isinstance(value, list):
             return f"{path} must be a list, got {type(value).__name__}"
         (item,) = typing.get_args(tp)
+        if item is str and all(type(v) is str for v in value):
+            return None  # fast path: results are long lists of bitstrings
         for i, v in enumerate(value):
             if (p := _problem(v, item, f"{path}[{i}]")) is not None:
                 return p

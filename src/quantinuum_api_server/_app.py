@@ -101,7 +101,9 @@ def _reject_constant(name: str) -> Any:
 
 
 async def _read_json(request: Request, limit: int) -> Any:
-    content_type = request.headers.get("content-type", "")
+    # No Content-Type is read as JSON, as the cloud service does (clients such as
+    # pytket-quantinuum post JSON without one); an explicit other type is refused.
+    content_type = request.headers.get("content-type", "application/json")
     if content_type.split(";")[0].strip().lower() != "application/json":
         raise ApiError(415, INVALID_REQUEST, "Content-Type must be application/json")
     too_large = ApiError(413, BODY_TOO_LARGE, f"Request body too large (limit {limit} bytes)")

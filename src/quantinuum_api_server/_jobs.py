@@ -220,9 +220,11 @@ class JobService:
                 self._finish(row["id"], "failed", error={"code": INTERNAL, "text": str(exc)})
 
     def _finish(self, job_id: str, status: str, **fields: Any) -> None:
+        # Not fsynced: after a machine crash an unfinished-looking job just runs again.
         self._store.update_job(
             job_id,
             only_if=("running", "canceling"),
+            durable=False,
             status=status,
             result_date=utc_now(),
             **fields,
@@ -264,7 +266,11 @@ class JobService:
         results: dict[str, list[str]] = {name: [] for name in program.info.registers}
         done = 0
         chunks = self._sim().iter_chunks(
-            program, count, chunk, **simulation_options(placement, row["options"] or {})
+            program,
+            count,
+            chunk,
+            growth=self._settings.chunk_growth,
+            **simulation_options(placement, row["options"] or {}),
         )
         for part in chunks:
             for name, shots in part.items():
@@ -276,7 +282,7 @@ class JobService:
                 self._finish(job_id, "canceled", results=results, last_shot=done - 1)
                 return
             if done < count:
-                self._store.update_job(job_id, results=results, last_shot=done - 1)
+                self._store.update_job(job_id, durable=False, results=results, last_shot=done - 1)
                 self._events.publish(job_id, "partial")
                 if self._settings.chunk_delay > 0 and self._stopping.wait(
                     self._settings.chunk_delay

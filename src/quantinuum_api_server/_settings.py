@@ -25,7 +25,8 @@ class ServerSettings:
     login_max_failures: int = 5
     login_failure_window: float = 900.0
     workers: int = 1
-    chunk_shots: int = 100
+    chunk_shots: int = 100  # shots of a job's first chunk of results
+    chunk_growth: float = 2.0  # each next chunk this many times larger (1.0: fixed size)
     chunk_delay: float = 0.0
     ticket_ttl: int = 900
     websocket_open_timeout: float = 30.0

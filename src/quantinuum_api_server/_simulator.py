@@ -114,12 +114,18 @@ class Simulator:
         noise_specs: Mapping[str, Any] | None = None,
         seed: int | None = None,
         method: str = "statevector",
+        growth: float = 1.0,
     ) -> Iterator[dict[str, list[str]]]:
-        """Run `shots` shots in chunks of at most `chunk_shots`, yielding each chunk's result.
+        """Run `shots` shots in chunks, yielding each chunk's result.
 
-        Each chunk gets its own seed (derived from `seed`, or random if `seed` is None), so
-        chunks differ; stop iterating to cancel the rest.
+        The first chunk has `chunk_shots` shots and each next one `growth` times as many
+        (1.0: all the same size), so early partial results come fast while a long job
+        pays the per-run cost only O(log shots) times. Each chunk gets its own seed
+        (derived from `seed`, or random if `seed` is None), so chunks differ; stop
+        iterating to cancel the rest.
         """
+        if growth < 1.0:
+            raise ValueError(f"growth must be >= 1, got {growth!r}")
         _check_count("shots", shots, minimum=0)
         _check_count("chunk_shots", chunk_shots, minimum=1)
         _check_seed(seed)
@@ -128,11 +134,13 @@ class Simulator:
         noise = self._noise_model(noise_specs, program, method)
         seeds = random.Random(seed) if seed is not None else None  # noqa: S311 - not crypto
         done = 0
+        chunk = float(chunk_shots)
         while done < shots:
-            size = min(chunk_shots, shots - done)
+            size = min(int(chunk), shots - done)
             chunk_seed = seeds.randint(0, _MAX_SEED) if seeds is not None else None
             yield self._execute(program, circuit, size, noise, chunk_seed, method)
             done += size
+            chunk *= growth
 
     # --- internals ------------------------------------------------------------------------
 

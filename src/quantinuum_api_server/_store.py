@@ -98,16 +98,28 @@ class Store:
             self._db.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """An immediate (write-locked) transaction; commits on success."""
+    def transaction(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
+        """An immediate (write-locked) transaction; commits on success.
+
+        `durable=False` skips the commit's fsync (WAL with synchronous=NORMAL): the write
+        survives a crash of the process but maybe not of the machine. For progress that
+        can be redone (a job's results: it runs again after a restart), never for
+        accepting a job or for credentials.
+        """
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+            if not durable:
+                self._db.execute("PRAGMA synchronous=NORMAL")
             try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._db
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                self._db.execute("COMMIT")
+            finally:
+                if not durable:
+                    self._db.execute("PRAGMA synchronous=FULL")
 
     def _one(self, sql: str, args: tuple[Any, ...] = ()) -> dict[str, Any] | None:
         with self._lock:
@@ -250,8 +262,11 @@ class Store:
             found = db.execute("SELECT * FROM jobs WHERE id = ?", (row["id"],)).fetchone()
         return _decode(found)
 
-    def update_job(self, job_id: str, *, only_if: tuple[str, ...] = (), **fields: Any) -> bool:
-        """Set `fields` on a job (only when its status is in `only_if`, if given)."""
+    def update_job(
+        self, job_id: str, *, only_if: tuple[str, ...] = (), durable: bool = True, **fields: Any
+    ) -> bool:
+        """Set `fields` on a job (only when its status is in `only_if`, if given);
+        `durable` as for `transaction`."""
         values = {
             k: (json.dumps(v) if k in _JSON_COLUMNS and v is not None else v)
             for k, v in fields.items()
@@ -262,7 +277,7 @@ class Store:
         if only_if:
             sql += f" AND status IN ({', '.join('?' for _ in only_if)})"
             args += only_if
-        with self.transaction() as db:
+        with self.transaction(durable=durable) as db:
             return db.execute(sql, args).rowcount == 1
 
     def job_status(self, job_id: str) -> str | None:

@@ -49,7 +49,9 @@ def server() -> Iterator[LocalServer]:
 @pytest.fixture(scope="package")
 def slow_server() -> Iterator[LocalServer]:
     """Jobs run 10 shots per chunk with a pause between chunks (~0.05 s per chunk)."""
-    with LocalServer(settings=fast_settings(chunk_shots=10, chunk_delay=0.05)) as srv:
+    with LocalServer(
+        settings=fast_settings(chunk_shots=10, chunk_growth=1.0, chunk_delay=0.05)
+    ) as srv:
         srv.add_user(EMAIL, PASSWORD)
         yield srv
 

@@ -85,7 +85,9 @@ def server() -> Iterator[LocalServer]:
 @pytest.fixture(scope="module")
 def slow_server() -> Iterator[LocalServer]:
     """One worker, 10-shot chunks with a pause between them: jobs stay running a while."""
-    with LocalServer(settings=fast_settings(chunk_shots=10, chunk_delay=0.05)) as running:
+    with LocalServer(
+        settings=fast_settings(chunk_shots=10, chunk_growth=1.0, chunk_delay=0.05)
+    ) as running:
         yield running
 
 

@@ -8,7 +8,7 @@ from .conftest import Api, new_user
 
 
 def test_restart_mid_job_and_the_result_arrives() -> None:
-    settings = fast_settings(chunk_shots=10, chunk_delay=0.05)
+    settings = fast_settings(chunk_shots=10, chunk_growth=1.0, chunk_delay=0.05)
     with LocalServer(settings=settings) as server:
         email, _ = new_user(server)
         api = Api(server, email)

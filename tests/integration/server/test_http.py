@@ -34,6 +34,15 @@ def test_non_json_content_type_is_415(api: Api) -> None:
     assert reply.json()["error"]["code"] == 10
 
 
+def test_json_without_a_content_type_is_accepted(api: Api) -> None:
+    # pytket-quantinuum posts JSON strings without a Content-Type; the cloud accepts them
+    body = b'{"email": "nobody@example.com", "password": "wrong"}'
+    reply = api.http.post("v1/login", content=body)
+    assert "content-type" not in reply.request.headers
+    assert reply.status_code == 401
+    assert reply.json()["error"]["code"] == 21
+
+
 def test_invalid_body_is_400_with_the_reason(api: Api) -> None:
     reply = api.http.post("v1/job", json={"machine": "H1-1E"}, headers=api.headers)
     assert reply.status_code == 400

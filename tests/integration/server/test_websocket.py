@@ -102,7 +102,7 @@ def test_silent_client_gets_an_error_instead_of_a_hang() -> None:
 
 
 def test_stopping_the_server_closes_open_websockets() -> None:
-    settings = fast_settings(chunk_shots=10, chunk_delay=0.05)
+    settings = fast_settings(chunk_shots=10, chunk_growth=1.0, chunk_delay=0.05)
     with LocalServer(settings=settings) as server:
         email, _ = new_user(server)
         api = Api(server, email)

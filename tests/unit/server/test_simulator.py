@@ -216,3 +216,13 @@ def test_bad_arguments(simulator: Simulator) -> None:
         assert len(list(simulator.iter_chunks(program, 5, 2, seed=seed))) == 3
     assert simulator_method("State-Vector") == "statevector"
     assert simulator_method(None) == "statevector"
+
+
+def test_chunks_grow_geometrically_and_add_up() -> None:
+    program = parse_program(BELL)
+    sizes = [
+        len(part["c"]) for part in Simulator().iter_chunks(program, 1000, 100, growth=2.0, seed=1)
+    ]
+    assert sizes == [100, 200, 400, 300]
+    with pytest.raises(ValueError, match="growth"):
+        next(Simulator().iter_chunks(program, 10, 5, growth=0.5))
