@@ -28,7 +28,14 @@ from ._exceptions import QuantinuumAPIError, TimeoutError, raise_for_response
 from ._http import HttpOptions
 from ._machines import default_machines
 from ._prompts import DEFAULT_PROMPT
-from ._results import Job, is_final, parse_calendar, parse_machine_state, parse_machines
+from ._results import (
+    Job,
+    check_job_document,
+    is_final,
+    parse_calendar,
+    parse_machine_state,
+    parse_machines,
+)
 from ._sync import run_sync
 from ._urls import DEFAULT_API_URL, derive_urls
 from ._waiter import JobWaiter, WaitPolicy
@@ -219,19 +226,20 @@ class QuantinuumAPI:
     ) -> dict[str, Any] | None:
         """The job document (with a websocket ticket when websockets are in use)."""
         ws = use_websocket or (use_websocket is None and self.use_websocket)
-        return self._job(job_id, ws).to_dict()
+        return check_job_document(self._job_json(job_id, ws), "job status")
 
-    def _job(self, job_id: str, websocket: bool) -> Job:
+    def _job_json(self, job_id: str, websocket: bool) -> Any:
         res = self._send(
             "GET",
             f"{self.url}job/{job_id}",
             "job status",
             params={"websocket": "true"} if websocket else None,
         )
-        return Job.from_dict(_json(res, "job status"), "job status")
+        return _json(res, "job status")
 
     async def _fetch_for_wait(self, job_id: str, websocket: bool) -> Job:
-        return await asyncio.to_thread(self._job, job_id, websocket)
+        doc = await asyncio.to_thread(self._job_json, job_id, websocket)
+        return Job.from_dict(doc, "job status")
 
     def _policy(self, use_websocket: bool) -> WaitPolicy:
         return WaitPolicy(

@@ -204,6 +204,35 @@ def parse_machine_state(data: object, operation: str = "get machine state") -> s
     return parse_model(models.MachineState, data, operation).state
 
 
+def check_job_document(data: object, operation: str) -> dict[str, Any]:
+    """A job document's shape where callers of the dict API index it (`job`, `status`,
+    `results`, `error`), checked cheaply; `ResponseValidationError` otherwise.
+
+    The dict-returning seed API uses this instead of the full model check of `Job`, which
+    costs more than the rest of a status request.
+    """
+
+    def bad(problem: str) -> ResponseValidationError:
+        return ResponseValidationError(f"{operation}: {problem}", operation=operation)
+
+    if not isinstance(data, dict):
+        raise bad(f"expected a JSON object, got {type(data).__name__}")
+    for key in ("job", "status"):
+        if not isinstance(data.get(key), str):
+            raise bad(f"{key!r} must be a string, got {type(data.get(key)).__name__}")
+    results = data.get("results")
+    if results is not None:
+        if not isinstance(results, dict):
+            raise bad(f"'results' must be an object, got {type(results).__name__}")
+        for register, shots in results.items():
+            if not isinstance(shots, list) or not all(type(v) is str for v in shots):
+                raise bad(f"'results.{register}' must be a list of bitstrings")
+    error = data.get("error")
+    if error is not None and not isinstance(error, dict):
+        raise bad(f"'error' must be an object, got {type(error).__name__}")
+    return data
+
+
 def _opt(value: M | Unset) -> M | None:
     return None if isinstance(value, Unset) else value
 

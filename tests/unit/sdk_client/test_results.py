@@ -7,7 +7,12 @@ from typing import Any
 import pytest
 
 from quantinuum_api import FINAL_STATUSES, Job, ResponseValidationError, is_final
-from quantinuum_api._results import parse_calendar, parse_machine_state, parse_machines
+from quantinuum_api._results import (
+    check_job_document,
+    parse_calendar,
+    parse_machine_state,
+    parse_machines,
+)
 from quantinuum_api_client import models
 
 DOC: dict[str, Any] = {
@@ -120,3 +125,25 @@ def test_machines_calendar_and_state_parse_and_validate() -> None:
     assert parse_machine_state({"state": "online"}) == "online"
     with pytest.raises(ResponseValidationError, match="state"):
         parse_machine_state({"state": 1})
+
+
+@pytest.mark.parametrize(
+    ("doc", "message"),
+    [
+        (["job"], "expected a JSON object"),
+        ({"status": "queued"}, "'job' must be a string"),
+        ({"job": "j", "status": 3}, "'status' must be a string"),
+        ({"job": "j", "status": "completed", "results": ["00"]}, "'results' must be an object"),
+        ({"job": "j", "status": "completed", "results": {"c": ["0", 1]}}, "results.c"),
+        ({"job": "j", "status": "failed", "error": "boom"}, "'error' must be an object"),
+    ],
+)
+def test_the_dict_api_checks_what_callers_index(doc: object, message: str) -> None:
+    with pytest.raises(ResponseValidationError, match=message) as info:
+        check_job_document(doc, "job status")
+    assert info.value.operation == "job status"
+
+
+def test_the_dict_api_returns_the_document_itself() -> None:
+    doc = {"job": "j", "status": "completed", "results": {"c": ["01"]}, "cost": 5.1}
+    assert check_job_document(doc, "job status") is doc
