@@ -338,20 +338,31 @@ class TokenManager:
             self._own_client = self.http.client()
         return self._own_client
 
-    def _credentials(self) -> tuple[str, str, bool]:
-        """(email, password, prompted)."""
+    def _known_credentials(self) -> tuple[str | None, str | None]:
+        """The e-mail and password given or stored (either may be missing)."""
         email = self.email or self.store.user_name
         password: str | None = self._password.reveal() if self._password else None
         if password is None and isinstance(self.store, MemoryCredentialStorage):
             password = self.store._password
-        if email and password:
-            return email, password, False
-        prompt = self.credentials_prompt
-        if prompt is None:
+        return email, password
+
+    def _credentials_prompt(
+        self,
+    ) -> Callable[[], tuple[str, str] | Awaitable[tuple[str, str]]]:
+        """The callback asking for credentials; CredentialsRequiredError if disabled."""
+        if self.credentials_prompt is None:
             raise CredentialsRequiredError(
                 f"{OP_LOGIN}: no e-mail/password given and prompting is disabled",
                 operation=OP_LOGIN,
             )
+        return self.credentials_prompt
+
+    def _credentials(self) -> tuple[str, str, bool]:
+        """(email, password, prompted)."""
+        email, password = self._known_credentials()
+        if email and password:
+            return email, password, False
+        prompt = self._credentials_prompt()
         if prompt is DEFAULT_PROMPT:
             got = prompt_credentials(email)
         else:
@@ -359,18 +370,10 @@ class TokenManager:
         return got[0], got[1], True
 
     async def _acredentials(self) -> tuple[str, str, bool]:
-        email = self.email or self.store.user_name
-        password: str | None = self._password.reveal() if self._password else None
-        if password is None and isinstance(self.store, MemoryCredentialStorage):
-            password = self.store._password
+        email, password = self._known_credentials()
         if email and password:
             return email, password, False
-        prompt = self.credentials_prompt
-        if prompt is None:
-            raise CredentialsRequiredError(
-                f"{OP_LOGIN}: no e-mail/password given and prompting is disabled",
-                operation=OP_LOGIN,
-            )
+        prompt = self._credentials_prompt()
         if prompt is DEFAULT_PROMPT:
             got = await asyncio.to_thread(prompt_credentials, email)
         else:

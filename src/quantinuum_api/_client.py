@@ -22,7 +22,7 @@ from quantinuum_api_client.types import UNSET
 from ._auth import QuantinuumAuth, TokenManager
 from ._config import Config
 from ._credentials import CredentialStorage, MemoryCredentialStorage
-from ._exceptions import JobFailedError, NotFoundError, ResponseValidationError
+from ._exceptions import JobFailedError, NotFoundError, ResponseValidationError, parse_json
 from ._http import HttpOptions
 from ._prompts import DEFAULT_PROMPT
 from ._results import Job, parse_calendar, parse_machine_state, parse_machines, parse_model
@@ -428,16 +428,7 @@ class AsyncClient(_BaseClient):
         response = await self.http.arequest(
             self._http_client, method, url, operation=operation, auth=self._auth, **kw
         )
-        try:
-            return response.json()
-        except ValueError:
-            ctype = response.headers.get("content-type", "no content type")
-            raise ResponseValidationError(
-                f"{operation}: the reply is not valid JSON (HTTP {response.status_code}, {ctype})",
-                operation=operation,
-                status_code=response.status_code,
-                response=response,
-            ) from None
+        return parse_json(response, operation)
 
     async def _fetch_for_wait(self, job_id: str, websocket: bool) -> Job:
         return await self.jobs.get(job_id, websocket=websocket)
