@@ -24,7 +24,7 @@ import httpx
 from ._auth import QuantinuumAuth, TokenManager
 from ._config import Config
 from ._credentials import CredentialStorage, MemoryCredentialStorage
-from ._exceptions import QuantinuumAPIError, TimeoutError, raise_for_response
+from ._exceptions import QuantinuumAPIError, TimeoutError, parse_json, raise_for_response
 from ._http import HttpOptions
 from ._machines import default_machines
 from ._prompts import DEFAULT_PROMPT
@@ -235,7 +235,7 @@ class QuantinuumAPI:
             "job status",
             params={"websocket": "true"} if websocket else None,
         )
-        return _json(res, "job status")
+        return parse_json(res, "job status")
 
     async def _fetch_for_wait(self, job_id: str, websocket: bool) -> Job:
         doc = await asyncio.to_thread(self._job_json, job_id, websocket)
@@ -292,12 +292,12 @@ class QuantinuumAPI:
     def status(self, machine: str) -> str:
         """The machine's state (e.g. `online`)."""
         res = self._send("GET", f"{self.url}machine/{machine}", "get machine status")
-        return parse_machine_state(_json(res, "get machine status"), "get machine status")
+        return parse_machine_state(parse_json(res, "get machine status"), "get machine status")
 
     def cancel(self, job_id: str) -> dict[str, Any]:
         """Cancel the job; returns its document."""
         res = self._send("POST", f"{self.url}job/{job_id}/cancel", "job cancel")
-        return Job.from_dict(_json(res, "job cancel"), "job cancel").to_dict()
+        return Job.from_dict(parse_json(res, "job cancel"), "job cancel").to_dict()
 
     def get_calendar(self, start_date: str, end_date: str) -> list[dict[str, Any]]:
         """Reservation calendar events between two `YYYY-MM-DD` dates (UTC)."""
@@ -307,7 +307,7 @@ class QuantinuumAPI:
             "get calendar events",
             params={"mode": "user", "start": start_date, "end": end_date},
         )
-        data = _json(res, "get calendar events")
+        data = parse_json(res, "get calendar events")
         parse_calendar(data, "get calendar events")
         return list(data)
 
@@ -316,7 +316,7 @@ class QuantinuumAPI:
         res = self._send(
             "GET", f"{self.url}machine/", "get machine list", params={"config": "true"}
         )
-        data = _json(res, "get machine list")
+        data = parse_json(res, "get machine list")
         parse_machines(data, "get machine list")
         return list(data)
 
@@ -331,20 +331,6 @@ class QuantinuumAPI:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _json(res: httpx.Response, operation: str) -> Any:
-    try:
-        return res.json()
-    except ValueError:
-        from ._exceptions import ResponseValidationError
-
-        raise ResponseValidationError(
-            f"{operation}: the reply is not valid JSON (HTTP {res.status_code})",
-            operation=operation,
-            status_code=res.status_code,
-            response=res,
-        ) from None
 
 
 class QuantinuumAPIOffline:
