@@ -2,9 +2,10 @@
 
 Every operation goes through `_operation`, which (in this order) authenticates the
 `Authorization` header (401 code 20), validates path/query/header parameters (400 code
-10), checks the body's `Content-Type` (415 for a non-JSON one; none is read as JSON), reads the body while counting bytes (413 code
-11 as soon as `max_body_bytes` is passed, whatever `Content-Length` claims), parses JSON
-and validates it against the operation's schema (400 code 10). Errors are always the
+10), checks the body's `Content-Type` (415 for a non-JSON one; none is read as JSON),
+reads the body while counting bytes (413 code 11 as soon as `max_body_bytes` is passed,
+whatever `Content-Length` claims), parses JSON and validates it against the operation's
+schema (400 code 10). Errors are always the
 `{"error": {"code", "text"}}` body; an unexpected exception is logged and answered with
 500 code 99 and no details. The websocket route `/v1/` sits beside the HTTP routes.
 """
