@@ -173,8 +173,8 @@ def _status(task: Task) -> dict[str, Any]:
 def _bare_sim(task: Task) -> dict[str, Any]:
     """Parse + run each program directly on the service's `Simulator` (what a job costs
     without HTTP, database and chunking)."""
-    from quantinuum_api_server._qasm import parse_program
-    from quantinuum_api_server._simulator import Simulator
+    from quantinuum_emulator._qasm import parse_program
+    from quantinuum_emulator._simulator import Simulator
 
     simulator = Simulator()
     simulator.warm_up()

@@ -495,21 +495,27 @@ def _wait_options(p: argparse.ArgumentParser) -> None:
 
 
 def _server_commands(sub: Any) -> None:
-    try:
-        from quantinuum_api_server._cli import register_commands
-    except ImportError:  # the `server` extra is not installed
+    """Commands other packages plug in (entry point group `quantinuum_api.cli`): the local
+    service's `serve` and `server`. The SDK names no such package, so it never imports one
+    unless its commands are used."""
+    from importlib.metadata import entry_points
 
-        def missing(args: argparse.Namespace, ctx: Context) -> int:
-            ctx.err(
-                "qapi: the local service needs the server extra: "
-                "pip install 'quantinuum-api[server]'"
-            )
-            return EXIT_USAGE
+    for plugin in entry_points(group="quantinuum_api.cli"):
+        try:
+            register = plugin.load()
+        except ImportError:  # the plugin's extra is not installed
 
-        for name in ("serve", "server"):
-            sub.add_parser(name, help="(needs the server extra)").set_defaults(run=missing)
-        return
-    register_commands(sub)
+            def missing(args: argparse.Namespace, ctx: Context) -> int:
+                ctx.err(
+                    "qapi: the local service needs the server extra: "
+                    "pip install 'quantinuum-api[server]'"
+                )
+                return EXIT_USAGE
+
+            for name in ("serve", "server"):
+                sub.add_parser(name, help="(needs the server extra)").set_defaults(run=missing)
+            continue
+        register(sub)
 
 
 def _exit_code(exc: BaseException) -> int:

@@ -1,10 +1,10 @@
 """Opt-in local simulation for the offline backend: jobs run in-process, no network.
 
-Uses the local service's parser, cost formula and simulator (`quantinuum_api_server`,
-installed with the `server` extra, imported on first use). Jobs follow the service's rules:
-syntax checkers (`…SC`) price and complete without results, emulators (`…E`) run noiseless
-unless `options["error-model"]` is true, hardware names run with their `noise_specs`;
-`options["seed"]` seeds the simulator, `options["simulator"]` picks the method.
+Uses the emulator's parser, cost formula and simulator (`quantinuum_emulator`, whose
+dependencies come with the `emulator` extra; imported on first use). Jobs follow the
+service's rules: syntax checkers (`…SC`) price and complete without results, emulators
+(`…E`) run noiseless unless `options["error-model"]` is true, hardware names run with
+their `noise_specs`; `options["seed"]` seeds the simulator, `options["simulator"]` picks the method.
 """
 
 from __future__ import annotations
@@ -25,46 +25,45 @@ def _now() -> str:
     return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
 
 
-def _server() -> Any:
+def _emulator() -> Any:
     try:
-        from quantinuum_api_server import _execution, _machines, _settings, _simulator
+        import qiskit_aer  # noqa: F401  (the engine; checked now for a clear message)
+
+        from quantinuum_emulator import _execution, _machines, _simulator
     except ImportError as exc:  # pragma: no cover - the dev install has the extra
         raise ImportError(
-            "local simulation needs the `server` extra: pip install 'quantinuum-api[server]'"
+            "local simulation needs the `emulator` extra: pip install 'quantinuum-api[emulator]'"
             f" ({exc})"
         ) from exc
-    return _execution, _machines, _settings, _simulator
+    return _execution, _machines, _simulator
 
 
 class LocalSimulation:
     """An in-process stand-in for the job endpoints, over a list of machine documents.
 
-    The rules (checks, cost, noise) are the service's own (`quantinuum_api_server._execution`).
+    The rules (checks, cost, noise) are the service's own (`quantinuum_emulator._execution`).
     """
 
     def __init__(self, machines: list[dict[str, Any]]) -> None:
         # fail now, with a clear message, if the extra is missing
-        self._execution, machines_mod, settings, self._sim_mod = _server()
+        self._execution, machines_mod, self._sim_mod = _emulator()
         self._catalog = machines_mod.MachineCatalog(machines)
-        self._max_program_bytes = settings.ServerSettings().max_program_bytes
         self._jobs: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._simulator: Any = None
 
     def submit(self, body: Mapping[str, Any]) -> httpx.Response:
         """Run the job now; the reply is what the service would send (200 or an error)."""
-        from quantinuum_api_server._errors import ApiError
+        from quantinuum_emulator._errors import JobRejected
 
         if not isinstance(body, Mapping):
             return httpx.Response(
                 400, json={"error": {"code": 10, "text": "body must be an object"}}
             )
         try:
-            job = self._execution.prepare_job(
-                body, self._catalog, max_program_bytes=self._max_program_bytes
-            )
-        except ApiError as exc:
-            return httpx.Response(exc.status, json=exc.body())
+            job = self._execution.prepare_job(body, self._catalog)
+        except JobRejected as exc:
+            return httpx.Response(400, json=exc.body())
         job_id = uuid.uuid4().hex
         doc: dict[str, Any] = {
             "job": job_id,

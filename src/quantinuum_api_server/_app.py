@@ -30,6 +30,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from quantinuum_emulator._machines import FIRST_DAY, LAST_DAY, MachineCatalog
+
 from ._auth import Authenticator
 from ._errors import (
     BAD_TOKEN,
@@ -43,7 +45,6 @@ from ._errors import (
 )
 from ._events import JobEvents
 from ._jobs import DONE_STATUSES, JobService
-from ._machines import FIRST_DAY, LAST_DAY, MachineCatalog
 from ._settings import ServerSettings, default_db_path
 from ._spec import Operation, Spec, load_spec
 from ._store import Store

@@ -8,6 +8,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from quantinuum_emulator._errors import (
+    INVALID_PROGRAM,
+    INVALID_REQUEST,
+    LIMIT_EXCEEDED,
+    MACHINE_NOT_FOUND,
+    MAX_COST_EXCEEDED,
+    JobRejected,
+)
+
 __all__ = [
     "BAD_REFRESH_TOKEN",
     "BAD_TOKEN",
@@ -28,7 +37,6 @@ __all__ = [
     "error_body",
 ]
 
-INVALID_REQUEST = 10
 BODY_TOO_LARGE = 11
 BAD_TOKEN = 20
 LOGIN_FAILED = 21
@@ -36,10 +44,6 @@ BAD_REFRESH_TOKEN = 22
 PROVIDER_TOKEN_INVALID = 23
 TOO_MANY = 29
 JOB_NOT_FOUND = 30
-MACHINE_NOT_FOUND = 31
-INVALID_PROGRAM = 40
-LIMIT_EXCEEDED = 41
-MAX_COST_EXCEEDED = 42
 MFA_REQUIRED = 73
 MFA_INVALID = 74
 INTERNAL = 99
@@ -64,3 +68,8 @@ class ApiError(Exception):
 
     def body(self) -> dict[str, Any]:
         return error_body(self.code, self.text)
+
+    @classmethod
+    def rejected(cls, exc: JobRejected) -> ApiError:
+        """The 400 reply for a job the emulator refused."""
+        return cls(400, exc.code, exc.text)

@@ -33,6 +33,10 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from quantinuum_emulator._errors import JobRejected
+from quantinuum_emulator._execution import max_cost_error, prepare_job, simulation_options
+from quantinuum_emulator._machines import MachineCatalog, Placement
+
 from ._errors import (
     INTERNAL,
     INVALID_PROGRAM,
@@ -42,8 +46,6 @@ from ._errors import (
     ApiError,
 )
 from ._events import JobEvents
-from ._execution import max_cost_error, prepare_job, simulation_options
-from ._machines import MachineCatalog, Placement
 from ._settings import ServerSettings
 from ._store import Store
 
@@ -111,9 +113,12 @@ class JobService:
         self, user_id: int, body: Mapping[str, Any], idempotency_key: str | None
     ) -> tuple[str, str]:
         """Check and store a job request (already schema-valid); its (id, status)."""
-        prepared = prepare_job(
-            body, self._catalog, max_program_bytes=self._settings.max_program_bytes
-        )
+        try:
+            prepared = prepare_job(
+                body, self._catalog, max_program_bytes=self._settings.max_program_bytes
+            )
+        except JobRejected as exc:
+            raise ApiError.rejected(exc) from None
         now = utc_now()
         job: dict[str, Any] = {
             "id": uuid.uuid4().hex,
@@ -200,7 +205,7 @@ class JobService:
     def _sim(self) -> Any:
         with self._simulator_lock:
             if self._simulator is None:
-                from ._simulator import Simulator
+                from quantinuum_emulator._simulator import Simulator
 
                 self._simulator = Simulator()
             return self._simulator
@@ -234,8 +239,8 @@ class JobService:
     def _run(self, row: Mapping[str, Any]) -> None:
         job_id = str(row["id"])
         placement = self._catalog.get(str(row["machine"]))
-        from ._qasm import ProgramError, parse_program
-        from ._simulator import SimulationError
+        from quantinuum_emulator._qasm import ProgramError, parse_program
+        from quantinuum_emulator._simulator import SimulationError
 
         try:
             program = parse_program(str(row["program"]), max_bytes=None)

@@ -6,6 +6,8 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
+from quantinuum_emulator._execution import DEFAULT_MAX_PROGRAM_BYTES
+
 __all__ = ["ServerSettings", "default_db_path"]
 
 
@@ -21,7 +23,7 @@ class ServerSettings:
     id_token_ttl: int = 3600
     refresh_token_ttl: int = 30 * 86400
     max_body_bytes: int = 1_048_576
-    max_program_bytes: int = 262_144
+    max_program_bytes: int = DEFAULT_MAX_PROGRAM_BYTES
     login_max_failures: int = 5
     login_failure_window: float = 900.0
     workers: int = 1

@@ -1,0 +1,102 @@
+"""Service parts without a server: spec validation, tickets, calendar, throttle, store."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from pathlib import Path
+
+import pytest
+from starlette.datastructures import QueryParams
+
+from quantinuum_api_server._auth import LoginThrottle
+from quantinuum_api_server._errors import ApiError
+from quantinuum_api_server._spec import Spec, load_spec
+from quantinuum_api_server._store import Store
+from quantinuum_api_server._tickets import TicketError, Tickets, execution_arn
+from quantinuum_emulator._machines import MachineCatalog, day_events
+
+
+@pytest.fixture(scope="module")
+def spec() -> Spec:
+    return load_spec()
+
+
+def test_spec_validates_bodies_from_the_yaml(spec: Spec) -> None:
+    login = spec.operations["login"]
+    spec.validate_body(login, {"email": "a@b.c", "password": "x"})
+    spec.validate_body(login, {"refresh-token": "r"})
+    with pytest.raises(ApiError) as info:
+        spec.validate_body(login, {"email": "a@b.c", "password": "x", "extra": 1})
+    assert (info.value.status, info.value.code) == (400, 10)
+
+
+def test_spec_converts_and_checks_parameters(spec: Spec) -> None:
+    op = spec.operations["get_reservations"]
+    good = QueryParams("mode=user&start=2026-11-25&end=2026-11-26")
+    assert spec.validate_parameters(op, {}, good, {})["start"] == "2026-11-25"
+    for bad in ("mode=admin&start=2026-11-25&end=2026-11-26", "mode=user&start=2026-13-01&end=x"):
+        with pytest.raises(ApiError):
+            spec.validate_parameters(op, {}, QueryParams(bad), {})
+    job = spec.operations["get_job"]
+    params = spec.validate_parameters(job, {"job_id": "j"}, QueryParams("websocket=true"), {})
+    assert params["websocket"] is True
+    with pytest.raises(ApiError, match="true or false"):
+        spec.validate_parameters(job, {"job_id": "j"}, QueryParams("websocket=yes"), {})
+
+
+def test_tickets_are_bound_signed_and_expiring() -> None:
+    tickets = Tickets(b"k" * 32, ttl=60)
+    ticket = tickets.issue("job1", 7)
+    assert tickets.verify(ticket["task_token"], ticket["executionArn"]) == ("job1", 7)
+    with pytest.raises(TicketError):
+        tickets.verify(ticket["task_token"], execution_arn("job2"))
+    with pytest.raises(TicketError):
+        Tickets(b"x" * 32, ttl=60).verify(ticket["task_token"], ticket["executionArn"])
+    expired = Tickets(b"k" * 32, ttl=-1).issue("job1", 7)
+    with pytest.raises(TicketError, match="Expired"):
+        tickets.verify(expired["task_token"], expired["executionArn"])
+
+
+def test_calendar_days_are_contiguous_and_deterministic() -> None:
+    day = dt.date(2026, 11, 25)
+    events = day_events("H1-1", day)
+    assert events == day_events("H1-1", day)
+    assert events[0]["start-date"] == "2026-11-25T00:00:00"
+    assert events[-1]["end-date"] == "2026-11-26T00:00:00"
+    for before, after in itertools.pairwise(events):
+        assert before["end-date"] == after["start-date"]
+    catalog = MachineCatalog()
+    assert catalog.state("H1-1E") == "online"
+    assert catalog.state("nope") is None
+    noon = dt.datetime(2026, 11, 25, 12, 30, tzinfo=dt.UTC)
+    expected = {"online": "online", "maintenance": "in maintenance", "reserved": "reserved"}
+    assert catalog.state("H1-1", noon) == expected[events[2]["event-type"]]
+
+
+def test_throttle_blocks_after_the_limit() -> None:
+    throttle = LoginThrottle(max_failures=2, window=60)
+    throttle.fail("A@x.y")
+    throttle.check("a@x.y")
+    throttle.fail("a@x.y")
+    with pytest.raises(ApiError) as info:
+        throttle.check("a@X.Y")
+    assert info.value.status == 429
+    assert 0 < int(info.value.headers["Retry-After"]) <= 60
+    throttle.clear("a@x.y")
+    throttle.check("a@x.y")
+
+
+def test_refresh_token_reuse_revokes_the_family(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite3")
+    try:
+        user = store.add_user("a@b.c", None, None)
+        store.add_refresh_token("h1", user, "fam", expires=1e12)
+        store.add_refresh_token("h2", user, "fam", expires=1e12)
+        assert store.use_refresh_token("h1", now=0)[0] == "ok"
+        assert store.use_refresh_token("h1", now=0)[0] == "reused"
+        assert store.use_refresh_token("h2", now=0)[0] == "invalid"
+        store.add_refresh_token("h3", user, "other", expires=10)
+        assert store.use_refresh_token("h3", now=11)[0] == "invalid"
+    finally:
+        store.close()
