@@ -25,43 +25,42 @@ def _now() -> str:
     return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
 
 
-def _emulator() -> Any:
+def _emulator(machines: list[dict[str, Any]]) -> Any:
     try:
         import qiskit_aer  # noqa: F401  (the engine; checked now for a clear message)
 
-        from quantinuum_emulator import _execution, _machines, _simulator
+        from quantinuum_emulator._emulator import Emulator
     except ImportError as exc:  # pragma: no cover - the dev install has the extra
         raise ImportError(
             "local simulation needs the `emulator` extra: pip install 'quantinuum-api[emulator]'"
             f" ({exc})"
         ) from exc
-    return _execution, _machines, _simulator
+    return Emulator(machines)
 
 
 class LocalSimulation:
     """An in-process stand-in for the job endpoints, over a list of machine documents.
 
-    The rules (checks, cost, noise) are the service's own (`quantinuum_emulator._execution`).
+    The rules (checks, cost, noise) and the engine are the service's own
+    (`quantinuum_emulator.Emulator`).
     """
 
     def __init__(self, machines: list[dict[str, Any]]) -> None:
-        # fail now, with a clear message, if the extra is missing
-        self._execution, machines_mod, self._sim_mod = _emulator()
-        self._catalog = machines_mod.MachineCatalog(machines)
+        self._emulator = _emulator(machines)  # fails now, clearly, if the extra is missing
         self._jobs: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
-        self._simulator: Any = None
 
     def submit(self, body: Mapping[str, Any]) -> httpx.Response:
         """Run the job now; the reply is what the service would send (200 or an error)."""
         from quantinuum_emulator._errors import JobRejected
+        from quantinuum_emulator._execution import max_cost_error
 
         if not isinstance(body, Mapping):
             return httpx.Response(
                 400, json={"error": {"code": 10, "text": "body must be an object"}}
             )
         try:
-            job = self._execution.prepare_job(body, self._catalog)
+            job = self._emulator.prepare(body)
         except JobRejected as exc:
             return httpx.Response(400, json=exc.body())
         job_id = uuid.uuid4().hex
@@ -75,22 +74,21 @@ class LocalSimulation:
             "cost": job.cost,
             "qubits": job.program.info.n_qubits,
         }
-        error = self._execution.max_cost_error(job.cost, body.get("max-cost"))
+        error = max_cost_error(job.cost, body.get("max-cost"))
         if error is not None:
             doc.update(status="failed", error=error)
         elif job.placement.is_syntax_checker:
             doc.update(status="completed", results={})
         else:
-            with self._lock:
-                if self._simulator is None:
-                    self._simulator = self._sim_mod.Simulator()
-                simulator = self._simulator
-            results = simulator.run(
-                job.program,
-                job.count,
-                **self._execution.simulation_options(job.placement, job.options),
-            )
-            doc.update(status="completed", results=results, **{"last-shot": job.count - 1})
+            results: dict[str, list[str]] = {name: [] for name in job.program.info.registers}
+            try:
+                for part in self._emulator.run(job):
+                    for name, shots in part.items():
+                        results.setdefault(name, []).extend(shots)
+            except JobRejected as exc:
+                doc.update(status="failed", error={"code": exc.code, "text": exc.text})
+            else:
+                doc.update(status="completed", results=results, **{"last-shot": job.count - 1})
         doc["result-date"] = _now()
         with self._lock:
             self._jobs[job_id] = doc

@@ -33,16 +33,14 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from quantinuum_emulator._emulator import Emulator
 from quantinuum_emulator._errors import JobRejected
-from quantinuum_emulator._execution import max_cost_error, prepare_job, simulation_options
-from quantinuum_emulator._machines import MachineCatalog, Placement
+from quantinuum_emulator._execution import PreparedJob, max_cost_error
+from quantinuum_emulator._machines import MachineCatalog
 
 from ._errors import (
     INTERNAL,
-    INVALID_PROGRAM,
     INVALID_REQUEST,
-    LIMIT_EXCEEDED,
-    MACHINE_NOT_FOUND,
     ApiError,
 )
 from ._events import JobEvents
@@ -105,8 +103,7 @@ class JobService:
         self._pending = threading.Event()
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._simulator: Any = None
-        self._simulator_lock = threading.Lock()
+        self._emulator = Emulator(catalog, max_program_bytes=settings.max_program_bytes)
 
     # -- requests ---------------------------------------------------------------------
     def submit(
@@ -114,9 +111,7 @@ class JobService:
     ) -> tuple[str, str]:
         """Check and store a job request (already schema-valid); its (id, status)."""
         try:
-            prepared = prepare_job(
-                body, self._catalog, max_program_bytes=self._settings.max_program_bytes
-            )
+            prepared = self._emulator.prepare(body)
         except JobRejected as exc:
             raise ApiError.rejected(exc) from None
         now = utc_now()
@@ -202,14 +197,6 @@ class JobService:
             thread.join(timeout)
         self._threads.clear()
 
-    def _sim(self) -> Any:
-        with self._simulator_lock:
-            if self._simulator is None:
-                from quantinuum_emulator._simulator import Simulator
-
-                self._simulator = Simulator()
-            return self._simulator
-
     def _work(self) -> None:
         while not self._stopping.is_set():
             self._pending.clear()
@@ -238,49 +225,39 @@ class JobService:
 
     def _run(self, row: Mapping[str, Any]) -> None:
         job_id = str(row["id"])
-        placement = self._catalog.get(str(row["machine"]))
-        from quantinuum_emulator._qasm import ProgramError, parse_program
-        from quantinuum_emulator._simulator import SimulationError
-
+        body = {
+            "machine": row["machine"],
+            "count": row["count"],
+            "language": row["language"],
+            "program": row["program"],
+            "options": row["options"] or {},
+        }
         try:
-            program = parse_program(str(row["program"]), max_bytes=None)
-        except ProgramError as exc:
-            self._finish(job_id, "failed", error={"code": INVALID_PROGRAM, "text": str(exc)})
-            return
-        if placement is None:  # a machine that left the catalogue since submission
-            self._finish(job_id, "failed", error={"code": MACHINE_NOT_FOUND, "text": "gone"})
+            job = self._emulator.prepare(body)
+        except JobRejected as exc:  # e.g. a machine that left the catalogue since submission
+            self._finish(job_id, "failed", error={"code": exc.code, "text": exc.text})
             return
         if self._store.job_status(job_id) == "canceling":
             self._finish(job_id, "canceled")
             return
-        if placement.is_syntax_checker:
-            self._finish(job_id, "completed")
-            return
         try:
-            self._simulate(job_id, row, placement, program)
-        except ProgramError as exc:  # e.g. a non-Clifford gate with `simulator: stabilizer`
-            self._finish(job_id, "failed", error={"code": INVALID_PROGRAM, "text": str(exc)})
-        except SimulationError as exc:  # e.g. too many qubits for the state vector
-            self._finish(job_id, "failed", error={"code": LIMIT_EXCEEDED, "text": str(exc)})
+            self._simulate(job_id, job)
+        except JobRejected as exc:
+            self._finish(job_id, "failed", error={"code": exc.code, "text": exc.text})
 
-    def _simulate(
-        self, job_id: str, row: Mapping[str, Any], placement: Placement, program: Any
-    ) -> None:
-        count = int(row["count"])
-        chunk = max(1, self._settings.chunk_shots)
-        results: dict[str, list[str]] = {name: [] for name in program.info.registers}
+    def _simulate(self, job_id: str, job: PreparedJob) -> None:
+        count = job.count
+        results: dict[str, list[str]] = {name: [] for name in job.program.info.registers}
         done = 0
-        chunks = self._sim().iter_chunks(
-            program,
-            count,
-            chunk,
-            growth=self._settings.chunk_growth,
-            **simulation_options(placement, row["options"] or {}),
+        chunks = self._emulator.run(
+            job,
+            chunk_shots=max(1, self._settings.chunk_shots),
+            chunk_growth=self._settings.chunk_growth,
         )
         for part in chunks:
             for name, shots in part.items():
                 results.setdefault(name, []).extend(shots)
-            done = min(count, done + (len(next(iter(part.values()))) if part else chunk))
+            done = min(count, done + (len(next(iter(part.values()))) if part else 0))
             if self._stopping.is_set():
                 return
             if self._store.job_status(job_id) == "canceling":
@@ -293,4 +270,7 @@ class JobService:
                     self._settings.chunk_delay
                 ):
                     return
+        if job.placement.is_syntax_checker:
+            self._finish(job_id, "completed")
+            return
         self._finish(job_id, "completed", results=results, last_shot=count - 1)
