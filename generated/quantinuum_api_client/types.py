@@ -1,10 +1,11 @@
 """Contains some shared types for properties"""
 
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from http import HTTPStatus
-from typing import IO, BinaryIO, Generic, Literal, TypeVar
+from typing import IO, Any, BinaryIO, Generic, Literal, TypeVar
 
-from attrs import define
+import httpx
+from attrs import define, field
 
 
 class Unset:
@@ -41,14 +42,44 @@ class File:
 T = TypeVar("T")
 
 
+def http_status(code: int) -> HTTPStatus | int:
+    """The reply's status as an ``HTTPStatus``, or the bare number for a non-standard one"""
+    try:
+        return HTTPStatus(code)
+    except ValueError:
+        return code
+
+
+class _NotParsed:
+    pass
+
+
+_NOT_PARSED = _NotParsed()
+
+
 @define
 class Response(Generic[T]):
-    """A response from an endpoint"""
+    """A response from an endpoint
 
-    status_code: HTTPStatus
+    ``parsed`` is decoded from the body on first access: a caller that reads only the
+    status, headers or content pays nothing for decoding, and a body the models cannot read
+    fails there rather than inside the call. ``http_response`` is the httpx reply.
+    """
+
+    status_code: HTTPStatus | int
     content: bytes
     headers: MutableMapping[str, str]
-    parsed: T | None
+    _parser: Callable[[], T | None] = field(alias="parser", repr=False, eq=False)
+    http_response: httpx.Response | None = field(default=None, kw_only=True, repr=False, eq=False)
+    _parsed: Any = field(default=_NOT_PARSED, init=False, repr=False, eq=False)
+
+    @property
+    def parsed(self) -> T | None:
+        """The body decoded into the operation's model (None for an undocumented status)"""
+        if self._parsed is _NOT_PARSED:
+            self._parsed = self._parser()
+        value: T | None = self._parsed
+        return value
 
 
-__all__ = ["UNSET", "File", "FileTypes", "RequestFiles", "Response", "Unset"]
+__all__ = ["UNSET", "File", "FileTypes", "RequestFiles", "Response", "Unset", "http_status"]

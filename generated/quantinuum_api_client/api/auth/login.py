@@ -1,4 +1,4 @@
-from http import HTTPStatus
+import functools
 from typing import Any
 
 import httpx
@@ -10,7 +10,7 @@ from ...models.login_password_request import LoginPasswordRequest
 from ...models.login_provider_request import LoginProviderRequest
 from ...models.login_refresh_request import LoginRefreshRequest
 from ...models.token_pair import TokenPair
-from ...types import Response
+from ...types import Response, http_status
 
 
 def _get_kwargs(
@@ -85,10 +85,11 @@ def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> Response[ErrorResponse | TokenPair]:
     return Response(
-        status_code=HTTPStatus(response.status_code),
+        status_code=http_status(response.status_code),
         content=response.content,
         headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
+        parser=functools.partial(_parse_response, client=client, response=response),
+        http_response=response,
     )
 
 

@@ -1,5 +1,5 @@
 import datetime
-from http import HTTPStatus
+import functools
 from typing import Any
 
 import httpx
@@ -9,7 +9,7 @@ from ...client import AuthenticatedClient, Client
 from ...models.calendar_event import CalendarEvent
 from ...models.error_response import ErrorResponse
 from ...models.get_reservations_mode import GetReservationsMode
-from ...types import UNSET, Response
+from ...types import UNSET, Response, http_status
 
 
 def _get_kwargs(
@@ -84,10 +84,11 @@ def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> Response[ErrorResponse | list[CalendarEvent]]:
     return Response(
-        status_code=HTTPStatus(response.status_code),
+        status_code=http_status(response.status_code),
         content=response.content,
         headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
+        parser=functools.partial(_parse_response, client=client, response=response),
+        http_response=response,
     )
 
 

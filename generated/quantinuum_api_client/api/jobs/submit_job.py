@@ -1,4 +1,4 @@
-from http import HTTPStatus
+import functools
 from typing import Any
 
 import httpx
@@ -8,7 +8,7 @@ from ...client import AuthenticatedClient, Client
 from ...models.error_response import ErrorResponse
 from ...models.job_request import JobRequest
 from ...models.job_submitted import JobSubmitted
-from ...types import UNSET, Response, Unset
+from ...types import UNSET, Response, Unset, http_status
 
 
 def _get_kwargs(
@@ -81,10 +81,11 @@ def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> Response[ErrorResponse | JobSubmitted]:
     return Response(
-        status_code=HTTPStatus(response.status_code),
+        status_code=http_status(response.status_code),
         content=response.content,
         headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
+        parser=functools.partial(_parse_response, client=client, response=response),
+        http_response=response,
     )
 
 
