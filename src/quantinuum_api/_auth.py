@@ -23,19 +23,25 @@ from typing import Any
 
 import httpx
 
-from quantinuum_api_client.models import LoginPasswordRequest, LoginRefreshRequest, TokenPair
+from quantinuum_api_client import AuthenticatedClient, Client
+from quantinuum_api_client.api.auth import login as login_op
+from quantinuum_api_client.models import (
+    LoginPasswordRequest,
+    LoginProviderRequest,
+    LoginRefreshRequest,
+    TokenPair,
+)
 
+from ._api import acall, call, json_body
 from ._credentials import CredentialStorage, MemoryCredentialStorage, jwt_expiry, token_is_fresh
 from ._exceptions import (
-    APIStatusError,
     AuthenticationError,
     CredentialsRequiredError,
     MFARequiredError,
     QuantinuumAPIError,
     ResponseValidationError,
-    parse_json,
 )
-from ._http import HttpOptions
+from ._http import HttpOptions, aclose_api_client
 from ._prompts import DEFAULT_PROMPT, prompt_credentials, prompt_mfa_code
 
 __all__ = ["QuantinuumAuth", "TokenManager"]
@@ -68,8 +74,21 @@ def _digest(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
-def _parse_pair(response: httpx.Response, operation: str) -> TokenPair:
-    data = parse_json(response, operation, dict)
+LoginBody = LoginPasswordRequest | LoginProviderRequest | LoginRefreshRequest
+_LOGIN_PATH = "v1/login"  # the spec's path, relative to the API root
+
+
+def _secrets(body: LoginBody) -> tuple[str, ...]:
+    """The secrets a login body carries (kept out of any error about it)."""
+    if isinstance(body, LoginPasswordRequest):
+        code = body.code if isinstance(body.code, str) else ""
+        return (body.password, code)
+    if isinstance(body, LoginProviderRequest):
+        return (body.provider_token,)
+    return (body.refresh_token,)
+
+
+def _parse_pair(data: dict[str, Any], operation: str) -> TokenPair:
     id_token = data.get("id-token")
     refresh_token = data.get("refresh-token")
     if not isinstance(id_token, str) or not id_token:
@@ -160,9 +179,16 @@ class TokenManager:
         async_client: httpx.AsyncClient | None = None,
         refresh_token: str | None = None,
     ) -> None:
-        if not isinstance(login_url, str) or not login_url.startswith(("http://", "https://")):
-            raise ValueError(f"login_url must be an http(s) URL, got {login_url!r}")
+        if (
+            not isinstance(login_url, str)
+            or not login_url.startswith(("http://", "https://"))
+            or not login_url.endswith(_LOGIN_PATH)
+        ):
+            raise ValueError(
+                f"login_url must be an http(s) URL ending in v1/login, got {login_url!r}"
+            )
         self.login_url = login_url
+        self._base_url = login_url[: -len(_LOGIN_PATH)]
         self.store = store
         self.http = http if http is not None else HttpOptions()
         self.email = email
@@ -172,7 +198,7 @@ class TokenManager:
         self.provider_token = provider_token
         self.support_mfa = support_mfa
         self._client = client
-        self._own_client: httpx.Client | None = None
+        self._api: Client | AuthenticatedClient | None = None  # for sync exchanges
         self._async_client = async_client
         self._lock = threading.Lock()
         self._owner_loop: asyncio.AbstractEventLoop | None = None
@@ -263,9 +289,9 @@ class TokenManager:
 
     def close(self) -> None:
         """Close the HTTP client this manager created (not one passed in)."""
-        if self._own_client is not None:
-            self._own_client.close()
-            self._own_client = None
+        if self._api is not None and self._client is None:
+            self._api.get_httpx_client().close()
+        self._api = None
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -331,12 +357,15 @@ class TokenManager:
             fut.add_done_callback(_release)
             raise
 
-    def _sync_client(self) -> httpx.Client:
-        if self._client is not None:
-            return self._client
-        if self._own_client is None:
-            self._own_client = self.http.client()
-        return self._own_client
+    def _sync_api(self) -> Client | AuthenticatedClient:
+        """The generated client for sync exchanges (no auth: this is the token endpoint)."""
+        if self._api is None:
+            if self._client is not None:
+                self._client.base_url = httpx.URL(self._base_url)
+                self._api = Client(base_url=self._base_url).set_httpx_client(self._client)
+            else:
+                self._api = self.http.api_client(self._base_url, asynchronous=False)
+        return self._api
 
     def _known_credentials(self) -> tuple[str | None, str | None]:
         """The e-mail and password given or stored (either may be missing)."""
@@ -407,27 +436,23 @@ class TokenManager:
 
     # -- sync exchanges (called with the lock held) -----------------------------------------
 
-    def _post(self, body: dict[str, Any], operation: str, *, idempotent: bool) -> TokenPair:
-        try:
-            response = self.http.request(
-                self._sync_client(),
-                "POST",
-                self.login_url,
-                operation=operation,
-                idempotent=idempotent,
-                json=body,
-            )
-        except APIStatusError as exc:
-            exc.response = None  # its request carried a secret
-            raise
-        return _parse_pair(response, operation)
+    def _post(self, body: LoginBody, operation: str) -> TokenPair:
+        """``POST v1/login`` through the generated operation. A POST without an
+        Idempotency-Key is retried only when it never reached the server (`_transport`)."""
+        response = call(
+            login_op.sync_detailed,
+            operation,
+            client=self._sync_api(),
+            body=body,
+            redact=_secrets(body),
+        )
+        return _parse_pair(json_body(response, operation, dict), operation)
 
     def _renew(self) -> str:
         refresh = self._refresh_candidate()
         if refresh is not None:
             try:
-                body = LoginRefreshRequest(refresh_token=refresh).to_dict()
-                pair = self._post(body, OP_REFRESH, idempotent=False)
+                pair = self._post(LoginRefreshRequest(refresh_token=refresh), OP_REFRESH)
             except AuthenticationError as exc:  # 400 Invalid Refresh Token (or a 401)
                 logger.info("refresh token rejected (%s); logging in again", exc.status_code)
             else:
@@ -440,61 +465,56 @@ class TokenManager:
     def _login(self) -> str:
         if self.provider_token is not None:
             ptoken = _check_provider_token(_call_sync(self.provider_token, "provider_token"))
-            pair = self._post({"provider-token": ptoken}, OP_FEDERATED, idempotent=True)
+            pair = self._post(LoginProviderRequest(provider_token=ptoken), OP_FEDERATED)
             del ptoken
         else:
             email, password, _prompted = self._credentials()
-            body = LoginPasswordRequest(email=email, password=password).to_dict()
+            body = LoginPasswordRequest(email=email, password=password)
             del password
             try:
                 try:
-                    pair = self._post(body, OP_LOGIN, idempotent=True)
+                    pair = self._post(body, OP_LOGIN)
                 except MFARequiredError as exc:
                     callback = self._mfa_callback(exc)
-                    body["code"] = _check_code(_call_sync(callback, "mfa_code"))
-                    pair = self._post(body, OP_LOGIN, idempotent=False)
+                    body.code = _check_code(_call_sync(callback, "mfa_code"))
+                    pair = self._post(body, OP_LOGIN)
             finally:
-                body.clear()
+                del body
             self.store._store_login(email)
         self.login_count += 1
         return self._store_pair(pair)
 
     # -- async exchanges (called with the lock held) ----------------------------------------
 
-    async def _apost(self, body: dict[str, Any], operation: str, *, idempotent: bool) -> TokenPair:
-        try:
-            if self._async_client is not None:
-                response = await self.http.arequest(
-                    self._async_client,
-                    "POST",
-                    self.login_url,
-                    operation=operation,
-                    idempotent=idempotent,
-                    json=body,
+    async def _apost(self, body: LoginBody, operation: str) -> TokenPair:
+        """Async :meth:`_post`."""
+        if self._async_client is not None:
+            self._async_client.base_url = httpx.URL(self._base_url)
+            api = Client(base_url=self._base_url).set_async_httpx_client(self._async_client)
+            response = await acall(
+                login_op.asyncio_detailed, operation, client=api, body=body, redact=_secrets(body)
+            )
+        else:
+            # A fresh client per exchange: exchanges are rare, and an AsyncClient must not
+            # outlive the event loop it was used on.
+            own = self.http.api_client(self._base_url, sync=False)
+            try:
+                response = await acall(
+                    login_op.asyncio_detailed,
+                    operation,
+                    client=own,
+                    body=body,
+                    redact=_secrets(body),
                 )
-            else:
-                # A fresh client per exchange: exchanges are rare, and an AsyncClient must
-                # not outlive the event loop it was used on.
-                async with self.http.async_client() as client:
-                    response = await self.http.arequest(
-                        client,
-                        "POST",
-                        self.login_url,
-                        operation=operation,
-                        idempotent=idempotent,
-                        json=body,
-                    )
-        except APIStatusError as exc:
-            exc.response = None
-            raise
-        return _parse_pair(response, operation)
+            finally:
+                await aclose_api_client(own)
+        return _parse_pair(json_body(response, operation, dict), operation)
 
     async def _arenew(self) -> str:
         refresh = self._refresh_candidate()
         if refresh is not None:
             try:
-                body = LoginRefreshRequest(refresh_token=refresh).to_dict()
-                pair = await self._apost(body, OP_REFRESH, idempotent=False)
+                pair = await self._apost(LoginRefreshRequest(refresh_token=refresh), OP_REFRESH)
             except AuthenticationError as exc:  # 400 Invalid Refresh Token (or a 401)
                 logger.info("refresh token rejected (%s); logging in again", exc.status_code)
             else:
@@ -507,21 +527,21 @@ class TokenManager:
     async def _alogin(self) -> str:
         if self.provider_token is not None:
             ptoken = _check_provider_token(await _call_async(self.provider_token))
-            pair = await self._apost({"provider-token": ptoken}, OP_FEDERATED, idempotent=True)
+            pair = await self._apost(LoginProviderRequest(provider_token=ptoken), OP_FEDERATED)
             del ptoken
         else:
             email, password, _prompted = await self._acredentials()
-            body = LoginPasswordRequest(email=email, password=password).to_dict()
+            body = LoginPasswordRequest(email=email, password=password)
             del password
             try:
                 try:
-                    pair = await self._apost(body, OP_LOGIN, idempotent=True)
+                    pair = await self._apost(body, OP_LOGIN)
                 except MFARequiredError as exc:
                     callback = self._mfa_callback(exc)
-                    body["code"] = _check_code(await _call_async(callback))
-                    pair = await self._apost(body, OP_LOGIN, idempotent=False)
+                    body.code = _check_code(await _call_async(callback))
+                    pair = await self._apost(body, OP_LOGIN)
             finally:
-                body.clear()
+                del body
             self.store._store_login(email)
         self.login_count += 1
         return self._store_pair(pair)

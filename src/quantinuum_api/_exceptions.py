@@ -8,22 +8,27 @@ Hierarchy::
     │   ├── BadRequestError                 400, 413, 415, 422
     │   │   └── InvalidRefreshTokenError    400 "Invalid Refresh Token" (also an
     │   │                                   AuthenticationError)
-    │   ├── AuthenticationError             401 (failed login, bad or expired token, wrong MFA
-    │   │   │                               code), or no credentials available
-    │   │   ├── MFARequiredError            401 code 73, or no way to get an MFA code
-    │   │   └── CredentialsRequiredError    no credentials given and no terminal to ask
+    │   ├── UnauthorizedError               401: failed login, bad or expired token, wrong MFA
+    │   │   │                               code (also an AuthenticationError)
+    │   │   └── MFARequiredError            401 code 73 (and no way to get an MFA code)
     │   ├── PermissionDeniedError           403
     │   ├── NotFoundError                   404
     │   ├── RateLimitError                  429 (retry_after: seconds or None)
     │   └── ServerError                     5xx
+    ├── AuthenticationError                 login failed: a 401 reply (UnauthorizedError) or
+    │   └── CredentialsRequiredError        no reply at all (no credentials, no terminal to ask,
+    │                                       no provider token)
     ├── ResponseValidationError             malformed reply: not JSON, wrong types, missing keys
-    ├── TransportError                      connect/read/write errors and request timeouts,
-    │                                       after retries
-    ├── TimeoutError                        an overall wait timed out (also builtins.TimeoutError)
+    ├── APIConnectionError                  connect/read/write errors and request timeouts,
+    │                                       after retries (old name: TransportError)
+    ├── WaitTimeoutError                    an overall wait timed out (also builtins.TimeoutError;
+    │                                       old name: TimeoutError)
     ├── JobFailedError                      a job ended failed/depleted/terminated/canceled
     └── ConfigError                         unreadable configuration (also ValueError)
 
-Messages carry the operation and the server's error text, never a token or password.
+Messages carry the operation and the server's error text, never a token or password: the
+token exchange passes its secrets to `make_status_error(redact=...)`, which removes them
+from the text and the body and drops the reply (whose request held them).
 """
 
 from __future__ import annotations
@@ -31,8 +36,10 @@ from __future__ import annotations
 import builtins
 import datetime
 import email.utils
+import json
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
 from typing import Any, TypeVar, overload
 
 import httpx
@@ -44,6 +51,7 @@ from ._constants import (
 )
 
 __all__ = [
+    "APIConnectionError",
     "APIStatusError",
     "AuthenticationError",
     "BadRequestError",
@@ -60,6 +68,8 @@ __all__ = [
     "ServerError",
     "TimeoutError",
     "TransportError",
+    "UnauthorizedError",
+    "WaitTimeoutError",
     "expect_field",
     "make_status_error",
     "parse_json",
@@ -113,20 +123,24 @@ class BadRequestError(APIStatusError):
     """400/413/415/422: the request was invalid."""
 
 
-class AuthenticationError(APIStatusError):
-    """401, or login could not proceed."""
+class AuthenticationError(QuantinuumAPIError):
+    """Login failed: the service refused (a 401, `UnauthorizedError`), or it could not start."""
+
+
+class UnauthorizedError(APIStatusError, AuthenticationError):
+    """401: bad credentials, a bad or expired token, or a wrong MFA code."""
 
 
 class InvalidRefreshTokenError(BadRequestError, AuthenticationError):
     """400 "Invalid Refresh Token": the refresh token is expired, reused or revoked."""
 
 
-class MFARequiredError(AuthenticationError):
-    """The account needs an MFA code and none could be obtained."""
+class MFARequiredError(UnauthorizedError):
+    """401 code 73: the account needs an MFA code, and none could be obtained."""
 
 
 class CredentialsRequiredError(AuthenticationError):
-    """No credentials were given and there is no terminal to ask for them."""
+    """No credentials were given and there is no terminal to ask for them (nothing was sent)."""
 
 
 class PermissionDeniedError(APIStatusError):
@@ -153,12 +167,17 @@ class ResponseValidationError(QuantinuumAPIError):
     """The reply could not be understood (not JSON, wrong types, missing keys)."""
 
 
-class TransportError(QuantinuumAPIError):
+class APIConnectionError(QuantinuumAPIError):
     """The request could not be completed (connection, TLS, read timeout), after retries."""
 
 
-class TimeoutError(QuantinuumAPIError, builtins.TimeoutError):
+class WaitTimeoutError(QuantinuumAPIError, builtins.TimeoutError):
     """An overall wait (e.g. for a job) ran out of time."""
+
+
+#: Deprecated aliases (the names shadowed httpx.TransportError and builtins.TimeoutError).
+TransportError = APIConnectionError
+TimeoutError = WaitTimeoutError
 
 
 class JobFailedError(QuantinuumAPIError):
@@ -175,9 +194,11 @@ class ConfigError(QuantinuumAPIError, ValueError):
 
 def parse_retry_after(response: httpx.Response | None) -> float | None:
     """Seconds from ``retry-after-ms`` / ``Retry-After`` (seconds or HTTP date), else None."""
-    if response is None:
-        return None
-    ms = response.headers.get("retry-after-ms")
+    return None if response is None else _retry_after(response.headers)
+
+
+def _retry_after(headers: Any) -> float | None:
+    ms = headers.get("retry-after-ms")
     if ms is not None:
         try:
             value = float(ms) / 1000.0
@@ -185,7 +206,7 @@ def parse_retry_after(response: httpx.Response | None) -> float | None:
             value = -1.0
         if value >= 0:
             return value
-    raw = response.headers.get("retry-after")
+    raw = headers.get("retry-after")
     if raw is None:
         return None
     try:
@@ -203,32 +224,79 @@ def parse_retry_after(response: httpx.Response | None) -> float | None:
 
 
 def _error_detail(body: object) -> tuple[int | None, str | None]:
+    """(code, text) of an error body: the spec's `ErrorResponse`, else a bare `{"error": text}`."""
     if isinstance(body, Mapping):
-        err = body.get("error")
-        if isinstance(err, Mapping):
-            code = err.get("code")
-            text = err.get("text")
-            return (
-                code if isinstance(code, int) and not isinstance(code, bool) else None,
-                text if isinstance(text, str) else None,
-            )
-        if isinstance(err, str):
-            return None, err
+        from quantinuum_api_client.models.error_response import ErrorResponse
+
+        try:
+            parsed = ErrorResponse.from_dict(body)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            err = body.get("error")
+            return None, err if isinstance(err, str) else None
+        code, text = parsed.error.code, parsed.error.text
+        return (
+            code if isinstance(code, int) and not isinstance(code, bool) else None,
+            text if isinstance(text, str) else None,
+        )
     return None, None
 
 
-def make_status_error(
-    response: httpx.Response, operation: str, *, message: str | None = None
-) -> APIStatusError:
-    """Build the error for a non-2xx ``response`` (one place chooses the class)."""
-    status = response.status_code
+def _scrub(value: Any, secrets: Sequence[str]) -> Any:
+    """``value`` (JSON) with every secret replaced by ``<hidden>``."""
+    if isinstance(value, str):
+        for secret in secrets:
+            if secret:
+                value = value.replace(secret, "<hidden>")
+        return value
+    if isinstance(value, Mapping):
+        return {k: _scrub(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v, secrets) for v in value]
+    return value
+
+
+def _reply_parts(response: Any) -> tuple[int, Any, bytes, str, httpx.Response | None]:
+    """(status, headers, content, reason, httpx reply) of an httpx, requests or generated reply."""
+    raw = response if isinstance(response, httpx.Response) else None
+    if raw is None and isinstance(getattr(response, "http_response", None), httpx.Response):
+        raw = response.http_response  # the generated client's Response
+    status = int(response.status_code)
     try:
-        body: object | None = response.json()
-    except (ValueError, httpx.ResponseNotRead):
+        content = raw.content if raw is not None else bytes(response.content or b"")
+    except httpx.ResponseNotRead:
+        content = b""
+    reason = getattr(raw, "reason_phrase", None) or getattr(response, "reason", None)
+    if not reason:
+        try:
+            reason = HTTPStatus(status).phrase
+        except ValueError:
+            reason = "error"
+    return status, response.headers, content, str(reason), raw
+
+
+def make_status_error(
+    response: Any,
+    operation: str,
+    *,
+    message: str | None = None,
+    redact: Sequence[str] = (),
+) -> APIStatusError:
+    """Build the error for a non-2xx reply (one place chooses the class).
+
+    ``response`` is an httpx reply, a generated `Response`, or a `requests.Response`.
+    ``redact`` lists secrets the request carried: they are removed from the message and the
+    body, and the reply is not kept (its request held them).
+    """
+    status, headers, content, reason, raw = _reply_parts(response)
+    try:
+        body: object | None = json.loads(content) if content else None
+    except ValueError:
         body = None
+    if redact:
+        body = _scrub(body, redact)
+        raw = None
     code, text = _error_detail(body)
     if message is None:
-        reason = response.reason_phrase or "error"
         message = f"{operation} failed: HTTP {status} {reason}"
         if text:
             message += f": {text}"
@@ -239,11 +307,11 @@ def make_status_error(
         "status_code": status,
         "error_code": code,
         "body": body,
-        "response": response,
+        "response": raw,
     }
     cls: type[APIStatusError]
     if status == 401:
-        cls = MFARequiredError if code == ERROR_CODE_MFA_REQUIRED else AuthenticationError
+        cls = MFARequiredError if code == ERROR_CODE_MFA_REQUIRED else UnauthorizedError
     elif status == 400 and (
         code == ERROR_CODE_INVALID_REFRESH_TOKEN or (text and INVALID_REFRESH_TOKEN_TEXT in text)
     ):
@@ -255,7 +323,7 @@ def make_status_error(
     elif status == 404:
         cls = NotFoundError
     elif status == 429:
-        return RateLimitError(message, retry_after=parse_retry_after(response), **kw)
+        return RateLimitError(message, retry_after=_retry_after(headers), **kw)
     elif status >= 500:
         cls = ServerError
     else:
@@ -263,9 +331,10 @@ def make_status_error(
     return cls(message, **kw)
 
 
-def raise_for_response(response: httpx.Response, operation: str) -> None:
-    """Raise the matching :class:`APIStatusError` unless ``response`` is 2xx."""
-    if not response.is_success:
+def raise_for_response(response: Any, operation: str) -> None:
+    """Raise the matching :class:`APIStatusError` unless ``response`` (httpx, generated or
+    `requests` reply) is 2xx."""
+    if not 200 <= int(response.status_code) < 300:
         raise make_status_error(response, operation)
 
 

@@ -1,13 +1,15 @@
-"""HTTP options shared by every connection, and the one retry loop (sync and async twins).
+"""HTTP options shared by every connection, and the factory of the SDK's httpx clients.
 
-``HttpOptions`` carries timeout, TLS (``verify``), ``trust_env`` and an explicit proxy, so
-that REST calls, the token exchange and the websocket all use the same settings.
+``HttpOptions`` carries timeout, TLS (``verify``), ``trust_env``, an explicit proxy and the
+retry policy, so that REST calls, the token exchange and the websocket all use the same
+settings. Every httpx client it builds sends through the retrying transport
+(`_transport`); :meth:`HttpOptions.api_client` attaches such clients, with the auth flow, to
+a generated client.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import ssl
 import time
@@ -17,16 +19,29 @@ from typing import Any
 
 import httpx
 
+from quantinuum_api_client import AuthenticatedClient, Client
+
+from ._api import request_failed
 from ._constants import DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT
-from ._exceptions import ResponseValidationError, TransportError, make_status_error
+from ._exceptions import make_status_error
 from ._retry import RetryPolicy
+from ._transport import (
+    IDEMPOTENT_EXTENSION,
+    IDEMPOTENT_METHODS,
+    AsyncRetryTransport,
+    RetryTransport,
+)
 from ._version import __version__
 
-__all__ = ["IDEMPOTENT_METHODS", "HttpOptions", "arequest", "request"]
+__all__ = [
+    "IDEMPOTENT_METHODS",
+    "HttpOptions",
+    "aclose_api_client",
+    "arequest",
+    "close_api_client",
+    "request",
+]
 
-logger = logging.getLogger("quantinuum_api")
-
-IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 USER_AGENT = f"quantinuum-api/{__version__}"
 
 Sleep = Callable[[float], None]
@@ -46,7 +61,9 @@ class HttpOptions:
     ``verify`` is True (system/certifi CAs), False (no verification: testing only), a CA
     bundle path, or an ``ssl.SSLContext``. ``proxy`` overrides the environment's proxies;
     with ``trust_env`` (default) ``HTTP(S)_PROXY``/``NO_PROXY``/``SSL_CERT_FILE`` apply.
-    ``sleep``/``asleep`` are how the retry loop waits (injectable for tests).
+    ``sleep``/``asleep`` are how the retrying transport waits (injectable for tests).
+    ``transport``/``async_transport`` replace the network transports under the retries
+    (e.g. ``httpx.MockTransport``, or a fault injector in tests).
     """
 
     timeout: float | httpx.Timeout = field(default_factory=_default_timeout)
@@ -57,13 +74,21 @@ class HttpOptions:
     headers: Mapping[str, str] = field(default_factory=dict)
     sleep: Sleep = field(default=time.sleep, repr=False, compare=False)
     asleep: AsyncSleep = field(default=asyncio.sleep, repr=False, compare=False)
+    transport: httpx.BaseTransport | None = field(default=None, repr=False, compare=False)
+    async_transport: httpx.AsyncBaseTransport | None = field(
+        default=None, repr=False, compare=False
+    )
+    _ssl: list[ssl.SSLContext] = field(default_factory=list, init=False, repr=False, compare=False)
 
     # -- building clients -------------------------------------------------------------------
 
     def _verify_arg(self) -> bool | ssl.SSLContext:
-        if isinstance(self.verify, str):
-            return self.ssl_context()
-        return self.verify
+        if self.verify is False:
+            return False
+        # One context for every client built from these options (loading CAs costs ms).
+        if not self._ssl:
+            self._ssl.append(self.ssl_context())
+        return self._ssl[0]
 
     def ssl_context(self) -> ssl.SSLContext:
         """An SSLContext for these TLS settings (used for the websocket)."""
@@ -104,12 +129,19 @@ class HttpOptions:
         return args
 
     def client(self, **kw: Any) -> httpx.Client:
-        """A new ``httpx.Client`` with these settings (``kw`` overrides, e.g. ``transport``)."""
-        return httpx.Client(**self._client_kwargs(kw))
+        """A new retrying ``httpx.Client`` with these settings (``kw`` overrides, e.g.
+        ``transport``: the transport under the retries)."""
+        kw.setdefault("transport", self.transport)
+        client = httpx.Client(**self._client_kwargs(kw))
+        _wrap_transports(client, lambda t: RetryTransport(t, self.retry, self.sleep))
+        return client
 
     def async_client(self, **kw: Any) -> httpx.AsyncClient:
-        """A new ``httpx.AsyncClient`` with these settings."""
-        return httpx.AsyncClient(**self._client_kwargs(kw))
+        """A new retrying ``httpx.AsyncClient`` with these settings."""
+        kw.setdefault("transport", self.async_transport)
+        client = httpx.AsyncClient(**self._client_kwargs(kw))
+        _wrap_transports(client, lambda t: AsyncRetryTransport(t, self.retry, self.asleep))
+        return client
 
     def websocket_kwargs(self, uri: str | None = None) -> dict[str, Any]:
         """Keyword arguments for ``websockets.asyncio.client.connect`` with the same settings.
@@ -131,85 +163,50 @@ class HttpOptions:
             kw["open_timeout"] = timeout
         return kw
 
-    # -- the retry loop, bound to these options --------------------------------------------
+    # -- generated clients --------------------------------------------------------------------
 
-    def request(
+    def api_client(
         self,
-        client: httpx.Client,
-        method: str,
-        url: str,
+        base_url: str,
         *,
-        operation: str,
-        idempotent: bool | None = None,
-        raise_for_status: bool = True,
-        **kw: Any,
-    ) -> httpx.Response:
-        """:func:`request` with this object's retry policy and sleep."""
-        return request(
-            client,
-            method,
-            url,
-            operation=operation,
-            idempotent=idempotent,
-            raise_for_status=raise_for_status,
-            retry=self.retry,
-            sleep=self.sleep,
-            **kw,
-        )
-
-    async def arequest(
-        self,
-        client: httpx.AsyncClient,
-        method: str,
-        url: str,
-        *,
-        operation: str,
-        idempotent: bool | None = None,
-        raise_for_status: bool = True,
-        **kw: Any,
-    ) -> httpx.Response:
-        """:func:`arequest` with this object's retry policy and sleep."""
-        return await arequest(
-            client,
-            method,
-            url,
-            operation=operation,
-            idempotent=idempotent,
-            raise_for_status=raise_for_status,
-            retry=self.retry,
-            sleep=self.asleep,
-            **kw,
-        )
+        auth: httpx.Auth | None = None,
+        sync: bool = True,
+        asynchronous: bool = True,
+    ) -> AuthenticatedClient:
+        """A generated client for ``base_url`` whose httpx clients (sync and/or async) retry
+        per :attr:`retry` and authenticate with ``auth``; pass it as ``client=`` to any
+        generated operation. Close it with :func:`close_api_client`."""
+        api = AuthenticatedClient(base_url=base_url, token="", prefix="")  # the auth flow signs
+        kw: dict[str, Any] = {"base_url": base_url}
+        if auth is not None:
+            kw["auth"] = auth
+        if sync:
+            api.set_httpx_client(self.client(**kw))
+        if asynchronous:
+            api.set_async_httpx_client(self.async_client(**kw))
+        return api
 
 
-def _is_idempotent(method: str, idempotent: bool | None, kw: Mapping[str, Any]) -> bool:
-    headers = kw.get("headers")
-    if headers is not None and "idempotency-key" in httpx.Headers(headers):
-        return True
-    if idempotent is not None:
-        return idempotent
-    return method.upper() in IDEMPOTENT_METHODS
+def close_api_client(api: AuthenticatedClient | Client) -> None:
+    """Close the sync httpx client of a generated client (if it has one)."""
+    if api._client is not None:
+        api._client.close()
 
 
-def _transport_error(exc: httpx.HTTPError, operation: str, attempts: int) -> TransportError:
-    what = "timed out" if isinstance(exc, httpx.TimeoutException) else "failed"
-    tries = f" after {attempts} attempts" if attempts > 1 else ""
-    return TransportError(
-        f"{operation} {what}{tries}: {type(exc).__name__}: {exc}", operation=operation
-    )
+async def aclose_api_client(api: AuthenticatedClient | Client) -> None:
+    """Close both httpx clients of a generated client."""
+    close_api_client(api)
+    if api._async_client is not None:
+        await api._async_client.aclose()
 
 
-def _decoding_error(exc: httpx.DecodingError, operation: str) -> ResponseValidationError:
-    return ResponseValidationError(
-        f"{operation}: the reply body could not be decoded: {exc}", operation=operation
-    )
-
-
-def _log_retry(
-    operation: str, attempt: int, delay: float, response: httpx.Response | None, exc: Any
-) -> None:
-    why = f"HTTP {response.status_code}" if response is not None else type(exc).__name__
-    logger.info("%s: %s; retry %d in %.2f s", operation, why, attempt + 1, delay)
+def _wrap_transports(client: Any, wrap: Callable[[Any], Any]) -> None:
+    """Put ``wrap`` around every transport of an httpx client: the default one and the
+    proxy mounts httpx built from the environment (all must retry)."""
+    client._transport = wrap(client._transport)
+    client._mounts = {
+        pattern: None if t is None else wrap(t) for pattern, t in client._mounts.items()
+    }
 
 
 def request(
@@ -220,41 +217,22 @@ def request(
     operation: str,
     idempotent: bool | None = None,
     raise_for_status: bool = True,
-    retry: RetryPolicy | None = None,
-    sleep: Sleep | None = None,
     **kw: Any,
 ) -> httpx.Response:
-    """Send a request, retrying transient failures per ``retry``; raise typed errors.
+    """Send one request on ``client`` (built by `HttpOptions`, so it retries); typed errors.
 
-    ``idempotent`` defaults from the method; any request carrying an ``Idempotency-Key``
-    header is treated as idempotent. Connect failures are retried for every method.
+    ``idempotent`` overrides the method's default for the retry decision; any request with
+    an ``Idempotency-Key`` header counts as idempotent.
     """
-    policy = retry if retry is not None else RetryPolicy()
-    do_sleep = sleep if sleep is not None else time.sleep
-    safe = _is_idempotent(method, idempotent, kw)
-    attempt = 0
-    while True:
-        try:
-            response = client.request(method, url, **kw)
-        except httpx.DecodingError as exc:
-            raise _decoding_error(exc, operation) from exc
-        except httpx.RequestError as exc:
-            if not policy.should_retry(attempt, idempotent=safe, exc=exc):
-                raise _transport_error(exc, operation, attempt + 1) from exc
-            delay = policy.delay(attempt)
-            _log_retry(operation, attempt, delay, None, exc)
-        else:
-            if response.is_success or not policy.should_retry(
-                attempt, idempotent=safe, response=response
-            ):
-                if raise_for_status and not response.is_success:
-                    raise make_status_error(response, operation)
-                return response
-            delay = policy.delay(attempt, response)
-            _log_retry(operation, attempt, delay, response, None)
-            response.close()
-        do_sleep(delay)
-        attempt += 1
+    if idempotent is not None:
+        kw["extensions"] = {**kw.get("extensions", {}), IDEMPOTENT_EXTENSION: idempotent}
+    try:
+        response = client.request(method, url, **kw)
+    except httpx.RequestError as exc:
+        raise request_failed(exc, operation) from exc
+    if raise_for_status and not response.is_success:
+        raise make_status_error(response, operation)
+    return response
 
 
 async def arequest(
@@ -265,34 +243,15 @@ async def arequest(
     operation: str,
     idempotent: bool | None = None,
     raise_for_status: bool = True,
-    retry: RetryPolicy | None = None,
-    sleep: AsyncSleep | None = None,
     **kw: Any,
 ) -> httpx.Response:
     """Async twin of :func:`request`."""
-    policy = retry if retry is not None else RetryPolicy()
-    do_sleep = sleep if sleep is not None else asyncio.sleep
-    safe = _is_idempotent(method, idempotent, kw)
-    attempt = 0
-    while True:
-        try:
-            response = await client.request(method, url, **kw)
-        except httpx.DecodingError as exc:
-            raise _decoding_error(exc, operation) from exc
-        except httpx.RequestError as exc:
-            if not policy.should_retry(attempt, idempotent=safe, exc=exc):
-                raise _transport_error(exc, operation, attempt + 1) from exc
-            delay = policy.delay(attempt)
-            _log_retry(operation, attempt, delay, None, exc)
-        else:
-            if response.is_success or not policy.should_retry(
-                attempt, idempotent=safe, response=response
-            ):
-                if raise_for_status and not response.is_success:
-                    raise make_status_error(response, operation)
-                return response
-            delay = policy.delay(attempt, response)
-            _log_retry(operation, attempt, delay, response, None)
-            await response.aclose()
-        await do_sleep(delay)
-        attempt += 1
+    if idempotent is not None:
+        kw["extensions"] = {**kw.get("extensions", {}), IDEMPOTENT_EXTENSION: idempotent}
+    try:
+        response = await client.request(method, url, **kw)
+    except httpx.RequestError as exc:
+        raise request_failed(exc, operation) from exc
+    if raise_for_status and not response.is_success:
+        raise make_status_error(response, operation)
+    return response

@@ -17,6 +17,7 @@ import pyotp
 import pytest
 
 from quantinuum_api import _prompts
+from quantinuum_api._api import acall, call, json_body
 from quantinuum_api._auth import QuantinuumAuth, TokenManager
 from quantinuum_api._config import Config
 from quantinuum_api._credentials import (
@@ -32,8 +33,9 @@ from quantinuum_api._exceptions import (
     MFARequiredError,
     TransportError,
 )
-from quantinuum_api._http import HttpOptions
+from quantinuum_api._http import HttpOptions, aclose_api_client, close_api_client
 from quantinuum_api._retry import RetryPolicy
+from quantinuum_api_client.api.machines import get_machine_state, list_machines
 from quantinuum_api_server.testing import LocalServer
 from tests.keyrings import MemoryKeyring
 from tests.quantinuum_api.unit.auth.helpers import make_jwt
@@ -46,13 +48,13 @@ def login_url(server: LocalServer) -> str:
 
 
 def machines(server: LocalServer, mgr: TokenManager) -> list[Any]:
-    """An authenticated API call through QuantinuumAuth and the retry loop."""
-    opts = mgr.http
-    with opts.client(auth=QuantinuumAuth(mgr)) as client:
-        reply = opts.request(
-            client, "GET", f"{server.base_url}v1/machine/", operation="get machine list"
-        )
-    data = reply.json()
+    """An authenticated call of the generated operation through QuantinuumAuth and retries."""
+    api = mgr.http.api_client(server.base_url, auth=QuantinuumAuth(mgr), asynchronous=False)
+    try:
+        reply = call(list_machines.sync_detailed, "get machine list", client=api)
+    finally:
+        close_api_client(api)
+    data = json_body(reply, "get machine list")
     assert isinstance(data, list)
     return data
 
@@ -265,11 +267,14 @@ async def test_tasks_share_one_refresh_live(server: LocalServer, new_user: NewUs
     assert len(set(tokens)) == 1
     assert mgr.refresh_count == 1
     assert mgr.login_count == 1
-    async with httpx.AsyncClient(auth=QuantinuumAuth(mgr)) as client:
-        reply = await mgr.http.arequest(
-            client, "GET", f"{server.base_url}v1/machine/H1-1E", operation="get machine status"
+    api = mgr.http.api_client(server.base_url, auth=QuantinuumAuth(mgr), sync=False)
+    try:
+        reply = await acall(
+            get_machine_state.asyncio_detailed, "get machine status", "H1-1E", client=api
         )
-    assert "state" in reply.json()
+    finally:
+        await aclose_api_client(api)
+    assert "state" in json_body(reply, "get machine status")
 
 
 async def test_async_mfa_login(server: LocalServer, new_user: NewUser) -> None:

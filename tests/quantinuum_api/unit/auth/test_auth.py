@@ -17,6 +17,8 @@ from quantinuum_api import _prompts
 from quantinuum_api._auth import QuantinuumAuth, TokenManager
 from quantinuum_api._credentials import MemoryCredentialStorage
 from quantinuum_api._exceptions import (
+    APIConnectionError,
+    APIStatusError,
     AuthenticationError,
     CredentialsRequiredError,
     MFARequiredError,
@@ -24,7 +26,7 @@ from quantinuum_api._exceptions import (
     RateLimitError,
     ResponseValidationError,
 )
-from quantinuum_api._http import HttpOptions
+from quantinuum_api._http import HttpOptions, request
 from quantinuum_api._retry import RetryPolicy
 from tests.quantinuum_api.unit.auth.helpers import fresh_jwt, make_jwt
 
@@ -258,6 +260,60 @@ def test_refresh_is_never_retried_on_5xx(mock: respx.MockRouter) -> None:
     assert route.call_count == 1  # a single-use token must not be presented twice
 
 
+def test_refresh_that_never_reached_the_server_is_retried(mock: respx.MockRouter) -> None:
+    """Issue 14 item 8: a connect failure means the token was not presented; try again."""
+    store = MemoryCredentialStorage()
+    store._store_tokens(make_jwt(time.time() - 5), "refresh-1")
+    route = mock.post(LOGIN).mock(
+        side_effect=[httpx.ConnectError("refused"), httpx.Response(200, json=pair("new"))]
+    )
+    mgr = manager(store)
+    assert mgr.token() == store.id_token
+    assert route.call_count == 2
+    assert mgr.refresh_count == 1
+    assert mgr.login_count == 0
+    assert [json.loads(c.request.content) for c in route.calls] == [
+        {"refresh-token": "refresh-1"}
+    ] * 2
+
+
+def _reachable_text(exc: BaseException) -> str:
+    """Everything an exception exposes: message, repr, attributes, cause and context."""
+    parts = [str(exc), repr(exc), repr(vars(exc))]
+    for linked in (exc.__cause__, exc.__context__):
+        if linked is not None:
+            parts.append(_reachable_text(linked))
+            request = getattr(linked, "_request", None)
+            if isinstance(request, httpx.Request):
+                parts.append(request.read().decode())
+    return "\n".join(parts)
+
+
+def test_a_secret_echoed_by_the_server_stays_out_of_the_error(mock: respx.MockRouter) -> None:
+    """Issue 14 item 7: the service echoed an over-long password in its 400 text."""
+    long_password = "p" * 2000
+    mock.post(LOGIN).mock(return_value=error(400, 10, f"password too long: {long_password}"))
+    with pytest.raises(QuantinuumAPIError) as info:
+        manager(password=long_password).token()
+    text = _reachable_text(info.value)
+    assert long_password not in text
+    assert "<hidden>" in str(info.value)
+    assert info.value.response is None
+    assert info.value.__cause__ is None
+    assert info.value.__context__ is None
+
+
+def test_a_login_with_no_reply_keeps_no_request(mock: respx.MockRouter) -> None:
+    """Issue 14 item 7: the httpx error of a failed exchange holds the request body."""
+    mock.post(LOGIN).mock(side_effect=httpx.ConnectError("refused"))
+    with pytest.raises(APIConnectionError, match="Login failed after 4 attempts") as info:
+        manager().token()
+    assert not isinstance(info.value, APIStatusError)
+    assert info.value.__cause__ is None
+    assert info.value.__context__ is None
+    assert PASSWORD not in _reachable_text(info.value)
+
+
 def test_logout_and_full_login(mock: respx.MockRouter) -> None:
     route = mock.post(LOGIN).mock(
         side_effect=[httpx.Response(200, json=pair("1")), httpx.Response(200, json=pair("2"))]
@@ -301,12 +357,11 @@ def test_auth_flow_gives_up_after_second_401(mock: respx.MockRouter) -> None:
     store._store_tokens(fresh_jwt("first"), "refresh-1")
     mock.post(LOGIN).mock(return_value=httpx.Response(200, json=pair("second")))
     job = mock.get(JOB).mock(return_value=error(401, 20, "Invalid or expired id token"))
-    opts = HttpOptions()
     with (
         httpx.Client(auth=QuantinuumAuth(manager(store))) as client,
         pytest.raises(AuthenticationError, match="job status"),
     ):
-        opts.request(client, "GET", JOB, operation="job status")
+        request(client, "GET", JOB, operation="job status")
     assert job.call_count == 2
 
 

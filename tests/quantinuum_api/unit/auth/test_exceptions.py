@@ -12,6 +12,7 @@ from quantinuum_api._exceptions import (
     APIStatusError,
     AuthenticationError,
     BadRequestError,
+    CredentialsRequiredError,
     InvalidRefreshTokenError,
     MFARequiredError,
     NotFoundError,
@@ -21,6 +22,7 @@ from quantinuum_api._exceptions import (
     ResponseValidationError,
     ServerError,
     TimeoutError,
+    UnauthorizedError,
     expect_field,
     make_status_error,
     parse_json,
@@ -53,7 +55,7 @@ def err(code: int, text: str) -> dict[str, Any]:
             {"error": {"code": 99, "text": "x: Invalid Refresh Token"}},
             InvalidRefreshTokenError,
         ),
-        (401, err(20, "Invalid or expired id token"), AuthenticationError),
+        (401, err(20, "Invalid or expired id token"), UnauthorizedError),
         (401, err(73, "MFA verification code required"), MFARequiredError),
         (403, err(20, "forbidden"), PermissionDeniedError),
         (404, err(30, "Job not found"), NotFoundError),
@@ -80,6 +82,49 @@ def test_invalid_refresh_token_is_both_bad_request_and_auth_error() -> None:
     assert isinstance(exc, BadRequestError)
     assert isinstance(exc, AuthenticationError)
     assert isinstance(exc, QuantinuumAPIError)
+
+
+def test_a_401_is_a_status_error_and_an_authentication_error() -> None:
+    exc = make_status_error(reply(401, err(20, "bad token")), "get job")
+    assert isinstance(exc, UnauthorizedError)
+    assert isinstance(exc, APIStatusError)
+    assert isinstance(exc, AuthenticationError)
+
+
+def test_login_failures_without_a_reply_are_not_status_errors() -> None:
+    assert not issubclass(CredentialsRequiredError, APIStatusError)
+    assert not issubclass(AuthenticationError, APIStatusError)
+    assert issubclass(CredentialsRequiredError, AuthenticationError)
+
+
+def test_redacted_secrets_leave_no_trace() -> None:
+    secret = "hunter2" * 200
+    body = {"error": {"code": 10, "text": f"password too long: {secret}"}}
+    exc = make_status_error(reply(400, body), "Login", redact=[secret])
+    assert secret not in str(exc)
+    assert secret not in repr(exc)
+    assert secret not in repr(exc.body)
+    assert "<hidden>" in str(exc)
+    assert exc.response is None
+
+
+class RequestsLikeResponse:
+    """The attributes pytket reads on a `requests.Response`."""
+
+    def __init__(self, status: int, content: bytes) -> None:
+        self.status_code = status
+        self.content = content
+        self.reason = "Not Found"
+        self.headers = {"content-type": "application/json"}
+
+
+def test_a_requests_response_maps_too() -> None:
+    exc = make_status_error(
+        RequestsLikeResponse(404, b'{"error": {"code": 31, "text": "No such"}}'), "device state"
+    )
+    assert isinstance(exc, NotFoundError)
+    assert str(exc) == "device state failed: HTTP 404 Not Found: No such (error code 31)"
+    assert exc.response is None
 
 
 def test_raise_for_response_passes_2xx_and_raises_otherwise() -> None:

@@ -1,4 +1,5 @@
-"""The one retry loop: faults a real server cannot easily produce, via respx."""
+"""The retrying transport under every SDK client: faults a real server cannot easily
+produce, via respx (which replaces the network below the transport)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from quantinuum_api._exceptions import (
 )
 from quantinuum_api._http import HttpOptions, arequest, request
 from quantinuum_api._retry import RetryPolicy
+from quantinuum_api._transport import RetryTransport
 
 URL = "http://svc.test/v1/job/abc"
 SUBMIT = "http://svc.test/v1/job"
@@ -109,7 +111,7 @@ def test_5xx_burst_then_success(mock: respx.MockRouter, opts: HttpOptions, sleep
         side_effect=[httpx.Response(503), httpx.Response(502), httpx.Response(200, json={"a": 1})]
     )
     with opts.client() as client:
-        response = opts.request(client, "GET", URL, operation="job status")
+        response = request(client, "GET", URL, operation="job status")
     assert response.json() == {"a": 1}
     assert route.call_count == 3
     assert sleeps.delays == [0.5, 1.0]
@@ -125,7 +127,7 @@ def test_budget_exhausted_raises_server_error(
         opts.client() as client,
         pytest.raises(ServerError, match=r"job status failed: HTTP 500.*boom"),
     ):
-        opts.request(client, "GET", URL, operation="job status")
+        request(client, "GET", URL, operation="job status")
     assert route.call_count == 4  # 1 + max_retries
     assert sleeps.delays == [0.5, 1.0, 2.0]
 
@@ -142,7 +144,7 @@ def test_429_retry_after_is_honoured(
         ]
     )
     with opts.client() as client:
-        opts.request(client, "GET", URL, operation="job status")
+        request(client, "GET", URL, operation="job status")
     assert route.call_count == 2
     assert sleeps.delays == [7.0]
 
@@ -152,7 +154,7 @@ def test_429_asking_longer_than_cap_is_raised_not_waited(
 ) -> None:
     route = mock.get(URL).mock(return_value=httpx.Response(429, headers={"Retry-After": "3600"}))
     with opts.client() as client, pytest.raises(RateLimitError) as info:
-        opts.request(client, "GET", URL, operation="job status")
+        request(client, "GET", URL, operation="job status")
     assert info.value.retry_after == 3600.0
     assert route.call_count == 1
     assert sleeps.delays == []
@@ -163,7 +165,7 @@ def test_connect_errors_retried_then_transport_error(
 ) -> None:
     route = mock.get(URL).mock(side_effect=httpx.ConnectError("connection refused"))
     with opts.client() as client, pytest.raises(TransportError, match="after 4 attempts") as info:
-        opts.request(client, "GET", URL, operation="job status")
+        request(client, "GET", URL, operation="job status")
     assert route.call_count == 4
     assert isinstance(info.value.__cause__, httpx.ConnectError)
     assert info.value.operation == "job status"
@@ -176,7 +178,7 @@ def test_read_timeout_retried_for_get(
         side_effect=[httpx.ReadTimeout("slow"), httpx.Response(200, json={})]
     )
     with opts.client() as client:
-        opts.request(client, "GET", URL, operation="job status")
+        request(client, "GET", URL, operation="job status")
     assert route.call_count == 2
 
 
@@ -185,11 +187,11 @@ def test_post_without_idempotency_key_is_not_retried(
 ) -> None:
     route = mock.post(SUBMIT).mock(return_value=httpx.Response(503))
     with opts.client() as client, pytest.raises(ServerError):
-        opts.request(client, "POST", SUBMIT, operation="job submit", json={"a": 1})
+        request(client, "POST", SUBMIT, operation="job submit", json={"a": 1})
     assert route.call_count == 1
     timeout_route = mock.post(SUBMIT + "/x/cancel").mock(side_effect=httpx.ReadTimeout("lost"))
     with opts.client() as client, pytest.raises(TransportError, match="timed out"):
-        opts.request(client, "POST", SUBMIT + "/x/cancel", operation="job cancel")
+        request(client, "POST", SUBMIT + "/x/cancel", operation="job cancel")
     assert timeout_route.call_count == 1
     assert sleeps.delays == []
 
@@ -205,7 +207,7 @@ def test_post_with_idempotency_key_is_retried_with_the_same_key(
         ]
     )
     with opts.client() as client:
-        response = opts.request(
+        response = request(
             client,
             "POST",
             SUBMIT,
@@ -227,7 +229,7 @@ def test_post_connect_error_is_retried_since_nothing_was_sent(
         side_effect=[httpx.ConnectError("refused"), httpx.Response(200, json={"job": "j"})]
     )
     with opts.client() as client:
-        opts.request(client, "POST", SUBMIT, operation="job submit", json={})
+        request(client, "POST", SUBMIT, operation="job submit", json={})
     assert route.call_count == 2
 
 
@@ -236,32 +238,43 @@ def test_raise_for_status_false_returns_the_error_response(
 ) -> None:
     mock.get(URL).mock(return_value=httpx.Response(404, json={"error": {"code": 30, "text": "no"}}))
     with opts.client() as client:
-        response = opts.request(client, "GET", URL, operation="x", raise_for_status=False)
+        response = request(client, "GET", URL, operation="x", raise_for_status=False)
     assert response.status_code == 404
 
 
-def test_module_level_request_defaults(
-    mock: respx.MockRouter, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_retry_transport_wraps_any_transport(mock: respx.MockRouter) -> None:
     slept: list[float] = []
     route = mock.get(URL).mock(side_effect=[httpx.Response(500), httpx.Response(200, json={})])
-    with httpx.Client() as client:
-        request(
-            client,
-            "GET",
-            URL,
-            operation="x",
-            retry=RetryPolicy(jitter=False, backoff_initial=0.25),
-            sleep=slept.append,
-        )
+    policy = RetryPolicy(jitter=False, backoff_initial=0.25)
+    transport = RetryTransport(httpx.HTTPTransport(), policy, slept.append)
+    with httpx.Client(transport=transport) as client:
+        request(client, "GET", URL, operation="x")
     assert route.call_count == 2
     assert slept == [0.25]
+
+
+def test_explicit_idempotent_post_is_retried(
+    mock: respx.MockRouter, opts: HttpOptions, sleeps: Sleeps
+) -> None:
+    route = mock.post(SUBMIT).mock(side_effect=[httpx.Response(503), httpx.Response(200, json={})])
+    with opts.client() as client:
+        request(client, "POST", SUBMIT, operation="x", idempotent=True, json={})
+    assert route.call_count == 2
+
+
+def test_env_proxy_transports_retry_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.test:3128")
+    with HttpOptions().client() as client:
+        transport = client._transport_for_url(httpx.URL("https://svc.test/v1/job/x"))
+    assert isinstance(transport, RetryTransport)
+    assert isinstance(transport.transport, httpx.HTTPTransport)
+    assert transport.transport is not client._transport
 
 
 def test_malformed_json_reply_is_a_typed_error(mock: respx.MockRouter, opts: HttpOptions) -> None:
     mock.get(URL).mock(return_value=httpx.Response(200, content=b"<html>oops</html>"))
     with opts.client() as client:
-        response = opts.request(client, "GET", URL, operation="job status")
+        response = request(client, "GET", URL, operation="job status")
     with pytest.raises(ResponseValidationError, match="job status: the reply is not valid JSON"):
         parse_json(response, "job status", dict)
 
@@ -278,7 +291,7 @@ async def test_async_twin_retries_and_sleeps(
         ]
     )
     async with opts.async_client() as client:
-        response = await opts.arequest(client, "GET", URL, operation="job status")
+        response = await arequest(client, "GET", URL, operation="job status")
     assert response.json() == {"ok": True}
     assert route.call_count == 4
     assert sleeps.delays == [0.5, 2.0, 2.0]
@@ -290,9 +303,7 @@ async def test_async_post_without_key_not_retried(
     route = mock.post(SUBMIT).mock(return_value=httpx.Response(502))
     async with opts.async_client() as client:
         with pytest.raises(ServerError):
-            await arequest(
-                client, "POST", SUBMIT, operation="job submit", json={}, retry=opts.retry
-            )
+            await arequest(client, "POST", SUBMIT, operation="job submit", json={})
     assert route.call_count == 1
 
 
@@ -300,7 +311,7 @@ async def test_async_exhausted_transport_error(mock: respx.MockRouter, opts: Htt
     route = mock.get(URL).mock(side_effect=httpx.ConnectTimeout("connect timed out"))
     async with opts.async_client() as client:
         with pytest.raises(TransportError, match="timed out after 4 attempts"):
-            await opts.arequest(client, "GET", URL, operation="job status")
+            await arequest(client, "GET", URL, operation="job status")
     assert route.call_count == 4
 
 
@@ -321,9 +332,11 @@ def test_options_reach_httpx_clients(tmp_path: object) -> None:
         assert client.headers["X-A"] == "1"
         assert client.headers["User-Agent"].startswith("quantinuum-api/")
         assert client.trust_env is False
-        # the proxy is mounted for every scheme
+        # the proxy is mounted for every scheme, under the retries
         assert any(
-            isinstance(t, httpx.HTTPTransport) and t._pool._proxy_url is not None  # type: ignore[attr-defined]
+            isinstance(t, RetryTransport)
+            and isinstance(t.transport, httpx.HTTPTransport)
+            and t.transport._pool._proxy_url is not None  # type: ignore[attr-defined]
             for t in client._mounts.values()
             if t is not None
         )
@@ -366,4 +379,4 @@ def test_undecodable_body_is_a_validation_error(mock: respx.MockRouter, opts: Ht
         opts.client() as client,
         pytest.raises(ResponseValidationError, match="could not be decoded"),
     ):
-        opts.request(client, "GET", URL, operation="job status")
+        request(client, "GET", URL, operation="job status")
