@@ -59,9 +59,11 @@ def call(
     /,
     *args: Any,
     redact: Sequence[str] = (),
+    raise_for_status: bool = True,
     **kw: Any,
 ) -> Response[T]:
-    """Call the generated ``op`` (a ``sync_detailed``); typed errors for failures.
+    """Call the generated ``op`` (a ``sync_detailed``); typed errors for failures (with
+    ``raise_for_status=False`` a non-2xx reply is returned instead).
 
     With ``redact`` (the secrets the request carries), a failure keeps no reference to the
     request: the error is raised outside the ``except`` block, with no cause or context.
@@ -75,7 +77,7 @@ def call(
         failure = request_failed(exc, operation)
     if failure is not None:
         raise failure
-    return check(response, operation, redact=redact)
+    return check(response, operation, redact=redact) if raise_for_status else response
 
 
 async def acall(
@@ -84,6 +86,7 @@ async def acall(
     /,
     *args: Any,
     redact: Sequence[str] = (),
+    raise_for_status: bool = True,
     **kw: Any,
 ) -> Response[T]:
     """Async twin of :func:`call` (``op`` is an ``asyncio_detailed``)."""
@@ -96,7 +99,7 @@ async def acall(
         failure = request_failed(exc, operation)
     if failure is not None:
         raise failure
-    return check(response, operation, redact=redact)
+    return check(response, operation, redact=redact) if raise_for_status else response
 
 
 @overload

@@ -360,7 +360,7 @@ class TokenManager:
     def _sync_api(self) -> Client | AuthenticatedClient:
         """The generated client for sync exchanges (no auth: this is the token endpoint)."""
         if self._api is None:
-            if self._client is not None:
+            if self._client is not None:  # a caller's client (e.g. the seed's `session`)
                 self._client.base_url = httpx.URL(self._base_url)
                 self._api = Client(base_url=self._base_url).set_httpx_client(self._client)
             else:
@@ -548,7 +548,10 @@ class TokenManager:
 
 
 class QuantinuumAuth(httpx.Auth):
-    """httpx auth flow: raw id token in ``Authorization``; on 401 renew once and resend."""
+    """httpx auth flow: raw id token in ``Authorization``; on 401 renew once and resend.
+
+    The token endpoint itself (``POST <login_url>``) is sent unsigned.
+    """
 
     def __init__(self, manager: TokenManager) -> None:
         self.manager = manager
@@ -556,7 +559,14 @@ class QuantinuumAuth(httpx.Auth):
     def __repr__(self) -> str:
         return f"QuantinuumAuth({self.manager!r})"
 
+    def _is_token_endpoint(self, request: httpx.Request) -> bool:
+        # A client shared with the token exchange (the seed's `session`) must not sign it.
+        return request.method == "POST" and str(request.url) == self.manager.login_url
+
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response]:
+        if self._is_token_endpoint(request):
+            yield request
+            return
         token = self.manager.token()
         request.headers["Authorization"] = token
         response = yield request
@@ -568,6 +578,9 @@ class QuantinuumAuth(httpx.Auth):
     async def async_auth_flow(
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        if self._is_token_endpoint(request):
+            yield request
+            return
         token = await self.manager.atoken()
         request.headers["Authorization"] = token
         response = yield request

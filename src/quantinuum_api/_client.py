@@ -1,13 +1,17 @@
 """The typed clients: `AsyncClient`, and `Client`, its synchronous twin.
 
-`AsyncClient` does all the I/O (httpx + websockets). `Client` has the same methods and runs
-them on the SDK's private event-loop thread (`_sync`), so it also works inside a running
-event loop (Jupyter) and Ctrl-C closes its connections. Replies are parsed into the models
-of the generated client (`quantinuum_api_client.models`), checked at runtime.
+Both are thin facades over the generated operations (`quantinuum_api_client.api`): each
+method checks its input, calls one generated ``*_detailed`` function through `_api` (typed
+errors) on `client.api` (the SDK's authenticated, retrying generated client), and parses the
+reply. `AsyncClient` calls the async functions; `Client` the sync ones, on the caller's
+thread. Only waiting (websocket + polling) runs on the SDK's private event-loop thread
+(`_sync`), so `Client` also works inside a running event loop (Jupyter) and Ctrl-C closes
+its connections. The parts with no I/O are shared by the twins (`_BaseClient`, `_Request`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime
 import uuid
@@ -16,21 +20,35 @@ from typing import Any, Self, TypedDict, Unpack
 
 import httpx
 
-from quantinuum_api_client import models
-from quantinuum_api_client.types import UNSET
+from quantinuum_api_client import AuthenticatedClient, models
+from quantinuum_api_client.api.calendar import get_reservations
+from quantinuum_api_client.api.jobs import cancel_job, get_job, submit_job
+from quantinuum_api_client.api.machines import get_machine_state, list_machines
+from quantinuum_api_client.types import UNSET, Response
 
+from ._api import acall, call, json_body
 from ._auth import QuantinuumAuth, TokenManager
 from ._config import Config
 from ._credentials import CredentialStorage, MemoryCredentialStorage
-from ._exceptions import JobFailedError, NotFoundError, ResponseValidationError, parse_json
-from ._http import HttpOptions
+from ._exceptions import JobFailedError, NotFoundError, ResponseValidationError
+from ._http import HttpOptions, aclose_api_client, arequest, close_api_client, request
 from ._prompts import DEFAULT_PROMPT
 from ._results import Job, parse_calendar, parse_machine_state, parse_machines, parse_model
 from ._sync import run_sync
 from ._urls import ApiUrls, derive_urls
 from ._waiter import JobWaiter, OnUpdate, WaitPolicy
 
-__all__ = ["AsyncClient", "AsyncJobs", "AsyncMachines", "Client", "Jobs", "Machines"]
+__all__ = [
+    "NOT_GIVEN",
+    "AsyncClient",
+    "AsyncJobs",
+    "AsyncMachines",
+    "Client",
+    "Jobs",
+    "Machines",
+    "build_job_request",
+    "job_request",
+]
 
 JobRef = Job | str
 
@@ -56,11 +74,16 @@ class ClientOptions(TypedDict, total=False):
 
 
 class _NotGiven:
+    """The type of `NOT_GIVEN`: "use the client's default" (distinct from None = no limit)."""
+
     def __repr__(self) -> str:
         return "NOT_GIVEN"
 
+    def __bool__(self) -> bool:
+        return False
 
-NOT_GIVEN: Any = _NotGiven()  # "use the client's default" (distinct from None = no limit)
+
+NOT_GIVEN: Any = _NotGiven()
 
 
 def _job_id(job: JobRef) -> str:
@@ -71,17 +94,23 @@ def _job_id(job: JobRef) -> str:
     return job
 
 
-def _date(value: datetime.date | str, name: str) -> str:
+def _date(value: datetime.date | str, name: str) -> datetime.date:
     if isinstance(value, datetime.datetime):
-        return value.date().isoformat()
+        return value.date()
     if isinstance(value, datetime.date):
-        return value.isoformat()
+        return value
     if isinstance(value, str):
         try:
-            return datetime.date.fromisoformat(value).isoformat()
+            return datetime.date.fromisoformat(value)
         except ValueError:
             pass
     raise ValueError(f"{name} must be a date or a 'YYYY-MM-DD' string, got {value!r}")
+
+
+def _machine_name(name: str) -> str:
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"machine name must be a non-empty string, got {name!r}")
+    return name
 
 
 def _check_failed(job: Job) -> Job:
@@ -94,7 +123,7 @@ def _check_failed(job: Job) -> Job:
     return job
 
 
-def build_job_request(
+def job_request(
     program: str,
     machine: str,
     shots: int | None,
@@ -106,8 +135,8 @@ def build_job_request(
     priority: str | None = None,
     group: str | None = None,
     max_cost: float | None = None,
-) -> dict[str, Any]:
-    """The JSON body of a job submission, built from the generated `JobRequest`."""
+) -> models.JobRequest:
+    """The generated `JobRequest` of a submission, checked (ValueError for bad input)."""
     if shots is not None and count is not None and shots != count:
         raise ValueError("give the number of shots once: `shots` or `count`")
     n = shots if shots is not None else count
@@ -133,7 +162,7 @@ def build_job_request(
         raise ValueError(f"max_cost must be a non-negative number, got {max_cost!r}")
     if options is not None and not isinstance(options, Mapping):
         raise ValueError(f"options must be a mapping, got {type(options).__name__}")
-    request = models.JobRequest(
+    return models.JobRequest(
         count=n,
         machine=machine,
         language=lang,
@@ -144,7 +173,82 @@ def build_job_request(
         group=group if group is not None else UNSET,
         max_cost=float(max_cost) if max_cost is not None else UNSET,
     )
-    return request.to_dict()
+
+
+def build_job_request(program: str, machine: str, shots: int | None, **kw: Any) -> dict[str, Any]:
+    """The JSON body of a job submission (see `job_request`)."""
+    return job_request(program, machine, shots, **kw).to_dict()
+
+
+def api_root(urls: ApiUrls, api_version: int) -> str:
+    """The base URL of the generated operations (their paths start with ``/v1/``)."""
+    if api_version != 1:
+        raise ValueError(
+            f"api_version {api_version} is not supported: the operations are generated from "
+            "the v1 contract (openapi.yaml)"
+        )
+    return urls.api
+
+
+def calendar_root(urls: ApiUrls) -> str:
+    """The base URL of the calendar operation (its path starts with ``/beta/``)."""
+    return urls.calendar[: -len("beta/")] if urls.calendar.endswith("/beta/") else urls.calendar
+
+
+# -- the parts of each operation with no I/O, shared by the twins -----------------------------
+
+
+def _submitted(response: Response[Any], request: models.JobRequest) -> Job:
+    submitted = parse_model(models.JobSubmitted, json_body(response, "submit job"), "submit job")
+    doc: dict[str, Any] = {
+        "job": submitted.job,
+        "status": str(submitted.status) if submitted.status else "queued",
+        "machine": request.machine,
+        "count": request.count,
+    }
+    if isinstance(request.name, str):
+        doc["name"] = request.name
+    return Job.from_dict(doc, "submit job")
+
+
+def _job(response: Response[Any], operation: str) -> Job:
+    return Job.from_dict(json_body(response, operation), operation)
+
+
+def _syntax_checker(name: str, machines: list[models.Machine]) -> str:
+    if name.endswith("SC"):
+        return name
+    for machine in machines:
+        if machine.name == name and isinstance(machine.syntax_checker, str):
+            return machine.syntax_checker
+    for machine in machines:  # an emulator: its hardware's checker
+        if machine.emulator == name and isinstance(machine.syntax_checker, str):
+            return machine.syntax_checker
+    return f"{name}SC"
+
+
+def _find_machine(name: str, machines: list[models.Machine]) -> models.Machine:
+    for machine in machines:
+        if machine.name == name:
+            return machine
+    raise NotFoundError(f"get machine: no machine named {name!r}", operation="get machine")
+
+
+def _cost_of(result: Job, checker: str) -> float:
+    if result.cost is None:
+        raise ResponseValidationError(
+            f"cost: syntax checker {checker} completed job {result.id} without a cost",
+            operation="cost",
+        )
+    return float(result.cost)
+
+
+def _calendar_args(start: datetime.date | str, end: datetime.date | str) -> dict[str, Any]:
+    return {
+        "mode": models.GetReservationsMode.USER,
+        "start": _date(start, "start"),
+        "end": _date(end, "end"),
+    }
 
 
 class _BaseClient:
@@ -179,6 +283,7 @@ class _BaseClient:
         self.urls: ApiUrls = derive_urls(
             api_url, api_version=api_version, ws_url=ws_url, calendar_url=calendar_url
         )
+        self._api_root = api_root(self.urls, api_version)
         self.http = http if http is not None else HttpOptions()
         policy = wait_policy if wait_policy is not None else WaitPolicy()
         if wait_policy is None or wait_timeout is not None:
@@ -199,9 +304,39 @@ class _BaseClient:
             refresh_token=refresh_token,
         )
         self._auth = QuantinuumAuth(self.token_manager)
+        self._calendar_api: AuthenticatedClient | None = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(api_url={self.urls.api!r})"
+
+    def _calendar(self) -> AuthenticatedClient:
+        """The generated client for the calendar host (built on first use)."""
+        if self._calendar_api is None:
+            self._calendar_api = self.http.api_client(calendar_root(self.urls), auth=self._auth)
+        return self._calendar_api
+
+    def _policy(self, timeout: float | None, use_websocket: bool | None) -> WaitPolicy:
+        policy = self.wait_policy
+        if timeout is not NOT_GIVEN:
+            policy = policy.with_timeout(timeout)
+        if use_websocket is not None:
+            policy = dataclasses.replace(policy, use_websocket=use_websocket)
+        return policy
+
+    def _waiter_for(self, fetch: Callable[[str, bool], Any]) -> JobWaiter:
+        return JobWaiter(
+            fetch,
+            self.urls.websocket,
+            policy=self.wait_policy,
+            ws_kwargs=self.http.websocket_kwargs(self.urls.websocket),
+        )
+
+    def logout(self) -> None:
+        """Forget the stored tokens and credentials."""
+        self.token_manager.logout()
+
+
+# -- async --------------------------------------------------------------------------------------
 
 
 class AsyncJobs:
@@ -230,7 +365,7 @@ class AsyncJobs:
         One `Idempotency-Key` (a fresh UUID unless given) is sent with every retry of this
         submission, so retries never create a second job.
         """
-        body = build_job_request(
+        body = job_request(
             program,
             machine,
             shots,
@@ -242,42 +377,32 @@ class AsyncJobs:
             group=group,
             max_cost=max_cost,
         )
-        key = idempotency_key or str(uuid.uuid4())
-        data = await self._client._json(
-            "POST",
-            f"{self._client.urls.rest}job",
-            operation="submit job",
-            json=body,
-            headers={"Idempotency-Key": key},
+        response = await acall(
+            submit_job.asyncio_detailed,
+            "submit job",
+            client=self._client.api,
+            body=body,
+            idempotency_key=idempotency_key or str(uuid.uuid4()),
         )
-        submitted = parse_model(models.JobSubmitted, data, "submit job")
-        doc: dict[str, Any] = {
-            "job": submitted.job,
-            "status": str(submitted.status) if submitted.status else "queued",
-            "machine": body["machine"],
-            "count": body["count"],
-        }
-        if "name" in body:
-            doc["name"] = body["name"]
-        return Job.from_dict(doc, "submit job")
+        return _submitted(response, body)
 
     async def get(self, job: JobRef, *, websocket: bool = False) -> Job:
         """The job's current document (with a websocket ticket if asked and not done)."""
-        params = {"websocket": "true"} if websocket else None
-        data = await self._client._json(
-            "GET",
-            f"{self._client.urls.rest}job/{_job_id(job)}",
-            operation="get job",
-            params=params,
+        response = await acall(
+            get_job.asyncio_detailed,
+            "get job",
+            _job_id(job),
+            client=self._client.api,
+            websocket=True if websocket else UNSET,
         )
-        return Job.from_dict(data, "get job")
+        return _job(response, "get job")
 
     async def cancel(self, job: JobRef) -> Job:
         """Ask the service to cancel the job; returns its document (`canceling`/`canceled`)."""
-        data = await self._client._json(
-            "POST", f"{self._client.urls.rest}job/{_job_id(job)}/cancel", operation="cancel job"
+        response = await acall(
+            cancel_job.asyncio_detailed, "cancel job", _job_id(job), client=self._client.api
         )
-        return Job.from_dict(data, "cancel job")
+        return _job(response, "cancel job")
 
     async def wait(
         self,
@@ -288,7 +413,7 @@ class AsyncJobs:
         use_websocket: bool | None = None,
         raise_on_failure: bool = False,
     ) -> Job:
-        """Wait until the job is final; `quantinuum_api.TimeoutError` after `timeout` s.
+        """Wait until the job is final; `WaitTimeoutError` after `timeout` s.
 
         With `raise_on_failure`, a job that ends other than `completed` raises
         `JobFailedError`.
@@ -341,42 +466,30 @@ class AsyncMachines:
 
     async def list(self) -> list[models.Machine]:
         """Every machine with its configuration."""
-        data = await self._client._json(
-            "GET",
-            f"{self._client.urls.rest}machine/",
-            operation="list machines",
-            params={"config": "true"},
+        response = await acall(
+            list_machines.asyncio_detailed, "list machines", client=self._client.api, config=True
         )
-        return parse_machines(data)
+        return parse_machines(json_body(response, "list machines"))
 
     async def get(self, name: str) -> models.Machine:
         """One machine's configuration (from the machine list)."""
-        for machine in await self.list():
-            if machine.name == name:
-                return machine
-        raise NotFoundError(f"get machine: no machine named {name!r}", operation="get machine")
+        return _find_machine(name, await self.list())
 
     async def state(self, name: str) -> str:
         """The machine's state, e.g. `online`, `offline`, `in maintenance`, `reserved`."""
-        if not isinstance(name, str) or not name:
-            raise ValueError(f"machine name must be a non-empty string, got {name!r}")
-        data = await self._client._json(
-            "GET", f"{self._client.urls.rest}machine/{name}", operation="get machine state"
+        response = await acall(
+            get_machine_state.asyncio_detailed,
+            "get machine state",
+            _machine_name(name),
+            client=self._client.api,
         )
-        return parse_machine_state(data)
+        return parse_machine_state(json_body(response, "get machine state"))
 
     async def syntax_checker(self, name: str) -> str:
         """The syntax checker that prices jobs for machine `name`."""
         if name.endswith("SC"):
             return name
-        machines = await self.list()
-        for machine in machines:
-            if machine.name == name and isinstance(machine.syntax_checker, str):
-                return machine.syntax_checker
-        for machine in machines:  # an emulator: its hardware's checker
-            if machine.emulator == name and isinstance(machine.syntax_checker, str):
-                return machine.syntax_checker
-        return f"{name}SC"
+        return _syntax_checker(name, await self.list())
 
 
 class AsyncClient(_BaseClient):
@@ -384,7 +497,8 @@ class AsyncClient(_BaseClient):
 
     `AsyncClient(api_url=..., email=..., password=..., mfa_code=callable)`; missing values
     come from the config file and environment (`QUANTINUUM_API_URL`, ...). Use
-    `async with` or `await client.aclose()`.
+    `async with` or `await client.aclose()`. `client.api` is the authenticated, retrying
+    generated client: `await get_job.asyncio(job_id, client=client.api)`.
     """
 
     def __init__(
@@ -395,69 +509,44 @@ class AsyncClient(_BaseClient):
         **kw: Unpack[ClientOptions],
     ) -> None:
         super().__init__(api_url, **kw)
-        self._owns_client = httpx_client is None
-        self._http_client = httpx_client if httpx_client is not None else self.http.async_client()
-        self._waiter = JobWaiter(
-            self._fetch_for_wait,
-            self.urls.websocket,
-            policy=self.wait_policy,
-            ws_kwargs=self.http.websocket_kwargs(self.urls.websocket),
-        )
+        self.api: AuthenticatedClient = self.http.api_client(self._api_root, auth=self._auth)
+        self._own_async = httpx_client is None
+        if httpx_client is not None:  # for the API host, with our base URL, auth and retries
+            self.http.adopt(httpx_client, self._api_root, self._auth)
+            self.api.set_async_httpx_client(httpx_client)
+        self._waiter = self._waiter_for(self._fetch_for_wait)
         self.jobs = AsyncJobs(self)
         self.machines = AsyncMachines(self)
 
     async def request(
         self, method: str, path: str, *, operation: str | None = None, **kw: Any
     ) -> httpx.Response:
-        """The raw reply of an authenticated REST request (`path` relative to `urls.rest`).
+        """The raw reply of an authenticated request to ``path`` (relative to `urls.rest`),
+        for what `client.api` does not cover.
 
         Retried like every SDK request; a non-2xx reply raises the typed error. `kw` goes to
         `httpx.AsyncClient.request` (`params=`, `json=`, `headers=`...).
         """
         url = path if path.startswith(("http://", "https://")) else f"{self.urls.rest}{path}"
-        return await self.http.arequest(
-            self._http_client,
-            method,
-            url,
-            operation=operation or f"{method.upper()} {path}",
-            auth=self._auth,
-            **kw,
-        )
-
-    async def _json(self, method: str, url: str, *, operation: str, **kw: Any) -> Any:
-        response = await self.http.arequest(
-            self._http_client, method, url, operation=operation, auth=self._auth, **kw
-        )
-        return parse_json(response, operation)
+        op = operation or f"{method.upper()} {path}"
+        return await arequest(self.api.get_async_httpx_client(), method, url, operation=op, **kw)
 
     async def _fetch_for_wait(self, job_id: str, websocket: bool) -> Job:
         return await self.jobs.get(job_id, websocket=websocket)
-
-    def _policy(self, timeout: float | None, use_websocket: bool | None) -> WaitPolicy:
-        policy = self.wait_policy
-        if timeout is not NOT_GIVEN:
-            policy = policy.with_timeout(timeout)
-        if use_websocket is not None:
-            policy = dataclasses.replace(policy, use_websocket=use_websocket)
-        return policy
 
     async def login(self) -> None:
         """Log in now (otherwise the first request does): stored token, refresh or login."""
         await self.token_manager.atoken()
 
-    def logout(self) -> None:
-        """Forget the stored tokens and credentials."""
-        self.token_manager.logout()
-
     async def calendar(
         self, start: datetime.date | str, end: datetime.date | str
     ) -> list[models.CalendarEvent]:
         """Reservation calendar events between two dates (UTC)."""
-        params = {"mode": "user", "start": _date(start, "start"), "end": _date(end, "end")}
-        data = await self._json(
-            "GET", f"{self.urls.calendar}reservation", operation="get calendar", params=params
+        args = _calendar_args(start, end)
+        response = await acall(
+            get_reservations.asyncio_detailed, "get calendar", client=self._calendar(), **args
         )
-        return parse_calendar(data)
+        return parse_calendar(json_body(response, "get calendar"))
 
     async def cost(
         self,
@@ -472,17 +561,15 @@ class AsyncClient(_BaseClient):
         checker = await self.machines.syntax_checker(machine)
         job = await self.jobs.submit(program, checker, shots, language=language, name="cost")
         result = await self.jobs.wait(job, timeout=timeout, raise_on_failure=True)
-        if result.cost is None:
-            raise ResponseValidationError(
-                f"cost: syntax checker {checker} completed job {result.id} without a cost",
-                operation="cost",
-            )
-        return float(result.cost)
+        return _cost_of(result, checker)
 
     async def aclose(self) -> None:
-        """Close the HTTP connections (if this client created them)."""
-        if self._owns_client:
-            await self._http_client.aclose()
+        """Close the HTTP connections (not an `httpx_client` passed in)."""
+        close_api_client(self.api)
+        if self._own_async:
+            await aclose_api_client(self.api)
+        if self._calendar_api is not None:
+            await aclose_api_client(self._calendar_api)
         if self._owns_token_manager:
             self.token_manager.close()
 
@@ -499,8 +586,8 @@ class AsyncClient(_BaseClient):
 class Jobs:
     """Job operations of a `Client` (`client.jobs`); see `AsyncJobs`."""
 
-    def __init__(self, jobs: AsyncJobs) -> None:
-        self._a = jobs
+    def __init__(self, client: Client) -> None:
+        self._client = client
 
     def submit(
         self,
@@ -518,29 +605,44 @@ class Jobs:
         idempotency_key: str | None = None,
     ) -> Job:
         """Submit a job (retried safely with one Idempotency-Key)."""
-        return run_sync(
-            self._a.submit(
-                program,
-                machine,
-                shots,
-                count=count,
-                name=name,
-                language=language,
-                options=options,
-                priority=priority,
-                group=group,
-                max_cost=max_cost,
-                idempotency_key=idempotency_key,
-            )
+        body = job_request(
+            program,
+            machine,
+            shots,
+            count=count,
+            name=name,
+            language=language,
+            options=options,
+            priority=priority,
+            group=group,
+            max_cost=max_cost,
         )
+        response = call(
+            submit_job.sync_detailed,
+            "submit job",
+            client=self._client.api,
+            body=body,
+            idempotency_key=idempotency_key or str(uuid.uuid4()),
+        )
+        return _submitted(response, body)
 
     def get(self, job: JobRef, *, websocket: bool = False) -> Job:
         """The job's current document."""
-        return run_sync(self._a.get(job, websocket=websocket))
+        response = call(
+            get_job.sync_detailed,
+            "get job",
+            _job_id(job),
+            client=self._client.api,
+            websocket=True if websocket else UNSET,
+        )
+        return _job(response, "get job")
 
     def cancel(self, job: JobRef) -> Job:
         """Ask the service to cancel the job."""
-        return run_sync(self._a.cancel(job))
+        response = call(
+            cancel_job.sync_detailed, "cancel job", _job_id(job), client=self._client.api
+        )
+        return _job(response, "cancel job")
 
     def wait(
         self,
@@ -552,15 +654,10 @@ class Jobs:
         raise_on_failure: bool = False,
     ) -> Job:
         """Wait until the job is final (`on_update` runs on the SDK's loop thread)."""
-        return run_sync(
-            self._a.wait(
-                job,
-                timeout=timeout,
-                on_update=on_update,
-                use_websocket=use_websocket,
-                raise_on_failure=raise_on_failure,
-            )
-        )
+        policy = self._client._policy(timeout, use_websocket)
+        waiter = self._client._waiter
+        result = run_sync(waiter.wait(_job_id(job), on_update=on_update, policy=policy))
+        return _check_failed(result) if raise_on_failure else result
 
     def wait_many(
         self,
@@ -573,16 +670,17 @@ class Jobs:
         raise_on_failure: bool = False,
     ) -> list[Job]:
         """Wait for all jobs concurrently; returns when the last is final."""
-        return run_sync(
-            self._a.wait_many(
-                jobs,
-                timeout=timeout,
-                on_update=on_update,
-                use_websocket=use_websocket,
-                max_concurrency=max_concurrency,
-                raise_on_failure=raise_on_failure,
+        ids = [_job_id(j) for j in jobs]
+        policy = self._client._policy(timeout, use_websocket)
+        results = run_sync(
+            self._client._waiter.wait_many(
+                ids, on_update=on_update, policy=policy, max_concurrency=max_concurrency
             )
         )
+        if raise_on_failure:
+            for result in results:
+                _check_failed(result)
+        return results
 
     def run(
         self,
@@ -595,82 +693,84 @@ class Jobs:
         **submit_kw: Any,
     ) -> Job:
         """Submit a job and wait for it."""
-        return run_sync(
-            self._a.run(
-                program,
-                machine,
-                shots,
-                timeout=timeout,
-                raise_on_failure=raise_on_failure,
-                **submit_kw,
-            )
-        )
+        job = self.submit(program, machine, shots, **submit_kw)
+        return self.wait(job, timeout=timeout, raise_on_failure=raise_on_failure)
 
 
 class Machines:
     """Machine operations of a `Client` (`client.machines`); see `AsyncMachines`."""
 
-    def __init__(self, machines: AsyncMachines) -> None:
-        self._a = machines
+    def __init__(self, client: Client) -> None:
+        self._client = client
 
     def list(self) -> list[models.Machine]:
         """Every machine with its configuration."""
-        return run_sync(self._a.list())
+        response = call(
+            list_machines.sync_detailed, "list machines", client=self._client.api, config=True
+        )
+        return parse_machines(json_body(response, "list machines"))
 
     def get(self, name: str) -> models.Machine:
         """One machine's configuration."""
-        return run_sync(self._a.get(name))
+        return _find_machine(name, self.list())
 
     def state(self, name: str) -> str:
         """The machine's state."""
-        return run_sync(self._a.state(name))
+        response = call(
+            get_machine_state.sync_detailed,
+            "get machine state",
+            _machine_name(name),
+            client=self._client.api,
+        )
+        return parse_machine_state(json_body(response, "get machine state"))
 
     def syntax_checker(self, name: str) -> str:
         """The syntax checker that prices jobs for machine `name`."""
-        return run_sync(self._a.syntax_checker(name))
+        if name.endswith("SC"):
+            return name
+        return _syntax_checker(name, self.list())
 
 
-class Client:
+class Client(_BaseClient):
     """Synchronous client of the Quantinuum API, with the same methods as `AsyncClient`.
 
-    Safe to call from inside a running event loop (e.g. Jupyter): the work runs on the
-    SDK's own loop thread. Use `with Client(...) as client:` or `client.close()`.
+    Calls run on the caller's thread; waits run on the SDK's own loop thread, so they are
+    safe inside a running event loop (e.g. Jupyter). Use `with Client(...) as client:` or
+    `client.close()`. `client.api` is the authenticated, retrying generated client:
+    `get_job.sync(job_id, client=client.api)`.
     """
 
     def __init__(self, api_url: str | None = None, **kw: Unpack[ClientOptions]) -> None:
-        self._async = AsyncClient(api_url, **kw)
-        self.urls = self._async.urls
-        self.http = self._async.http
-        self.token_manager = self._async.token_manager
-        self.jobs = Jobs(self._async.jobs)
-        self.machines = Machines(self._async.machines)
-
-    def __repr__(self) -> str:
-        return f"Client(api_url={self.urls.api!r})"
-
-    @property
-    def wait_policy(self) -> WaitPolicy:
-        return self._async.wait_policy
+        super().__init__(api_url, **kw)
+        self.api: AuthenticatedClient = self.http.api_client(self._api_root, auth=self._auth)
+        self._waiter = self._waiter_for(self._fetch_for_wait)
+        self.jobs = Jobs(self)
+        self.machines = Machines(self)
 
     def request(
         self, method: str, path: str, *, operation: str | None = None, **kw: Any
     ) -> httpx.Response:
-        """The raw reply of an authenticated REST request (see `AsyncClient.request`)."""
-        return run_sync(self._async.request(method, path, operation=operation, **kw))
+        """The raw reply of an authenticated request (see `AsyncClient.request`)."""
+        url = path if path.startswith(("http://", "https://")) else f"{self.urls.rest}{path}"
+        op = operation or f"{method.upper()} {path}"
+        return request(self.api.get_httpx_client(), method, url, operation=op, **kw)
+
+    async def _fetch_for_wait(self, job_id: str, websocket: bool) -> Job:
+        return await asyncio.to_thread(self.jobs.get, job_id, websocket=websocket)
 
     def login(self) -> None:
         """Log in now (otherwise the first request does)."""
-        run_sync(self._async.login())
-
-    def logout(self) -> None:
-        """Forget the stored tokens and credentials."""
-        self._async.logout()
+        self.token_manager.token()
 
     def calendar(
         self, start: datetime.date | str, end: datetime.date | str
     ) -> list[models.CalendarEvent]:
         """Reservation calendar events between two dates (UTC)."""
-        return run_sync(self._async.calendar(start, end))
+        args = _calendar_args(start, end)
+        response = call(
+            get_reservations.sync_detailed, "get calendar", client=self._calendar(), **args
+        )
+        return parse_calendar(json_body(response, "get calendar"))
 
     def cost(
         self,
@@ -682,13 +782,18 @@ class Client:
         timeout: float | None = NOT_GIVEN,
     ) -> float:
         """The job's cost in HQC, priced by the machine's syntax checker."""
-        return run_sync(
-            self._async.cost(program, machine, shots, language=language, timeout=timeout)
-        )
+        checker = self.machines.syntax_checker(machine)
+        job = self.jobs.submit(program, checker, shots, language=language, name="cost")
+        result = self.jobs.wait(job, timeout=timeout, raise_on_failure=True)
+        return _cost_of(result, checker)
 
     def close(self) -> None:
         """Close the HTTP connections."""
-        run_sync(self._async.aclose())
+        run_sync(aclose_api_client(self.api))
+        if self._calendar_api is not None:
+            run_sync(aclose_api_client(self._calendar_api))
+        if self._owns_token_manager:
+            self.token_manager.close()
 
     def __enter__(self) -> Self:
         return self

@@ -165,6 +165,19 @@ class HttpOptions:
 
     # -- generated clients --------------------------------------------------------------------
 
+    def adopt(
+        self, client: httpx.Client | httpx.AsyncClient, base_url: str, auth: httpx.Auth | None
+    ) -> None:
+        """Make a caller's httpx client one of ours: ``base_url``, ``auth`` and the retrying
+        transport are set on it (its other settings are kept)."""
+        client.base_url = httpx.URL(base_url)
+        if auth is not None:
+            client.auth = auth
+        if isinstance(client, httpx.Client):
+            _wrap_transports(client, lambda t: RetryTransport(t, self.retry, self.sleep))
+        else:
+            _wrap_transports(client, lambda t: AsyncRetryTransport(t, self.retry, self.asleep))
+
     def api_client(
         self,
         base_url: str,
@@ -202,11 +215,13 @@ async def aclose_api_client(api: AuthenticatedClient | Client) -> None:
 
 def _wrap_transports(client: Any, wrap: Callable[[Any], Any]) -> None:
     """Put ``wrap`` around every transport of an httpx client: the default one and the
-    proxy mounts httpx built from the environment (all must retry)."""
-    client._transport = wrap(client._transport)
-    client._mounts = {
-        pattern: None if t is None else wrap(t) for pattern, t in client._mounts.items()
-    }
+    proxy mounts httpx built from the environment (all must retry). Idempotent."""
+
+    def once(t: Any) -> Any:
+        return t if t is None or isinstance(t, RetryTransport | AsyncRetryTransport) else wrap(t)
+
+    client._transport = once(client._transport)
+    client._mounts = {pattern: once(t) for pattern, t in client._mounts.items()}
 
 
 def request(

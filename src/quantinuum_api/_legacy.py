@@ -7,7 +7,8 @@ SDK's own loop thread, so they work inside Jupyter), credentials are hidden and 
 safely (`_credentials`), errors are typed subclasses of `QuantinuumAPIError`, requests are
 retried (submission only with an Idempotency-Key), and a wait also ends on `depleted` and
 `terminated`. As in the seed, `retrieve_job` returns the last document seen when the
-overall `timeout` expires.
+overall `timeout` expires. Every REST call goes through the generated operations, as in
+`Client`.
 """
 
 from __future__ import annotations
@@ -21,11 +22,19 @@ from typing import Any, ClassVar
 
 import httpx
 
+from quantinuum_api_client import AuthenticatedClient, models
+from quantinuum_api_client.api.calendar import get_reservations
+from quantinuum_api_client.api.jobs import cancel_job, get_job, submit_job
+from quantinuum_api_client.api.machines import get_machine_state, list_machines
+from quantinuum_api_client.types import UNSET
+
+from ._api import call, json_body
 from ._auth import QuantinuumAuth, TokenManager
+from ._client import _calendar_args, api_root, calendar_root
 from ._config import Config
 from ._credentials import CredentialStorage, MemoryCredentialStorage
-from ._exceptions import QuantinuumAPIError, TimeoutError, parse_json, raise_for_response
-from ._http import HttpOptions
+from ._exceptions import QuantinuumAPIError, WaitTimeoutError, raise_for_response
+from ._http import HttpOptions, close_api_client
 from ._machines import default_machines
 from ._prompts import DEFAULT_PROMPT
 from ._results import (
@@ -77,7 +86,13 @@ class _OverrideManager:
 
 
 class QuantinuumAPI:
-    """Interface to the Quantinuum online remote API (the seed's class)."""
+    """Interface to the Quantinuum online remote API (the seed's class).
+
+    An adapter over the generated operations, with the same configuration and environment
+    handling as `Client` (`QUANTINUUM_API_URL`, `QUANTINUUM_USER_NAME`,
+    `QUANTINUUM_PASSWORD`, `QUANTINUUM_REFRESH_TOKEN`, the config file). It is also the
+    `api_handler` of pytket-quantinuum's `QuantinuumBackend` (0.55).
+    """
 
     # The seed's list; waits also end on `depleted` and `terminated` (FINAL_STATUSES).
     JOB_DONE: ClassVar[list[str]] = ["failed", "completed", "canceled"]
@@ -105,32 +120,34 @@ class QuantinuumAPI:
     ) -> None:
         """Create the client; nothing is sent until the first call.
 
-        `token_store` defaults to a new `MemoryCredentialStorage`; `api_url` to the cloud;
-        `provider="microsoft"` (or any callable returning a provider token) selects federated
-        login; `session` is the `httpx.Client` used for every request. The seed's private
-        keywords `_QuantinuumAPI__user_name`/`_QuantinuumAPI__pwd` give the credentials;
-        `mfa_code` is a callable returning the MFA code (default: ask on a terminal only).
+        `token_store` defaults to a new `MemoryCredentialStorage`; `api_url` to the
+        configured one, else the cloud; `provider="microsoft"` (or any callable returning a
+        provider token) selects federated login; `session` is the `httpx.Client` used for
+        every request (its base URL, auth and transport are set by this class). The seed's
+        private keywords `_QuantinuumAPI__user_name`/`_QuantinuumAPI__pwd` give the
+        credentials; `mfa_code` is a callable returning the MFA code (default: ask on a
+        terminal only).
         """
+        user_name, pwd = _QuantinuumAPI__user_name, _QuantinuumAPI__pwd
+        refresh_token: str | None = None
+        if api_url is None or user_name is None or pwd is None:
+            config = Config.load()
+            api_url = api_url or config.api_url
+            user_name = user_name or config.user_name
+            pwd = pwd or config.password
+            refresh_token = config.refresh_token
         self.online = True
         self._http = http if http is not None else HttpOptions()
         self._urls = derive_urls(
             api_url, api_version=api_version, ws_url=ws_url, calendar_url=calendar_url
         )
+        root = api_root(self._urls, api_version)
         self.url = self._urls.rest
-        self._owns_session = session is None
-        self.session: httpx.Client = session if session is not None else self._http.client()
         self._cred_store: CredentialStorage = (
             token_store if token_store is not None else MemoryCredentialStorage()
         )
-        user_name, pwd = _QuantinuumAPI__user_name, _QuantinuumAPI__pwd
-        if user_name is None and isinstance(self._cred_store, MemoryCredentialStorage):
-            username = Config.load().user_name
-            if username is not None:
-                self._cred_store._store_login(username)
-        elif user_name is not None:
+        if user_name is not None:
             self._cred_store._store_login(user_name)
-        if pwd is not None and isinstance(self._cred_store, MemoryCredentialStorage):
-            self._cred_store._password = pwd
         self.api_version = api_version
         self.use_websocket = use_websocket
         self.provider = provider
@@ -138,17 +155,27 @@ class QuantinuumAPI:
         self.ws_timeout: float = 180
         self.retry_timeout: float = 5
         self.timeout: float | None = None  # don't time out by default
+        self._owns_session = session is None
+        self.session: httpx.Client = session if session is not None else self._http.client()
         self._tokens = TokenManager(
             self._urls.login,
             store=self._cred_store,
             http=self._http,
+            email=user_name,
+            password=pwd,
             mfa_code=mfa_code,
             credentials_prompt=credentials_prompt,
             provider_token=self._provider_token(provider),
             support_mfa=support_mfa,
             client=self.session,
+            refresh_token=refresh_token,
         )
         self._auth = QuantinuumAuth(self._tokens)
+        self._http.adopt(self.session, root, self._auth)
+        #: The authenticated, retrying generated client (over `session`).
+        self.api = self._http.api_client(root, auth=self._auth, sync=False)
+        self.api.set_httpx_client(self.session)
+        self._calendar_api: AuthenticatedClient | None = None
         self._waiter = JobWaiter(
             self._fetch_for_wait,
             self._urls.websocket,
@@ -167,14 +194,22 @@ class QuantinuumAPI:
             "callable returning a provider token)"
         )
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        # pytket's QuantinuumBackend sets `provider` after construction: keep login in step.
+        super().__setattr__(name, value)
+        if name == "provider" and "_tokens" in self.__dict__:
+            self._tokens.provider_token = self._provider_token(value)
+
     def __repr__(self) -> str:
         return f"QuantinuumAPI(url={self.url!r})"
 
-    def override_timeouts(
+    def _override_timeouts(
         self, timeout: float | None = None, retry_timeout: float | None = None
     ) -> _OverrideManager:
         """Context manager overriding `timeout` and `retry_timeout` for its body."""
         return _OverrideManager(self, timeout=timeout, retry_timeout=retry_timeout)
+
+    override_timeouts = _override_timeouts  # the seed's name
 
     # -- authentication -----------------------------------------------------------------------
     def full_login(self) -> None:
@@ -190,52 +225,53 @@ class QuantinuumAPI:
         self._tokens.logout()
 
     # -- requests -----------------------------------------------------------------------------
-    def _send(
-        self, method: str, url: str, operation: str, *, check: bool = True, **kw: Any
-    ) -> httpx.Response:
-        return self._http.request(
-            self.session,
-            method,
-            url,
-            operation=operation,
-            raise_for_status=check,
-            auth=self._auth,
-            **kw,
-        )
-
     def _submit_job(self, body: dict[str, Any]) -> httpx.Response:
         """POST the job `body`; returns the response unchecked, as in the seed.
 
         One Idempotency-Key is sent with every retry, so a retry never creates a second job.
         """
-        return self._send(
-            "POST",
-            f"{self.url}job",
+        try:
+            request = models.JobRequest.from_dict(body)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"submit job: not a valid job request ({exc!r})") from None
+        response = call(
+            submit_job.sync_detailed,
             "submit job",
-            check=False,
-            json=body,
-            headers={"Idempotency-Key": str(uuid.uuid4())},
+            client=self.api,
+            body=request,
+            idempotency_key=str(uuid.uuid4()),
+            raise_for_status=False,
         )
+        assert response.http_response is not None  # set by every generated operation
+        return response.http_response
 
-    def _response_check(self, res: httpx.Response, description: str) -> None:
-        """Raise the typed `QuantinuumAPIError` for a non-2xx response."""
+    def _response_check(self, res: Any, description: str) -> None:
+        """Raise the typed `QuantinuumAPIError` for a non-2xx reply (an httpx or a
+        `requests` response: pytket's `device_state` passes the latter)."""
         raise_for_response(res, description)
 
     def retrieve_job_status(
-        self, job_id: str, use_websocket: bool | None = None
+        self,
+        job_id: str,
+        use_websocket: bool | None = None,
+        request_raw_results: bool | None = None,
     ) -> dict[str, Any] | None:
-        """The job document (with a websocket ticket when websockets are in use)."""
-        ws = use_websocket or (use_websocket is None and self.use_websocket)
-        return check_job_document(self._job_json(job_id, ws), "job status")
+        """The job document (with a websocket ticket when websockets are in use); with
+        `request_raw_results`, results as the service stores them (`results_format=raw`)."""
+        ws = bool(use_websocket or (use_websocket is None and self.use_websocket))
+        doc = self._job_json(job_id, ws, raw=bool(request_raw_results))
+        return check_job_document(doc, "job status")
 
-    def _job_json(self, job_id: str, websocket: bool) -> Any:
-        res = self._send(
-            "GET",
-            f"{self.url}job/{job_id}",
+    def _job_json(self, job_id: str, websocket: bool, *, raw: bool = False) -> Any:
+        response = call(
+            get_job.sync_detailed,
             "job status",
-            params={"websocket": "true"} if websocket else None,
+            job_id,
+            client=self.api,
+            websocket=True if websocket else UNSET,
+            results_format=models.GetJobResultsFormat.RAW if raw else UNSET,
         )
-        return parse_json(res, "job status")
+        return json_body(response, "job status")
 
     async def _fetch_for_wait(self, job_id: str, websocket: bool) -> Job:
         doc = await asyncio.to_thread(self._job_json, job_id, websocket)
@@ -272,7 +308,7 @@ class QuantinuumAPI:
             job = run_sync(
                 self._waiter.wait(job_id, on_update=seen, policy=self._policy(use_websocket))
             )
-        except TimeoutError:
+        except WaitTimeoutError:
             log.info("job %s: not done within timeout=%s s", job_id, self.timeout)
             return last[0]
         return job.to_dict()
@@ -285,46 +321,53 @@ class QuantinuumAPI:
         """Async wait (websocket with polling fallback); None if `timeout` expires."""
         try:
             job = await self._waiter.wait(job_id, policy=self._policy(True))
-        except TimeoutError:
+        except WaitTimeoutError:
             return None
         return job.to_dict()
 
     def status(self, machine: str) -> str:
         """The machine's state (e.g. `online`)."""
-        res = self._send("GET", f"{self.url}machine/{machine}", "get machine status")
-        return parse_machine_state(parse_json(res, "get machine status"), "get machine status")
+        op = "get machine status"
+        response = call(get_machine_state.sync_detailed, op, machine, client=self.api)
+        return parse_machine_state(json_body(response, op), op)
 
     def cancel(self, job_id: str) -> dict[str, Any]:
         """Cancel the job; returns its document."""
-        res = self._send("POST", f"{self.url}job/{job_id}/cancel", "job cancel")
-        return Job.from_dict(parse_json(res, "job cancel"), "job cancel").to_dict()
+        response = call(cancel_job.sync_detailed, "job cancel", job_id, client=self.api)
+        return Job.from_dict(json_body(response, "job cancel"), "job cancel").to_dict()
 
     def get_calendar(self, start_date: str, end_date: str) -> list[dict[str, Any]]:
         """Reservation calendar events between two `YYYY-MM-DD` dates (UTC)."""
-        res = self._send(
-            "GET",
-            f"{self._urls.calendar}reservation",
-            "get calendar events",
-            params={"mode": "user", "start": start_date, "end": end_date},
+        op = "get calendar events"
+        if self._calendar_api is None:
+            self._calendar_api = self._http.api_client(
+                calendar_root(self._urls), auth=self._auth, asynchronous=False
+            )
+        response = call(
+            get_reservations.sync_detailed,
+            op,
+            client=self._calendar_api,
+            **_calendar_args(start_date, end_date),
         )
-        data = parse_json(res, "get calendar events")
-        parse_calendar(data, "get calendar events")
-        return list(data)
+        data = json_body(response, op, list)
+        parse_calendar(data, op)
+        return data
 
     def get_machine_list(self) -> list[dict[str, Any]]:
         """Every machine's document."""
-        res = self._send(
-            "GET", f"{self.url}machine/", "get machine list", params={"config": "true"}
-        )
-        data = parse_json(res, "get machine list")
-        parse_machines(data, "get machine list")
-        return list(data)
+        op = "get machine list"
+        response = call(list_machines.sync_detailed, op, client=self.api, config=True)
+        data = json_body(response, op, list)
+        parse_machines(data, op)
+        return data
 
     def close(self) -> None:
-        """Close the HTTP session (if this object created it)."""
+        """Close the HTTP connections (not a `session` passed in)."""
         self._tokens.close()
         if self._owns_session:
             self.session.close()
+        if self._calendar_api is not None:
+            close_api_client(self._calendar_api)
 
     def __enter__(self) -> QuantinuumAPI:
         return self
