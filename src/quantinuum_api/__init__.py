@@ -1,8 +1,9 @@
 """Python SDK for the Quantinuum quantum-computing cloud API.
 
 Typed API: `Client` / `AsyncClient` (`jobs`, `machines`, `calendar`, `cost`), returning
-`Job` and the generated models. Seed-compatible API: `QuantinuumAPI`,
-`QuantinuumAPIOffline`. Every error is a `QuantinuumAPIError`.
+`Job` and the generated models (`quantinuum_api.models`); `client.api` is the
+authenticated, retrying generated client for any operation of the contract. Seed-compatible
+API: `QuantinuumAPI`, `QuantinuumAPIOffline`. Every error is a `QuantinuumAPIError`.
 
 Names are imported on first use (PEP 562), so `import quantinuum_api` stays fast and a
 program pays only for what it touches (e.g. the offline class never loads websockets).
@@ -11,24 +12,25 @@ program pays only for what it touches (e.g. the offline class never loads websoc
 from __future__ import annotations
 
 import importlib
+import warnings
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from . import models
     from ._auth import (
         QuantinuumAuth,
         TokenManager,
     )
     from ._client import (
+        NOT_GIVEN,
         AsyncClient,
-        AsyncJobs,
-        AsyncMachines,
         Client,
-        Jobs,
-        Machines,
     )
-    from ._config import Config
+    from ._config import (
+        Config,
+    )
     from ._credentials import (
         CredentialStorage,
         FileCredentialStorage,
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
         default_credential_storage,
     )
     from ._exceptions import (
+        APIConnectionError,
         APIStatusError,
         AuthenticationError,
         BadRequestError,
@@ -51,14 +54,16 @@ if TYPE_CHECKING:
         RateLimitError,
         ResponseValidationError,
         ServerError,
-        TimeoutError,
-        TransportError,
+        UnauthorizedError,
+        WaitTimeoutError,
     )
     from ._federated import (
         microsoft_device_code_login,
         microsoft_provider,
     )
-    from ._http import HttpOptions
+    from ._http import (
+        HttpOptions,
+    )
     from ._legacy import (
         QuantinuumAPI,
         QuantinuumAPIOffline,
@@ -67,36 +72,36 @@ if TYPE_CHECKING:
         DEFAULT_MACHINES,
         default_machines,
     )
-    from ._prompts import DEFAULT_PROMPT
     from ._results import (
         FINAL_STATUSES,
         Job,
         is_final,
     )
-    from ._retry import RetryPolicy
+    from ._retry import (
+        RetryPolicy,
+    )
     from ._urls import (
         DEFAULT_API_URL,
-        ApiUrls,
-        derive_urls,
     )
-    from ._waiter import WaitPolicy
+    from ._waiter import (
+        WaitPolicy,
+    )
 
 #: Where each public name lives; `__getattr__` imports the module on first access.
 _LAZY: dict[str, str] = {
+    "models": ".models",
     "QuantinuumAuth": "._auth",
     "TokenManager": "._auth",
+    "NOT_GIVEN": "._client",
     "AsyncClient": "._client",
-    "AsyncJobs": "._client",
-    "AsyncMachines": "._client",
     "Client": "._client",
-    "Jobs": "._client",
-    "Machines": "._client",
     "Config": "._config",
     "CredentialStorage": "._credentials",
     "FileCredentialStorage": "._credentials",
     "KeyringCredentialStorage": "._credentials",
     "MemoryCredentialStorage": "._credentials",
     "default_credential_storage": "._credentials",
+    "APIConnectionError": "._exceptions",
     "APIStatusError": "._exceptions",
     "AuthenticationError": "._exceptions",
     "BadRequestError": "._exceptions",
@@ -111,8 +116,8 @@ _LAZY: dict[str, str] = {
     "RateLimitError": "._exceptions",
     "ResponseValidationError": "._exceptions",
     "ServerError": "._exceptions",
-    "TimeoutError": "._exceptions",
-    "TransportError": "._exceptions",
+    "UnauthorizedError": "._exceptions",
+    "WaitTimeoutError": "._exceptions",
     "microsoft_device_code_login": "._federated",
     "microsoft_provider": "._federated",
     "HttpOptions": "._http",
@@ -120,27 +125,36 @@ _LAZY: dict[str, str] = {
     "QuantinuumAPIOffline": "._legacy",
     "DEFAULT_MACHINES": "._machines",
     "default_machines": "._machines",
-    "DEFAULT_PROMPT": "._prompts",
     "FINAL_STATUSES": "._results",
     "Job": "._results",
     "is_final": "._results",
     "RetryPolicy": "._retry",
     "DEFAULT_API_URL": "._urls",
-    "ApiUrls": "._urls",
-    "derive_urls": "._urls",
     "WaitPolicy": "._waiter",
+}
+
+#: Old names, still importable for one release (with a DeprecationWarning): the new name,
+#: or None for plumbing that stays importable from its module.
+_DEPRECATED: dict[str, tuple[str, str | None]] = {
+    "TimeoutError": ("._exceptions", "WaitTimeoutError"),
+    "TransportError": ("._exceptions", "APIConnectionError"),
+    "ApiUrls": ("._urls", None),
+    "derive_urls": ("._urls", None),
+    "DEFAULT_PROMPT": ("._prompts", None),
+    "AsyncJobs": ("._client", None),
+    "AsyncMachines": ("._client", None),
+    "Jobs": ("._client", None),
+    "Machines": ("._client", None),
 }
 
 __all__ = [
     "DEFAULT_API_URL",
     "DEFAULT_MACHINES",
-    "DEFAULT_PROMPT",
     "FINAL_STATUSES",
+    "NOT_GIVEN",
+    "APIConnectionError",
     "APIStatusError",
-    "ApiUrls",
     "AsyncClient",
-    "AsyncJobs",
-    "AsyncMachines",
     "AuthenticationError",
     "BadRequestError",
     "Client",
@@ -153,10 +167,8 @@ __all__ = [
     "InvalidRefreshTokenError",
     "Job",
     "JobFailedError",
-    "Jobs",
     "KeyringCredentialStorage",
     "MFARequiredError",
-    "Machines",
     "MemoryCredentialStorage",
     "NotFoundError",
     "PermissionDeniedError",
@@ -168,25 +180,34 @@ __all__ = [
     "ResponseValidationError",
     "RetryPolicy",
     "ServerError",
-    "TimeoutError",
     "TokenManager",
-    "TransportError",
+    "UnauthorizedError",
     "WaitPolicy",
+    "WaitTimeoutError",
     "__version__",
     "default_credential_storage",
     "default_machines",
-    "derive_urls",
     "is_final",
     "microsoft_device_code_login",
     "microsoft_provider",
+    "models",
 ]
 
 
 def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
+        old = _DEPRECATED.get(name)
+        if old is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        module, new = old
+        hint = f"use quantinuum_api.{new}" if new else f"import it from quantinuum_api.{module[1:]}"
+        warnings.warn(
+            f"quantinuum_api.{name} is deprecated; {hint}", DeprecationWarning, stacklevel=2
+        )
+        return getattr(importlib.import_module(module, __name__), name)
+    imported = importlib.import_module(module, __name__)
+    value = imported if module == f".{name}" else getattr(imported, name)
     globals()[name] = value  # later lookups skip __getattr__
     return value
 

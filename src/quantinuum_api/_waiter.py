@@ -10,7 +10,7 @@ rest of the wait polls (a session that delivered more than its first document re
 count). Polling backs off exponentially with jitter from `poll_initial` to
 `poll_max`. Transient REST failures (5xx, 429, transport) that outlive the HTTP layer's own
 retries are tolerated `max_errors` times in a row. `timeout` bounds the whole wait and raises
-`quantinuum_api.TimeoutError`.
+`quantinuum_api.WaitTimeoutError`.
 
 Final statuses are `completed`, `failed`, `canceled`, `depleted` and `terminated`. Any other
 status, including one this SDK does not know, counts as "not done": the wait keeps watching,
@@ -31,14 +31,15 @@ from typing import Any
 import websockets
 from websockets.asyncio.client import connect
 
+from quantinuum_api_client.models import OpenConnectionRequest, WebsocketError
 from quantinuum_api_client.types import Unset
 
 from ._exceptions import (
+    APIConnectionError,
     RateLimitError,
     ResponseValidationError,
     ServerError,
-    TimeoutError,
-    TransportError,
+    WaitTimeoutError,
 )
 from ._results import Job
 
@@ -155,7 +156,7 @@ class JobWaiter:
             if not scope.expired():
                 raise
             status = watch.last.status if watch.last is not None else "unknown"
-            raise TimeoutError(
+            raise WaitTimeoutError(
                 f"job {job_id} was not done after {policy.timeout:g} s (last status: {status})",
                 operation="wait for job",
             ) from None
@@ -197,7 +198,7 @@ class JobWaiter:
         except builtins.TimeoutError:
             if not scope.expired():
                 raise
-            raise TimeoutError(
+            raise WaitTimeoutError(
                 f"{len(ids) - len(by_id)} of {len(ids)} jobs were not done after "
                 f"{policy.timeout:g} s",
                 operation="wait for jobs",
@@ -215,7 +216,7 @@ class JobWaiter:
         while True:
             try:
                 return watch.see(await self._fetch(watch.job_id, websocket))
-            except (ServerError, RateLimitError, TransportError) as exc:
+            except (ServerError, RateLimitError, APIConnectionError) as exc:
                 errors += 1
                 if errors > policy.max_errors:
                     raise
@@ -270,12 +271,12 @@ class JobWaiter:
         ticket = job.model.websocket
         if isinstance(ticket, Unset):  # pragma: no cover - the caller checked
             raise _WebsocketFailure("no websocket ticket")
-        hello = {
-            "action": "OpenConnection",
-            "task_token": ticket.task_token,
-            "executionArn": ticket.execution_arn,
-            "partial": False,
-        }
+        hello = OpenConnectionRequest(
+            action="OpenConnection",
+            task_token=ticket.task_token,
+            execution_arn=ticket.execution_arn,
+            partial=False,
+        ).to_dict()
         kwargs = {"open_timeout": policy.open_timeout, **self._ws_kwargs}
         watch.session_updates = 0
         async with connect(self.ws_url, **kwargs) as ws:
@@ -308,7 +309,12 @@ def _decode(message: str | bytes) -> Job:
     except ValueError:
         raise _WebsocketFailure("websocket message is not JSON") from None
     if isinstance(data, dict) and "error" in data and "job" not in data:
-        raise _WebsocketFailure(f"websocket rejected: {data['error']}")
+        try:
+            refusal = WebsocketError.from_dict(data)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise _WebsocketFailure(f"websocket rejected: {data['error']}") from None
+        error = refusal.error
+        raise _WebsocketFailure(f"websocket rejected: {error.text} (error code {error.code})")
     try:
         return Job.from_dict(data, operation="websocket job update")
     except ResponseValidationError as exc:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from quantinuum_api import DEFAULT_API_URL, derive_urls
+from quantinuum_api import DEFAULT_API_URL
+from quantinuum_api._urls import derive_urls
 
 
 def test_cloud_default_follows_the_reference_rewrites() -> None:

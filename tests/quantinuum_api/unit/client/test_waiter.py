@@ -8,7 +8,8 @@ from collections.abc import Iterable
 import httpx
 import pytest
 
-from quantinuum_api import Job, QuantinuumAPIError, ServerError, TimeoutError, WaitPolicy
+from quantinuum_api import Job, QuantinuumAPIError, ServerError, WaitPolicy
+from quantinuum_api import WaitTimeoutError as TimeoutError
 from quantinuum_api._waiter import JobWaiter
 
 FAST = WaitPolicy(poll_initial=0.001, poll_max=0.002, retry_timeout=0.001)
