@@ -1,0 +1,143 @@
+"""pytket-quantinuum 0.55.8's `QuantinuumBackend` running on our `QuantinuumAPI`.
+
+The backend is driven as a pytket user would drive it, with our class as its
+`api_handler`, against the real local service (`LocalServer`). Install with the `compat`
+extra (`pip install 'quantinuum-api[compat]'`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+pytest.importorskip("pytket.extensions.quantinuum")
+
+from pytket import Circuit
+from pytket.backends.status import StatusEnum
+from pytket.extensions.quantinuum.backends.quantinuum import (
+    GetResultFailed,
+    Language,
+    QuantinuumBackend,
+)
+
+from quantinuum_api import MemoryCredentialStorage, QuantinuumAPI
+from quantinuum_api_server.testing import LocalServer, fast_settings
+
+pytestmark = pytest.mark.filterwarnings("ignore:Submission of programs:DeprecationWarning")
+
+EMAIL = "pytket-user@example.com"
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[LocalServer]:
+    with LocalServer(settings=fast_settings()) as srv:
+        srv.add_user(EMAIL, PASSWORD)
+        yield srv
+
+
+@pytest.fixture
+def api(server: LocalServer) -> Iterator[QuantinuumAPI]:
+    handler = QuantinuumAPI(
+        token_store=MemoryCredentialStorage(),
+        api_url=server.base_url,
+        _QuantinuumAPI__user_name=EMAIL,
+        _QuantinuumAPI__pwd=PASSWORD,
+    )
+    yield handler
+    handler.close()
+
+
+def handler(api: QuantinuumAPI) -> Any:
+    """Our class where pytket annotates its own (the backend duck-types its handler)."""
+    return api
+
+
+def bell() -> Circuit:
+    return Circuit(2, 2).H(0).CX(0, 1).Measure(0, 0).Measure(1, 1)
+
+
+def test_compile_submit_and_get_result(api: QuantinuumAPI) -> None:
+    backend = QuantinuumBackend("H1-1E", api_handler=handler(api))
+    circuit = backend.get_compiled_circuit(bell())
+    [handle] = backend.process_circuits([circuit], n_shots=20, language=Language.QASM)
+    result = backend.get_result(handle, timeout=60)
+    counts = result.get_counts()
+    assert sum(counts.values()) == 20
+    assert set(counts) <= {(0, 0), (1, 1)}  # an entangled pair, noise aside
+    assert backend.circuit_status(handle).status is StatusEnum.COMPLETED
+
+
+def test_circuit_status_of_a_running_job(api: QuantinuumAPI) -> None:
+    backend = QuantinuumBackend("H1-1E", api_handler=handler(api))
+    circuit = backend.get_compiled_circuit(bell())
+    [handle] = backend.process_circuits([circuit], n_shots=5, language=Language.QASM)
+    status = backend.circuit_status(handle)
+    assert status.status in {
+        StatusEnum.QUEUED,
+        StatusEnum.SUBMITTED,
+        StatusEnum.RUNNING,
+        StatusEnum.COMPLETED,
+    }
+    backend.get_result(handle, timeout=60)
+
+
+def test_cancel(api: QuantinuumAPI) -> None:
+    backend = QuantinuumBackend("H1-1E", api_handler=handler(api))
+    circuit = backend.get_compiled_circuit(bell())
+    [handle] = backend.process_circuits([circuit], n_shots=100, language=Language.QASM)
+    backend.cancel(handle)
+    status = backend.circuit_status(handle).status
+    assert status in {StatusEnum.CANCELLED, StatusEnum.CANCELLING, StatusEnum.COMPLETED}
+
+
+@pytest.mark.xfail(
+    raises=GetResultFailed,
+    strict=False,
+    reason="needs the emulator's syntax checker to return all-zero results with the cost, as "
+    "the cloud does (reference: 'More of the cloud's behaviour'); emulator branch",
+)
+def test_cost_on_the_syntax_checker(api: QuantinuumAPI) -> None:
+    backend = QuantinuumBackend("H1-1E", api_handler=handler(api))
+    circuit = backend.get_compiled_circuit(bell())
+    cost = backend.cost(circuit, n_shots=100, syntax_checker="H1-1SC", language=Language.QASM)
+    assert isinstance(cost, float)
+    assert cost > 0
+
+
+def test_available_devices_and_device_state(api: QuantinuumAPI) -> None:
+    devices = QuantinuumBackend.available_devices(api_handler=handler(api))
+    names = {d.device_name for d in devices}
+    assert "H1-1E" in names
+    assert QuantinuumBackend.device_state("H1-1E", api_handler=handler(api)) == "online"
+
+
+def test_raw_results_are_requested_with_results_format_raw(
+    api: QuantinuumAPI, server: LocalServer
+) -> None:
+    seen: list[dict[str, Any]] = []
+    api.session.event_hooks["request"].append(lambda r: seen.append(dict(r.url.params)))
+    backend = QuantinuumBackend("H1-1E", api_handler=handler(api))
+    [handle] = backend.process_circuits(
+        [backend.get_compiled_circuit(bell())], n_shots=4, language=Language.QASM
+    )
+    job_id = backend.get_jobid(handle)
+    doc = api.retrieve_job_status(job_id, use_websocket=False, request_raw_results=True)
+    assert doc is not None
+    assert doc["job"] == job_id
+    assert seen[-1].get("results_format") == "raw"
+    assert "websocket" not in seen[-1]
+
+
+def test_login_and_logout_through_the_backend(api: QuantinuumAPI) -> None:
+    backend = QuantinuumBackend("H1-1E", api_handler=handler(api))
+    backend.login()  # full_login
+    token = api._cred_store.id_token
+    assert token is not None
+    assert api.login() == token  # the stored token, no new exchange
+    backend.logout()  # delete_authentication
+    assert api._cred_store.id_token is None
+    assert api.online
+    assert api.url.endswith("/v1/")
