@@ -44,7 +44,7 @@ from ._exceptions import (
 from ._http import HttpOptions, aclose_api_client
 from ._prompts import DEFAULT_PROMPT, prompt_credentials, prompt_mfa_code
 
-__all__ = ["QuantinuumAuth", "TokenManager"]
+__all__ = ["LOGIN_PATH", "QuantinuumAuth", "TokenManager"]
 
 logger = logging.getLogger("quantinuum_api")
 
@@ -75,7 +75,8 @@ def _digest(token: str) -> bytes:
 
 
 LoginBody = LoginPasswordRequest | LoginProviderRequest | LoginRefreshRequest
-_LOGIN_PATH = "v1/login"  # the spec's path, relative to the API root
+#: The token endpoint's path under the API root, as generated from the spec ("v1/login").
+LOGIN_PATH: str = login_op._get_kwargs(body=LoginRefreshRequest(refresh_token=""))["url"][1:]
 
 
 def _secrets(body: LoginBody) -> tuple[str, ...]:
@@ -182,13 +183,13 @@ class TokenManager:
         if (
             not isinstance(login_url, str)
             or not login_url.startswith(("http://", "https://"))
-            or not login_url.endswith(_LOGIN_PATH)
+            or not login_url.endswith(LOGIN_PATH)
         ):
             raise ValueError(
                 f"login_url must be an http(s) URL ending in v1/login, got {login_url!r}"
             )
         self.login_url = login_url
-        self._base_url = login_url[: -len(_LOGIN_PATH)]
+        self._base_url = login_url[: -len(LOGIN_PATH)]
         self.store = store
         self.http = http if http is not None else HttpOptions()
         self.email = email

@@ -28,8 +28,10 @@ class ApiUrls:
 
     @property
     def login(self) -> str:
-        """The token endpoint, `POST <rest>login`."""
-        return f"{self.rest}login"
+        """The token endpoint (the generated `login` operation's path under `api`)."""
+        from ._auth import LOGIN_PATH
+
+        return f"{self.api}{LOGIN_PATH}"
 
 
 def _is_local_host(host: str) -> bool:
