@@ -208,6 +208,7 @@ class TokenManager:
         )
         self._loop_locks_guard = threading.Lock()
         self._invalid: bytes | None = None  # digest of a token the server refused
+        self._expiry: tuple[bytes, float | None] | None = None  # (token digest, JWT expiry)
         self._user_checked = False
         self._seed_refresh = _Secret(refresh_token) if refresh_token else None
         #: how many refresh / full-login exchanges this manager made (for tests and metrics)
@@ -300,9 +301,15 @@ class TokenManager:
         if not self._user_checked:
             return None  # first use goes through the lock, which runs the check once
         token = self.store.id_token
-        if token is None or _digest(token) == self._invalid:
+        if token is None:
             return None
-        exp = jwt_expiry(token)
+        if self._invalid is not None and _digest(token) == self._invalid:
+            return None
+        digest = _digest(token)
+        seen = self._expiry
+        if seen is None or seen[0] != digest:  # decode each token once, not per request
+            seen = self._expiry = (digest, jwt_expiry(token))
+        exp = seen[1]
         if exp is not None and not token_is_fresh(exp):
             return None
         return token

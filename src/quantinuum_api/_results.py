@@ -9,6 +9,7 @@ never a bare `KeyError`.
 from __future__ import annotations
 
 import collections
+import functools
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -37,6 +38,7 @@ FINAL_STATUSES: frozenset[str] = frozenset(
     {"completed", "failed", "canceled", "depleted", "terminated"}
 )
 _KNOWN_STATUSES = frozenset(s.value for s in models.JobStatus)
+_STR = frozenset({str})
 
 M = TypeVar("M")
 
@@ -64,16 +66,23 @@ def _type_name(tp: Any) -> str:
     return str(tp).replace("quantinuum_api_client.types.", "").replace("datetime.", "")
 
 
+@functools.cache
+def _origin_args(tp: Any) -> tuple[Any, tuple[Any, ...]]:
+    """`typing.get_origin`/`get_args` of an annotation, computed once per annotation."""
+    return typing.get_origin(tp), typing.get_args(tp)
+
+
 def _problem(value: Any, tp: Any, path: str) -> str | None:
     """Why `value` does not fit `tp`, or None when it does."""
-    origin = typing.get_origin(tp)
     if tp is Any:
         return None
+    origin, args = _origin_args(tp)
     if origin in (typing.Union, types.UnionType):
-        arms = typing.get_args(tp)
+        arms = args
+        for arm in arms:  # the common case: some arm fits; stop there
+            if _accepts(value, arm) and _problem(value, arm, path) is None:
+                return None
         problems = [_problem(value, arm, path) for arm in arms]
-        if any(p is None for p in problems):
-            return None
         fitting_type = [p for arm, p in zip(arms, problems, strict=True) if _accepts(value, arm)]
         if fitting_type:  # right container, wrong content: report the deeper problem
             return fitting_type[0]
@@ -81,8 +90,8 @@ def _problem(value: Any, tp: Any, path: str) -> str | None:
     if origin is list:
         if not isinstance(value, list):
             return f"{path} must be a list, got {type(value).__name__}"
-        (item,) = typing.get_args(tp)
-        if item is str and all(type(v) is str for v in value):
+        (item,) = args
+        if item is str and set(map(type, value)) <= _STR:
             return None  # fast path: results are long lists of bitstrings
         for i, v in enumerate(value):
             if (p := _problem(v, item, f"{path}[{i}]")) is not None:
@@ -91,21 +100,31 @@ def _problem(value: Any, tp: Any, path: str) -> str | None:
     if origin is dict:
         if not isinstance(value, dict):
             return f"{path} must be an object, got {type(value).__name__}"
-        _, item = typing.get_args(tp)
+        _, item = args
         for k, v in value.items():
             if (p := _problem(v, item, f"{path}.{k}")) is not None:
                 return p
         return None
     if not _accepts(value, tp):
         return f"{path} must be {_type_name(tp)}, got {type(value).__name__}"
-    if attrs.has(type(value)):
+    if _is_model(type(value)):
         return _model_problem(value, path)
     return None
 
 
+_MODEL_TYPES: dict[type[Any], bool] = {}
+
+
+def _is_model(cls: type[Any]) -> bool:
+    known = _MODEL_TYPES.get(cls)
+    if known is None:
+        known = _MODEL_TYPES[cls] = attrs.has(cls)
+    return known
+
+
 def _accepts(value: Any, tp: Any) -> bool:
     """Shallow type test (containers by their outer type only)."""
-    origin = typing.get_origin(tp)
+    origin = _origin_args(tp)[0]
     if origin is not None:
         return isinstance(value, origin)
     if tp is type(None):
@@ -127,7 +146,7 @@ def _model_problem(instance: Any, path: str) -> str | None:
         value = getattr(instance, field.name)
         tp = hints[field.name]
         if field.name == "additional_properties":
-            _, item = typing.get_args(tp)
+            _, item = _origin_args(tp)[1]
             if item is Any:
                 continue
             for k, v in value.items():
@@ -139,19 +158,35 @@ def _model_problem(instance: Any, path: str) -> str | None:
     return None
 
 
+_NESTED: dict[type[Any], tuple[tuple[tuple[str, ...], type[Any]], ...]] = {}
+
+
+def _nested_fields(cls: type[Any]) -> tuple[tuple[tuple[str, ...], type[Any]], ...]:
+    """(JSON keys, model class) of each field of `cls` that holds a nested model."""
+    cached = _NESTED.get(cls)
+    if cached is not None:
+        return cached
+    out = []
+    for field in attrs.fields(cls):
+        hint = _hints(cls)[field.name]
+        arms = _origin_args(hint)[1] or (hint,)
+        nested = [arm for arm in arms if isinstance(arm, type) and attrs.has(arm)]
+        if nested:
+            keys = tuple(dict.fromkeys((field.name, field.name.replace("_", "-"))))
+            out.append((keys, nested[0]))
+    _NESTED[cls] = tuple(out)
+    return _NESTED[cls]
+
+
 def _nested_problem(cls: type[Any], data: Mapping[str, Any], path: str) -> str | None:
     """Nested objects must be JSON objects (the generated `from_dict` would accept a list)."""
-    for field in attrs.fields(cls):
-        arms = typing.get_args(_hints(cls)[field.name]) or (_hints(cls)[field.name],)
-        nested = [arm for arm in arms if isinstance(arm, type) and attrs.has(arm)]
-        if not nested:
-            continue
-        for key in dict.fromkeys((field.name, field.name.replace("_", "-"))):
+    for keys, nested in _nested_fields(cls):
+        for key in keys:
             if key in data and data[key] is not None:
                 value = data[key]
                 if not isinstance(value, Mapping):
                     return f"{path}.{key} must be an object, got {type(value).__name__}"
-                if (p := _nested_problem(nested[0], value, f"{path}.{key}")) is not None:
+                if (p := _nested_problem(nested, value, f"{path}.{key}")) is not None:
                     return p
     return None
 
@@ -225,7 +260,7 @@ def check_job_document(data: object, operation: str) -> dict[str, Any]:
         if not isinstance(results, dict):
             raise bad(f"'results' must be an object, got {type(results).__name__}")
         for register, shots in results.items():
-            if not isinstance(shots, list) or not all(type(v) is str for v in shots):
+            if not isinstance(shots, list) or not set(map(type, shots)) <= _STR:
                 raise bad(f"'results.{register}' must be a list of bitstrings")
     error = data.get("error")
     if error is not None and not isinstance(error, dict):
