@@ -17,6 +17,7 @@ import hashlib
 import inspect
 import logging
 import threading
+import traceback
 import weakref
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from typing import Any
@@ -31,6 +32,7 @@ from quantinuum_api_client.models import (
     LoginRefreshRequest,
     TokenPair,
 )
+from quantinuum_api_client.types import Response
 
 from ._api import acall, call, json_body
 from ._credentials import CredentialStorage, MemoryCredentialStorage, jwt_expiry, token_is_fresh
@@ -87,6 +89,12 @@ def _secrets(body: LoginBody) -> tuple[str, ...]:
     if isinstance(body, LoginProviderRequest):
         return (body.provider_token,)
     return (body.refresh_token,)
+
+
+def _forget_locals(exc: BaseException) -> None:
+    """Clear the local variables of the finished frames in ``exc``'s traceback: the calls
+    under a token exchange held the request body (password, refresh or provider token)."""
+    traceback.clear_frames(exc.__traceback__)
 
 
 def _parse_pair(data: dict[str, Any], operation: str) -> TokenPair:
@@ -447,13 +455,19 @@ class TokenManager:
     def _post(self, body: LoginBody, operation: str) -> TokenPair:
         """``POST v1/login`` through the generated operation. A POST without an
         Idempotency-Key is retried only when it never reached the server (`_transport`)."""
-        response = call(
-            login_op.sync_detailed,
-            operation,
-            client=self._sync_api(),
-            body=body,
-            redact=_secrets(body),
-        )
+        try:
+            response = call(
+                login_op.sync_detailed,
+                operation,
+                client=self._sync_api(),
+                body=body,
+                redact=_secrets(body),
+            )
+        except QuantinuumAPIError as exc:
+            _forget_locals(exc)
+            raise
+        finally:
+            del body
         return _parse_pair(json_body(response, operation, dict), operation)
 
     def _renew(self) -> str:
@@ -473,8 +487,10 @@ class TokenManager:
     def _login(self) -> str:
         if self.provider_token is not None:
             ptoken = _check_provider_token(_call_sync(self.provider_token, "provider_token"))
-            pair = self._post(LoginProviderRequest(provider_token=ptoken), OP_FEDERATED)
-            del ptoken
+            try:
+                pair = self._post(LoginProviderRequest(provider_token=ptoken), OP_FEDERATED)
+            finally:
+                del ptoken
         else:
             email, password, _prompted = self._credentials()
             body = LoginPasswordRequest(email=email, password=password)
@@ -496,27 +512,31 @@ class TokenManager:
 
     async def _apost(self, body: LoginBody, operation: str) -> TokenPair:
         """Async :meth:`_post`."""
+        try:
+            response = await self._asend(body, operation)
+        except QuantinuumAPIError as exc:
+            _forget_locals(exc)
+            raise
+        finally:
+            del body
+        return _parse_pair(json_body(response, operation, dict), operation)
+
+    async def _asend(self, body: LoginBody, operation: str) -> Response[Any]:
         if self._async_client is not None:
             self._async_client.base_url = httpx.URL(self._base_url)
             api = Client(base_url=self._base_url).set_async_httpx_client(self._async_client)
-            response = await acall(
+            return await acall(
                 login_op.asyncio_detailed, operation, client=api, body=body, redact=_secrets(body)
             )
-        else:
-            # A fresh client per exchange: exchanges are rare, and an AsyncClient must not
-            # outlive the event loop it was used on.
-            own = self.http.api_client(self._base_url, sync=False)
-            try:
-                response = await acall(
-                    login_op.asyncio_detailed,
-                    operation,
-                    client=own,
-                    body=body,
-                    redact=_secrets(body),
-                )
-            finally:
-                await aclose_api_client(own)
-        return _parse_pair(json_body(response, operation, dict), operation)
+        # A fresh client per exchange: exchanges are rare, and an AsyncClient must not
+        # outlive the event loop it was used on.
+        own = self.http.api_client(self._base_url, sync=False)
+        try:
+            return await acall(
+                login_op.asyncio_detailed, operation, client=own, body=body, redact=_secrets(body)
+            )
+        finally:
+            await aclose_api_client(own)
 
     async def _arenew(self) -> str:
         refresh = self._refresh_candidate()
@@ -535,8 +555,10 @@ class TokenManager:
     async def _alogin(self) -> str:
         if self.provider_token is not None:
             ptoken = _check_provider_token(await _call_async(self.provider_token))
-            pair = await self._apost(LoginProviderRequest(provider_token=ptoken), OP_FEDERATED)
-            del ptoken
+            try:
+                pair = await self._apost(LoginProviderRequest(provider_token=ptoken), OP_FEDERATED)
+            finally:
+                del ptoken
         else:
             email, password, _prompted = await self._acredentials()
             body = LoginPasswordRequest(email=email, password=password)

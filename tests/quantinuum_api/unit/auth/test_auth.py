@@ -278,8 +278,13 @@ def test_refresh_that_never_reached_the_server_is_retried(mock: respx.MockRouter
 
 
 def _reachable_text(exc: BaseException) -> str:
-    """Everything an exception exposes: message, repr, attributes, cause and context."""
+    """Everything an exception exposes: message, repr, attributes, cause and context, and
+    the local variables of the SDK frames in its traceback (not the test's own)."""
     parts = [str(exc), repr(exc), repr(vars(exc))]
+    tb = exc.__traceback__.tb_next if exc.__traceback__ is not None else None
+    while tb is not None:
+        parts.append(repr(tb.tb_frame.f_locals))
+        tb = tb.tb_next
     for linked in (exc.__cause__, exc.__context__):
         if linked is not None:
             parts.append(_reachable_text(linked))
@@ -301,6 +306,22 @@ def test_a_secret_echoed_by_the_server_stays_out_of_the_error(mock: respx.MockRo
     assert info.value.response is None
     assert info.value.__cause__ is None
     assert info.value.__context__ is None
+
+
+async def test_async_login_failure_keeps_no_secret(mock: respx.MockRouter) -> None:
+    mock.post(LOGIN).mock(return_value=error(401, 20, "Invalid credentials"))
+    with pytest.raises(AuthenticationError) as info:
+        await manager().atoken()
+    assert PASSWORD not in _reachable_text(info.value)
+
+
+def test_a_failed_refresh_keeps_no_token(mock: respx.MockRouter, no_tty: None) -> None:
+    store = MemoryCredentialStorage()
+    store._store_tokens(make_jwt(time.time() - 5), "refresh-secret-1")
+    mock.post(LOGIN).mock(side_effect=httpx.ReadTimeout("reply lost"))
+    with pytest.raises(APIConnectionError) as info:
+        manager(store, password=None, credentials_prompt=None).token()
+    assert "refresh-secret-1" not in _reachable_text(info.value)
 
 
 def test_a_login_with_no_reply_keeps_no_request(mock: respx.MockRouter) -> None:
