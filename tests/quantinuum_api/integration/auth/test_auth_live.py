@@ -441,3 +441,52 @@ async def test_websocket_kwargs_are_accepted_by_websockets(server: LocalServer) 
         )
         reply = await asyncio.wait_for(ws.recv(), 10)
     assert '"error"' in str(reply)
+
+
+class _RefusesEveryOtherRefresh(httpx.BaseTransport):
+    """The network below the SDK's retries: every other token refresh never connects."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.HTTPTransport()
+        self.refreshes = 0
+        self.refused = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/v1/login") and b"refresh-token" in request.read():
+            self.refreshes += 1
+            if self.refreshes % 2 == 1:
+                self.refused += 1
+                raise httpx.ConnectError("connection refused (injected)", request=request)
+        return self.inner.handle_request(request)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_refresh_that_never_connected_is_retried_and_the_session_survives(
+    server: LocalServer, new_user: NewUser
+) -> None:
+    """Issue 14 item 8: a refresh-token-only session (the CI set-up) must not die because
+    a refresh never reached the service."""
+    email, password, _ = new_user()
+    seed = TokenManager(
+        login_url(server), store=MemoryCredentialStorage(), email=email, password=password
+    )
+    seed.token()
+    refresh = seed.store.refresh_token
+    assert refresh is not None
+
+    faults = _RefusesEveryOtherRefresh()
+    http = HttpOptions(retry=RetryPolicy(backoff_initial=0.01, jitter=False), transport=faults)
+    store = MemoryCredentialStorage()
+    mgr = TokenManager(
+        login_url(server), store=store, http=http, refresh_token=refresh, credentials_prompt=None
+    )
+    for _ in range(5):  # five forced refreshes, the first attempt of each refused
+        mgr.token()
+        assert machines(server, mgr)
+        expire_id_token(store)
+    assert faults.refused == 5
+    assert faults.refreshes == 10
+    assert mgr.refresh_count == 5
+    assert mgr.login_count == 0  # never fell back to a password it does not have
