@@ -24,7 +24,7 @@ from tests.paths import ROOT, SPEC
 
 #: operationId -> the SDK methods that call its generated function (sync and async twins).
 CALLERS: dict[str, list[Callable[..., Any]]] = {
-    "login": [TokenManager._post, TokenManager._apost],
+    "login": [TokenManager._post, TokenManager._asend],
     "submit_job": [Jobs.submit, AsyncJobs.submit, QuantinuumAPI._submit_job],
     "get_job": [Jobs.get, AsyncJobs.get, QuantinuumAPI._job_json],
     "cancel_job": [Jobs.cancel, AsyncJobs.cancel, QuantinuumAPI.cancel],

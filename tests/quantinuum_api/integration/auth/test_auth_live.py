@@ -28,10 +28,10 @@ from quantinuum_api._credentials import (
     default_credential_storage,
 )
 from quantinuum_api._exceptions import (
+    APIConnectionError,
     AuthenticationError,
     CredentialsRequiredError,
     MFARequiredError,
-    TransportError,
 )
 from quantinuum_api._http import HttpOptions, aclose_api_client, close_api_client
 from quantinuum_api._retry import RetryPolicy
@@ -395,7 +395,7 @@ def test_explicit_proxy_is_used_for_the_token_exchange(server: LocalServer) -> N
         http=opts,
         provider_token=lambda: server.mint_provider_token("proxy@example.com"),
     )
-    with pytest.raises(TransportError, match="Federated Login failed after 3 attempts"):
+    with pytest.raises(APIConnectionError, match="Federated Login failed after 3 attempts"):
         mgr.token()
     assert slept == [0.5, 1.0]
 
@@ -418,7 +418,7 @@ def test_trust_env_proxy_reaches_the_token_exchange(
         password=password,
         http=HttpOptions(retry=none),
     )
-    with pytest.raises(TransportError, match="Login failed"):
+    with pytest.raises(APIConnectionError, match="Login failed"):
         via_env.token()
     direct = TokenManager(
         login_url(server),

@@ -78,3 +78,17 @@ async def test_run_submits_and_waits(server: LocalServer) -> None:
         job = await client.jobs.run(BELL, "H1-1E", 3)
         assert job.succeeded
         assert len(job.shots("c")) == 3
+
+
+async def test_async_client_api_runs_any_generated_operation(server: LocalServer) -> None:
+    from quantinuum_api_client.api.jobs import get_job
+    from quantinuum_api_client.api.machines import list_machines
+
+    async with _client(server) as client:
+        job = await client.jobs.run(BELL, "H1-1E", 4)
+        model = await get_job.asyncio(job.id, client=client.api)
+        assert isinstance(model, models.Job)
+        assert model.job == job.id
+        machines = await list_machines.asyncio(client=client.api, config=True)
+        assert isinstance(machines, list)
+        assert any(m.name == "H1-1E" for m in machines if isinstance(m, models.Machine))

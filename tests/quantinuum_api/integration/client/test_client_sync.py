@@ -215,3 +215,17 @@ def test_raw_request_escape_hatch(client: Client) -> None:
     with pytest.raises(NotFoundError) as info:
         client.request("GET", "job/missing", operation="peek at job")
     assert info.value.operation == "peek at job"
+
+
+def test_client_api_runs_any_generated_operation(client: Client) -> None:
+    """`client.api` is the SDK's authenticated, retrying generated client."""
+    from quantinuum_api_client.api.jobs import get_job
+    from quantinuum_api_client.models import Job as JobModel
+
+    job = client.jobs.run(BELL, "H1-1E", 4)
+    model = get_job.sync(job.id, client=client.api)
+    assert isinstance(model, JobModel)
+    assert model.job == job.id
+    assert model.status.value == "completed"
+    detailed = get_job.sync_detailed("no-such-job", client=client.api)
+    assert detailed.status_code == 404

@@ -17,7 +17,7 @@ from quantinuum_api import (
     MemoryCredentialStorage,
     ResponseValidationError,
     RetryPolicy,
-    TimeoutError,
+    WaitTimeoutError,
 )
 from quantinuum_api_server.testing import LocalServer
 from tests.programs import BELL
@@ -126,10 +126,10 @@ def test_overall_timeout_raises_timeout_error(slow_server: LocalServer) -> None:
     with Client(slow_server.base_url, email=EMAIL, password=PASSWORD, wait_policy=FAST) as c:
         job = c.jobs.submit(BELL, "H1-1E", 5000)
         with pytest.raises(
-            TimeoutError, match=r"not done after 0.2 s \(last status: (queued|running)\)"
+            WaitTimeoutError, match=r"not done after 0.2 s \(last status: (queued|running)\)"
         ):
             c.jobs.wait(job, timeout=0.2)
-        with pytest.raises(TimeoutError):
+        with pytest.raises(WaitTimeoutError):
             c.jobs.wait_many([job], timeout=0.1, use_websocket=False)
         c.jobs.cancel(job)
 

@@ -145,3 +145,46 @@ async def test_seed_sync_calls_inside_a_running_event_loop(api: QuantinuumAPI) -
     polled = await api._wait_results(job_id)
     assert polled is not None
     assert polled["status"] == "completed"
+
+
+def test_environment_configures_quantinuum_api_as_it_does_client(
+    server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QUANTINUUM_API_URL / _USER_NAME / _PASSWORD: once ignored by QuantinuumAPI()."""
+    monkeypatch.setenv("QUANTINUUM_API_URL", server.base_url)
+    monkeypatch.setenv("QUANTINUUM_USER_NAME", EMAIL)
+    monkeypatch.setenv("QUANTINUUM_PASSWORD", PASSWORD)
+    api = QuantinuumAPI(credentials_prompt=None, mfa_code=None)
+    try:
+        assert api.url == f"{server.base_url}v1/"
+        assert any(m["name"] == "H1-1E" for m in api.get_machine_list())
+        assert PASSWORD not in repr(api)
+        assert PASSWORD not in repr(vars(api))
+    finally:
+        api.close()
+
+
+def test_seed_api_exposes_the_generated_client(api: QuantinuumAPI) -> None:
+    from quantinuum_api_client.api.machines import get_machine_state
+
+    state = get_machine_state.sync("H1-1E", client=api.api)
+    assert state is not None
+    assert state.to_dict()["state"] == "online"
+    api.close()
+
+
+def test_raw_results_format_reaches_the_service(api: QuantinuumAPI) -> None:
+    seen: list[httpx.QueryParams] = []
+    api.session.event_hooks["request"].append(lambda r: seen.append(r.url.params))
+    job_id = api._submit_job(_body(count=2)).json()["job"]
+    doc = api.retrieve_job_status(job_id, use_websocket=True, request_raw_results=True)
+    assert doc is not None
+    assert seen[-1]["results_format"] == "raw"
+    assert seen[-1]["websocket"] == "true"
+    with api._override_timeouts(timeout=30, retry_timeout=1):
+        assert api.timeout == 30
+        done = api.retrieve_job(job_id)
+    assert api.timeout is None
+    assert done is not None
+    assert done["status"] == "completed"
+    api.close()

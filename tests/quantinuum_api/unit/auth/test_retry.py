@@ -13,10 +13,10 @@ import pytest
 import respx
 
 from quantinuum_api._exceptions import (
+    APIConnectionError,
     RateLimitError,
     ResponseValidationError,
     ServerError,
-    TransportError,
     parse_json,
 )
 from quantinuum_api._http import HttpOptions, arequest, request
@@ -164,7 +164,10 @@ def test_connect_errors_retried_then_transport_error(
     mock: respx.MockRouter, opts: HttpOptions, sleeps: Sleeps
 ) -> None:
     route = mock.get(URL).mock(side_effect=httpx.ConnectError("connection refused"))
-    with opts.client() as client, pytest.raises(TransportError, match="after 4 attempts") as info:
+    with (
+        opts.client() as client,
+        pytest.raises(APIConnectionError, match="after 4 attempts") as info,
+    ):
         request(client, "GET", URL, operation="job status")
     assert route.call_count == 4
     assert isinstance(info.value.__cause__, httpx.ConnectError)
@@ -190,7 +193,7 @@ def test_post_without_idempotency_key_is_not_retried(
         request(client, "POST", SUBMIT, operation="job submit", json={"a": 1})
     assert route.call_count == 1
     timeout_route = mock.post(SUBMIT + "/x/cancel").mock(side_effect=httpx.ReadTimeout("lost"))
-    with opts.client() as client, pytest.raises(TransportError, match="timed out"):
+    with opts.client() as client, pytest.raises(APIConnectionError, match="timed out"):
         request(client, "POST", SUBMIT + "/x/cancel", operation="job cancel")
     assert timeout_route.call_count == 1
     assert sleeps.delays == []
@@ -310,7 +313,7 @@ async def test_async_post_without_key_not_retried(
 async def test_async_exhausted_transport_error(mock: respx.MockRouter, opts: HttpOptions) -> None:
     route = mock.get(URL).mock(side_effect=httpx.ConnectTimeout("connect timed out"))
     async with opts.async_client() as client:
-        with pytest.raises(TransportError, match="timed out after 4 attempts"):
+        with pytest.raises(APIConnectionError, match="timed out after 4 attempts"):
             await arequest(client, "GET", URL, operation="job status")
     assert route.call_count == 4
 
