@@ -1,6 +1,7 @@
 """The retry policy: which failures are retried, and how long to wait before the next try.
 
-Pure logic, no I/O; the one loop that applies it is in ``_http.request``/``arequest``.
+Pure logic, no I/O; the retrying transports apply it (``_transport.RetryTransport`` and its
+async twin), under every request the SDK sends.
 """
 
 from __future__ import annotations
