@@ -498,7 +498,9 @@ class AsyncClient(_BaseClient):
     `AsyncClient(api_url=..., email=..., password=..., mfa_code=callable)`; missing values
     come from the config file and environment (`QUANTINUUM_API_URL`, ...). Use
     `async with` or `await client.aclose()`. `client.api` is the authenticated, retrying
-    generated client: `await get_job.asyncio(job_id, client=client.api)`.
+    generated client: `await get_job.asyncio(job_id, client=client.api)`. An `httpx_client`
+    passed in serves the API host: its base URL and auth are set, and its transports are
+    wrapped in the SDK's retries; closing this client leaves it open.
     """
 
     def __init__(
