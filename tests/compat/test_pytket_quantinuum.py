@@ -7,6 +7,7 @@ extra (`pip install 'quantinuum-api[compat]'`).
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 from typing import Any
 
@@ -141,3 +142,13 @@ def test_login_and_logout_through_the_backend(api: QuantinuumAPI) -> None:
     assert api._cred_store.id_token is None
     assert api.online
     assert api.url.endswith("/v1/")
+
+
+def test_get_calendar(api: QuantinuumAPI) -> None:
+    backend = QuantinuumBackend("H1-1", api_handler=handler(api))
+    start = datetime.datetime.now(datetime.UTC)
+    events = backend.get_calendar(start, start + datetime.timedelta(days=14))
+    assert events  # the local service schedules every hardware day
+    for event in events:
+        assert event["machine"] == "H1-1"
+        assert event["start-date"] < event["end-date"]
