@@ -20,10 +20,18 @@ Decisions (the reference leaves them open):
   of the last shot done; cancel is honoured between chunks (partial results are kept).
 - On start, jobs left `running` by a stopped service are queued again and rerun from the
   first shot; `canceling` ones become `canceled`.
+- Idempotency-Key: kept per user with a hash of the canonical JSON body; the same key
+  with another body is 422 (IETF idempotency-key draft). Check and insert share one
+  write transaction, so concurrent requests with one key create one job.
+- Job history (`list_jobs`, extension): keyset pagination on the insertion sequence,
+  newest first, so a page never shifts when jobs are submitted meanwhile. The cursor is
+  opaque (base64url JSON: the last sequence number and a fingerprint of the filters).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import hashlib
 import json
@@ -45,13 +53,17 @@ from ._errors import (
 )
 from ._events import JobEvents
 from ._settings import ServerSettings
-from ._store import Store
+from ._store import IdempotencyConflict, Store
 
-__all__ = ["DONE_STATUSES", "JobService", "render_job", "utc_now"]
+__all__ = ["DEFAULT_PAGE_SIZE", "DONE_STATUSES", "JobService", "render_job", "utc_now"]
 
 logger = logging.getLogger(__name__)
 
 DONE_STATUSES = frozenset({"completed", "failed", "canceled", "depleted", "terminated"})
+#: `GET /v1/job`'s page size when `limit` is not given (openapi.yaml's default).
+DEFAULT_PAGE_SIZE = 20
+#: The job-list filters (query parameters of `list_jobs`).
+LIST_FILTERS = ("status", "machine", "name", "group", "submitted_after", "submitted_before")
 
 
 def utc_now() -> str:
@@ -141,8 +153,8 @@ class JobService:
             key = (idempotency_key, hashlib.sha256(canonical.encode()).hexdigest())
         try:
             job_id = self._store.insert_job(job, key)
-        except ValueError as exc:
-            raise ApiError(400, INVALID_REQUEST, str(exc)) from None
+        except IdempotencyConflict as exc:
+            raise ApiError(422, INVALID_REQUEST, str(exc)) from None
         self._pending.set()
         status = self._store.job_status(job_id) or job["status"]
         return job_id, status
@@ -161,6 +173,25 @@ class JobService:
         if row["status"] == "queued":
             position = self._store.queue_position(int(row["seq"]), str(row["priority"]))
         return render_job(row, position)
+
+    def list_jobs(
+        self, user_id: int, filters: Mapping[str, Any], cursor: str | None, limit: int
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of `user_id`'s jobs (documents without results, newest first) and the
+        cursor of the next page (None on the last). `filters` are the `LIST_FILTERS`
+        given; a bad cursor or date is 400 code 10."""
+        given = {name: filters[name] for name in LIST_FILTERS if filters.get(name) is not None}
+        for name in ("submitted_after", "submitted_before"):
+            if name in given:
+                given[name] = _utc_second(name, given[name])
+        fingerprint = _fingerprint(given)
+        before_seq = None if cursor is None else _decode_cursor(cursor, fingerprint)
+        rows = self._store.list_jobs(user_id, limit + 1, before_seq=before_seq, **given)
+        page = rows[:limit]
+        following = None
+        if len(rows) > limit:
+            following = _encode_cursor(int(page[-1]["seq"]), fingerprint)
+        return [self.document(row) for row in page], following
 
     def cancel(self, user_id: int, job_id: str) -> dict[str, Any]:
         """Cancel: queued → canceled at once, running → canceling; done ones unchanged."""
@@ -274,3 +305,50 @@ class JobService:
             self._finish(job_id, "completed")
             return
         self._finish(job_id, "completed", results=results, last_shot=count - 1)
+
+
+# -- job-list cursors -------------------------------------------------------------------
+def _utc_second(name: str, value: str) -> str:
+    """An RFC 3339 date-time as stored submit dates are written (UTC, to the second)."""
+    try:
+        moment = dt.datetime.fromisoformat(value.upper())
+    except ValueError:
+        raise ApiError(
+            400, INVALID_REQUEST, f"Invalid request: query parameter '{name}' is not a date-time"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _fingerprint(filters: Mapping[str, Any]) -> str:
+    canonical = json.dumps(dict(filters), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def _encode_cursor(seq: int, fingerprint: str) -> str:
+    raw = json.dumps({"s": seq, "f": fingerprint}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, fingerprint: str) -> int:
+    """The sequence number a cursor continues after; 400 code 10 for a bad cursor."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        data = json.loads(raw)
+        seq, found = data["s"], data["f"]
+    except (binascii.Error, ValueError, TypeError, KeyError):
+        raise ApiError(
+            400,
+            INVALID_REQUEST,
+            "Invalid request: cursor is malformed (pass the next-cursor of a previous page)",
+        ) from None
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+        raise ApiError(400, INVALID_REQUEST, "Invalid request: cursor is malformed") from None
+    if found != fingerprint:
+        raise ApiError(
+            400,
+            INVALID_REQUEST,
+            "Invalid request: cursor was issued for other filters (repeat the same filters)",
+        )
+    return seq
