@@ -127,8 +127,9 @@ def sync_detailed(
     jobs; `next-cursor` is null on the last page, otherwise the opaque `cursor` of
     the next page. Pages are stable under concurrent submissions: a job submitted
     while paging never shifts the following pages (it appears on a new first page).
-    A cursor must be used with the same filters it came from; a malformed, foreign
-    or mismatched cursor is 400 (code 10). The documents leave `results` out: get
+    A cursor marks a position in the caller's history: repeat the filters to continue
+    the same listing (other filters list from that position on). A malformed cursor
+    is 400 (code 10). The documents leave `results` out: get
     them with `GET /v1/job/{job_id}`. A service without this extension answers 404
     or 405.
 
@@ -189,8 +190,9 @@ def sync(
     jobs; `next-cursor` is null on the last page, otherwise the opaque `cursor` of
     the next page. Pages are stable under concurrent submissions: a job submitted
     while paging never shifts the following pages (it appears on a new first page).
-    A cursor must be used with the same filters it came from; a malformed, foreign
-    or mismatched cursor is 400 (code 10). The documents leave `results` out: get
+    A cursor marks a position in the caller's history: repeat the filters to continue
+    the same listing (other filters list from that position on). A malformed cursor
+    is 400 (code 10). The documents leave `results` out: get
     them with `GET /v1/job/{job_id}`. A service without this extension answers 404
     or 405.
 
@@ -246,8 +248,9 @@ async def asyncio_detailed(
     jobs; `next-cursor` is null on the last page, otherwise the opaque `cursor` of
     the next page. Pages are stable under concurrent submissions: a job submitted
     while paging never shifts the following pages (it appears on a new first page).
-    A cursor must be used with the same filters it came from; a malformed, foreign
-    or mismatched cursor is 400 (code 10). The documents leave `results` out: get
+    A cursor marks a position in the caller's history: repeat the filters to continue
+    the same listing (other filters list from that position on). A malformed cursor
+    is 400 (code 10). The documents leave `results` out: get
     them with `GET /v1/job/{job_id}`. A service without this extension answers 404
     or 405.
 
@@ -306,8 +309,9 @@ async def asyncio(
     jobs; `next-cursor` is null on the last page, otherwise the opaque `cursor` of
     the next page. Pages are stable under concurrent submissions: a job submitted
     while paging never shifts the following pages (it appears on a new first page).
-    A cursor must be used with the same filters it came from; a malformed, foreign
-    or mismatched cursor is 400 (code 10). The documents leave `results` out: get
+    A cursor marks a position in the caller's history: repeat the filters to continue
+    the same listing (other filters list from that position on). A malformed cursor
+    is 400 (code 10). The documents leave `results` out: get
     them with `GET /v1/job/{job_id}`. A service without this extension answers 404
     or 405.
 
