@@ -1,6 +1,6 @@
 """Job history: lazy iterators over the pages of `GET /v1/job` (an extension).
 
-    from quantinuum_api_client import AuthenticatedClient
+    from quantinuum_api_client import AuthenticatedClient, Client
     for job in iter_jobs(api_client, status="completed", machine="H1-1E"):
         print(job.job, job.name, job.submit_date)
 
@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from quantinuum_api_client import AuthenticatedClient
+from quantinuum_api_client import AuthenticatedClient, Client
 from quantinuum_api_client.api.jobs import list_jobs
 from quantinuum_api_client.errors import UnexpectedStatus
 from quantinuum_api_client.models import Job, JobList, JobStatus
@@ -38,7 +38,7 @@ _UNSUPPORTED = {HTTPStatus.NOT_FOUND, HTTPStatus.METHOD_NOT_ALLOWED}
 
 
 def iter_jobs(
-    client: AuthenticatedClient,
+    client: AuthenticatedClient | Client,
     *,
     status: JobStatus | str | None = None,
     machine: str | None = None,
@@ -49,6 +49,9 @@ def iter_jobs(
     page_size: int = DEFAULT_PAGE_SIZE,
 ) -> Iterator[Job]:
     """The caller's jobs, newest first, fetched `page_size` at a time.
+
+    `client` is a generated client that authenticates its requests: an
+    `AuthenticatedClient`, or a `Client` whose httpx client carries an `httpx.Auth`.
 
     Filters (all optional, combined with AND): `status` (a `JobStatus` or its value),
     `machine`, exact `name`, `group`, and a submit-date window `submitted_after`
@@ -75,7 +78,7 @@ def iter_jobs(
 
 
 async def aiter_jobs(
-    client: AuthenticatedClient,
+    client: AuthenticatedClient | Client,
     *,
     status: JobStatus | str | None = None,
     machine: str | None = None,

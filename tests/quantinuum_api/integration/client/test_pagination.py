@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any
 
 import httpx
@@ -15,7 +15,7 @@ import pytest
 from quantinuum_api import AuthenticationError, BadRequestError, NotFoundError
 from quantinuum_api._exceptions import APIStatusError
 from quantinuum_api._pagination import aiter_jobs, iter_jobs
-from quantinuum_api_client import AuthenticatedClient
+from quantinuum_api_client import AuthenticatedClient, Client
 from quantinuum_api_client.models import Job, JobStatus
 from quantinuum_api_server.testing import LocalServer
 from tests.programs import BELL
@@ -175,3 +175,21 @@ def test_bad_arguments_fail_before_any_request(
     with user.client() as client, pytest.raises(ValueError, match=problem):
         next(iter_jobs(client, **bad))
     assert user.requests == []
+
+
+class _Token(httpx.Auth):
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = self.token
+        yield request
+
+
+def test_a_plain_client_with_an_httpx_auth_works_too(user: User) -> None:
+    # The SDK's own wiring: a generated Client over an httpx client that authenticates.
+    job = user.submit("via-auth")
+    client = Client(base_url=user.server.base_url)
+    client.set_httpx_client(httpx.Client(base_url=user.server.base_url, auth=_Token(user.token)))
+    with client:
+        assert [found.job for found in iter_jobs(client)] == [job]
