@@ -12,7 +12,8 @@ job). Bounded for `make test` (a fixed seed, derandomized); a longer run:
     QAPI_FUZZ_EXAMPLES=500 QAPI_FUZZ_SCENARIOS=100 QAPI_FUZZ_STEPS=200 \
         .venv/bin/pytest tests/contract -p no:cacheprovider
 
-`QAPI_FUZZ_SEED` changes the seed; `QAPI_FUZZ_SCENARIOS` the number of stateful scenarios.
+`QAPI_FUZZ_SEED` changes the fuzzing seed (the stateful phase runs derandomized);
+`QAPI_FUZZ_SCENARIOS` sets the number of stateful scenarios.
 """
 
 from __future__ import annotations
