@@ -319,7 +319,16 @@ def _utc_second(name: str, value: str) -> str:
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        moment = moment.astimezone(dt.UTC)
+    except OverflowError:  # its offset moves it before year 1 or after year 9999
+        return _FIRST_SECOND if moment.year < 5000 else _LAST_SECOND
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+_FIRST_SECOND = "0001-01-01T00:00:00Z"
+_LAST_SECOND = "9999-12-31T23:59:59Z"
+_MAX_SEQ = 2**63 - 1  # SQLite's largest integer
 
 
 def _encode_cursor(seq: int) -> str:
@@ -339,6 +348,6 @@ def _decode_cursor(cursor: str) -> int:
         seq = json.loads(raw)["s"]
     except (binascii.Error, ValueError, TypeError, KeyError):
         raise bad from None
-    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= _MAX_SEQ:
         raise bad
     return seq

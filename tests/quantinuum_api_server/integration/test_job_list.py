@@ -123,6 +123,13 @@ def test_filters_by_submit_date(api: Api) -> None:
     # Another offset names the same instant.
     plus_two = (latest + hour).astimezone(dt.timezone(dt.timedelta(hours=2)))
     assert listed(submitted_before=plus_two) == submitted[::-1]
+    # Offsets that move a date past year 1 or 9999 mean "since always" / "until forever".
+    assert (
+        listed(submitted_after=dt.datetime(1, 1, 1, tzinfo=dt.timezone(hour))) == (submitted[::-1])
+    )
+    far = dt.datetime(9999, 12, 31, 23, 0, tzinfo=dt.timezone(-hour))
+    assert listed(submitted_before=far) == submitted[::-1]
+    assert listed(submitted_after=far) == []
     reply = page(api, submitted_after="yesterday")
     assert reply.status_code == 400
     assert "submitted_after" in reply.json()["error"]["text"]
@@ -163,6 +170,8 @@ def _b64(raw: bytes) -> str:
         _b64(b'{"s": -1}'),
         _b64(b'{"s": true}'),
         _b64(b'{"t": 3}'),
+        _b64(b'{"s": 100000000000000000000000}'),  # beyond SQLite's integers
+        _b64(b'{"s": 1e400}'),
         "x" * 513,
     ],
 )
