@@ -44,7 +44,7 @@ from ._errors import (
     error_body,
 )
 from ._events import JobEvents
-from ._jobs import DONE_STATUSES, JobService
+from ._jobs import DEFAULT_PAGE_SIZE, DONE_STATUSES, JobService
 from ._settings import ServerSettings, default_db_path
 from ._spec import Operation, Spec, load_spec
 from ._store import Store
@@ -173,6 +173,17 @@ async def _submit_job(service: Service, ctx: Context) -> Response:
     key = ctx.params.get("Idempotency-Key")
     job_id, status = await run_in_threadpool(service.jobs.submit, ctx.user_id, ctx.body, key)
     return JSONResponse({"job": job_id, "status": status})
+
+
+async def _list_jobs(service: Service, ctx: Context) -> Response:
+    jobs, following = await run_in_threadpool(
+        service.jobs.list_jobs,
+        ctx.user_id,
+        ctx.params,
+        ctx.params.get("cursor"),
+        int(ctx.params.get("limit", DEFAULT_PAGE_SIZE)),
+    )
+    return JSONResponse({"jobs": jobs, "next-cursor": following})
 
 
 async def _get_job(service: Service, ctx: Context) -> Response:
@@ -326,6 +337,19 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
     )
 
 
+def _by_method(
+    **endpoints: Callable[[Request], Awaitable[Response]],
+) -> Callable[[Request], Awaitable[Response]]:
+    """One endpoint for a path with several operations (one `Route`, so that a 405's
+    `Allow` lists them all); HEAD is served as GET, as Starlette does for one route."""
+
+    async def endpoint(request: Request) -> Response:
+        method = "GET" if request.method == "HEAD" else request.method
+        return await endpoints[method](request)
+
+    return endpoint
+
+
 def create_app(settings: ServerSettings | None = None, db_path: Path | None = None) -> Starlette:
     """The ASGI app on the database at `db_path` (default: `default_db_path()`).
 
@@ -340,7 +364,11 @@ def create_app(settings: ServerSettings | None = None, db_path: Path | None = No
     routes = [
         Route("/openapi.json", _openapi, methods=["GET"]),
         Route("/v1/login", op("login", _login, secured=False), methods=["POST"]),
-        Route("/v1/job", op("submit_job", _submit_job), methods=["POST"]),
+        Route(
+            "/v1/job",
+            _by_method(POST=op("submit_job", _submit_job), GET=op("list_jobs", _list_jobs)),
+            methods=["GET", "POST"],
+        ),
         Route("/v1/job/{job_id}", op("get_job", _get_job), methods=["GET"]),
         Route("/v1/job/{job_id}/cancel", op("cancel_job", _cancel_job), methods=["POST"]),
         Route("/v1/machine/", op("list_machines", _list_machines), methods=["GET"]),

@@ -20,10 +20,20 @@ Decisions (the reference leaves them open):
   of the last shot done; cancel is honoured between chunks (partial results are kept).
 - On start, jobs left `running` by a stopped service are queued again and rerun from the
   first shot; `canceling` ones become `canceled`.
+- Idempotency-Key: kept per user with a hash of the canonical JSON body; the same key
+  with another body is 422 (IETF idempotency-key draft). Check and insert share one
+  write transaction, so concurrent requests with one key create one job.
+- Job history (`list_jobs`, extension): keyset pagination on the insertion sequence,
+  newest first, so a page never shifts when jobs are submitted meanwhile. The cursor is
+  opaque (base64url JSON holding the last sequence number): a position in the caller's
+  history, so it may be combined with other filters (stateful clients, and schemathesis
+  following the spec's NextPage link, change them between pages).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import hashlib
 import json
@@ -45,13 +55,17 @@ from ._errors import (
 )
 from ._events import JobEvents
 from ._settings import ServerSettings
-from ._store import Store
+from ._store import IdempotencyConflict, Store
 
-__all__ = ["DONE_STATUSES", "JobService", "render_job", "utc_now"]
+__all__ = ["DEFAULT_PAGE_SIZE", "DONE_STATUSES", "JobService", "render_job", "utc_now"]
 
 logger = logging.getLogger(__name__)
 
 DONE_STATUSES = frozenset({"completed", "failed", "canceled", "depleted", "terminated"})
+#: `GET /v1/job`'s page size when `limit` is not given (openapi.yaml's default).
+DEFAULT_PAGE_SIZE = 20
+#: The job-list filters (query parameters of `list_jobs`).
+LIST_FILTERS = ("status", "machine", "name", "group", "submitted_after", "submitted_before")
 
 
 def utc_now() -> str:
@@ -141,8 +155,8 @@ class JobService:
             key = (idempotency_key, hashlib.sha256(canonical.encode()).hexdigest())
         try:
             job_id = self._store.insert_job(job, key)
-        except ValueError as exc:
-            raise ApiError(400, INVALID_REQUEST, str(exc)) from None
+        except IdempotencyConflict as exc:
+            raise ApiError(422, INVALID_REQUEST, str(exc)) from None
         self._pending.set()
         status = self._store.job_status(job_id) or job["status"]
         return job_id, status
@@ -161,6 +175,24 @@ class JobService:
         if row["status"] == "queued":
             position = self._store.queue_position(int(row["seq"]), str(row["priority"]))
         return render_job(row, position)
+
+    def list_jobs(
+        self, user_id: int, filters: Mapping[str, Any], cursor: str | None, limit: int
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of `user_id`'s jobs (documents without results, newest first) and the
+        cursor of the next page (None on the last). `filters` are the `LIST_FILTERS`
+        given; a bad cursor or date is 400 code 10."""
+        given = {name: filters[name] for name in LIST_FILTERS if filters.get(name) is not None}
+        for name in ("submitted_after", "submitted_before"):
+            if name in given:
+                given[name] = _utc_second(name, given[name])
+        before_seq = None if cursor is None else _decode_cursor(cursor)
+        rows = self._store.list_jobs(user_id, limit + 1, before_seq=before_seq, **given)
+        page = rows[:limit]
+        following = None
+        if len(rows) > limit:
+            following = _encode_cursor(int(page[-1]["seq"]))
+        return [self.document(row) for row in page], following
 
     def cancel(self, user_id: int, job_id: str) -> dict[str, Any]:
         """Cancel: queued → canceled at once, running → canceling; done ones unchanged."""
@@ -274,3 +306,48 @@ class JobService:
             self._finish(job_id, "completed")
             return
         self._finish(job_id, "completed", results=results, last_shot=count - 1)
+
+
+# -- job-list cursors -------------------------------------------------------------------
+def _utc_second(name: str, value: str) -> str:
+    """An RFC 3339 date-time as stored submit dates are written (UTC, to the second)."""
+    try:
+        moment = dt.datetime.fromisoformat(value.upper())
+    except ValueError:
+        raise ApiError(
+            400, INVALID_REQUEST, f"Invalid request: query parameter '{name}' is not a date-time"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    try:
+        moment = moment.astimezone(dt.UTC)
+    except OverflowError:  # its offset moves it before year 1 or after year 9999
+        return _FIRST_SECOND if moment.year < 5000 else _LAST_SECOND
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+_FIRST_SECOND = "0001-01-01T00:00:00Z"
+_LAST_SECOND = "9999-12-31T23:59:59Z"
+_MAX_SEQ = 2**63 - 1  # SQLite's largest integer
+
+
+def _encode_cursor(seq: int) -> str:
+    raw = json.dumps({"s": seq}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> int:
+    """The sequence number a cursor continues after; 400 code 10 for a bad cursor."""
+    bad = ApiError(
+        400,
+        INVALID_REQUEST,
+        "Invalid request: cursor is malformed (pass the next-cursor of a previous page)",
+    )
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        seq = json.loads(raw)["s"]
+    except (binascii.Error, ValueError, TypeError, KeyError):
+        raise bad from None
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= _MAX_SEQ:
+        raise bad
+    return seq

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Store"]
+__all__ = ["IdempotencyConflict", "Store"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -62,6 +62,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     error TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status, seq);
+CREATE INDEX IF NOT EXISTS jobs_user_seq ON jobs(user_id, seq);
 CREATE TABLE IF NOT EXISTS idempotency (
     user_id INTEGER NOT NULL,
     key TEXT NOT NULL,
@@ -74,6 +75,25 @@ CREATE TABLE IF NOT EXISTS idempotency (
 _JSON_COLUMNS = ("options", "results", "error")
 _PRIORITY_RANK = {"high": 0, "normal": 1, "low": 2}
 _RANK_SQL = "(CASE priority WHEN 'high' THEN 0 WHEN 'low' THEN 2 ELSE 1 END)"
+# What a job listing reads: everything but the program and the (possibly large) results.
+_LIST_COLUMNS = (
+    "seq, id, user_id, name, machine, count, priority, grp, status, submit_date,"
+    " start_date, result_date, cost, qubits, last_shot, error"
+)
+# Job-list filters and the SQL condition each one adds (its value is the parameter).
+_LIST_FILTERS = {
+    "status": "status = ?",
+    "machine": "machine = ?",
+    "name": "name = ?",
+    "group": "grp = ?",
+    "submitted_after": "submit_date >= ?",
+    "submitted_before": "submit_date < ?",
+    "before_seq": "seq < ?",
+}
+
+
+class IdempotencyConflict(ValueError):
+    """An Idempotency-Key reused with a different request."""
 
 
 class Store:
@@ -204,8 +224,8 @@ class Store:
     # -- jobs ---------------------------------------------------------------------------
     def insert_job(self, job: dict[str, Any], idempotency: tuple[str, str] | None) -> str:
         """Insert `job`; with an (idempotency key, request hash), the id of the job that
-        key already created (which may be this one). Raises ValueError on a key reuse
-        with a different request."""
+        key already created (which may be this one). Raises IdempotencyConflict on a key
+        reuse with a different request."""
         with self.transaction() as db:
             if idempotency is not None:
                 key, request_hash = idempotency
@@ -215,7 +235,9 @@ class Store:
                 ).fetchone()
                 if row is not None:
                     if row["request_hash"] != request_hash:
-                        raise ValueError("Idempotency-Key was used with a different request")
+                        raise IdempotencyConflict(
+                            "Idempotency-Key was already used with a different request body"
+                        )
                     return str(row["job_id"])
                 db.execute(
                     "INSERT INTO idempotency (user_id, key, request_hash, job_id)"
@@ -233,6 +255,24 @@ class Store:
 
     def job(self, job_id: str) -> dict[str, Any] | None:
         return self._one("SELECT * FROM jobs WHERE id = ?", (job_id,))
+
+    def list_jobs(self, user_id: int, limit: int, **filters: Any) -> list[dict[str, Any]]:
+        """Up to `limit` of `user_id`'s jobs, newest first (by `seq`), without program and
+        results; `filters` are keys of `_LIST_FILTERS` (None: not filtered). Uses the
+        `jobs_user_seq` index: a page costs the same at any depth."""
+        conditions = ["user_id = ?"]
+        args: list[Any] = [user_id]
+        for key, value in filters.items():
+            if value is not None:
+                conditions.append(_LIST_FILTERS[key])
+                args.append(value)
+        sql = (
+            f"SELECT {_LIST_COLUMNS} FROM jobs WHERE {' AND '.join(conditions)}"  # noqa: S608
+            " ORDER BY seq DESC LIMIT ?"
+        )
+        with self._lock:
+            rows = self._db.execute(sql, (*args, limit)).fetchall()
+        return [_decode(row) for row in rows]
 
     def queue_position(self, seq: int, priority: str) -> int:
         """How many queued jobs run before the job with sequence number `seq`: those of a

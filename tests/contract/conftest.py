@@ -8,16 +8,23 @@ pytest 9); the `_close_app` fixture stops it at the end of the session.
 from __future__ import annotations
 
 import tempfile
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from quantinuum_api_server import create_app
 from quantinuum_api_server.testing import fast_settings
 
-SEEDED_EMAIL = "contract@example.test"
-SEEDED_PASSWORD = "contract-password"
+#: schemathesis.toml, shared with CLI runs; its login parameters name the seeded user.
+CONFIG: dict[str, Any] = tomllib.loads(
+    Path(__file__).with_name("schemathesis.toml").read_text(encoding="utf-8")
+)
+_LOGIN = next(op for op in CONFIG["operations"] if op["include-operation-id"] == "login")
+SEEDED_EMAIL = str(_LOGIN["parameters"]["body.email"])
+SEEDED_PASSWORD = str(_LOGIN["parameters"]["body.password"])
 
 _FOLDER = tempfile.TemporaryDirectory(prefix="qapi-contract-")
 APP = create_app(fast_settings(), Path(_FOLDER.name) / "server.sqlite3")

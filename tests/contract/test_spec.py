@@ -47,6 +47,7 @@ def test_every_documented_endpoint_is_present(spec: dict[str, Any]) -> None:
     assert found == {
         ("/v1/login", "post"),
         ("/v1/job", "post"),
+        ("/v1/job", "get"),
         ("/v1/job/{job_id}", "get"),
         ("/v1/job/{job_id}/cancel", "post"),
         ("/v1/machine/", "get"),
@@ -91,6 +92,8 @@ def test_authorization_is_a_raw_header_token(spec: dict[str, Any]) -> None:
 def test_additions_beyond_the_reference_are_marked(spec: dict[str, Any]) -> None:
     components = spec["components"]
     assert components["parameters"]["IdempotencyKey"]["x-extension"] is True
+    assert components["responses"]["IdempotencyKeyReused"]["x-extension"] is True
+    assert spec["paths"]["/v1/job"]["get"]["x-extension"] is True
     for name in ("PayloadTooLarge", "TooManyRequests", "UnsupportedMediaType", "InternalError"):
         assert components["responses"][name]["x-extension"] is True
     assert "Retry-After" in components["responses"]["TooManyRequests"]["headers"]
@@ -113,3 +116,40 @@ def test_job_status_enum_is_complete(spec: dict[str, Any]) -> None:
         "depleted",
         "terminated",
     ]
+
+
+def test_links_walk_a_job_life_cycle(spec: dict[str, Any]) -> None:
+    """submit → get → cancel → get, and login hands its token to every operation that
+    needs one and no other input (the job operations are reached through submit)."""
+    ids = {op["operationId"]: op for _, _, op in operations(spec)}
+
+    def links(operation_id: str) -> dict[str, dict[str, Any]]:
+        found = ids[operation_id]["responses"]["200"].get("links", {})
+        return {name: resolve(spec, link) for name, link in found.items()}
+
+    def targets(operation_id: str) -> set[str]:
+        return {link["operationId"] for link in links(operation_id).values()}
+
+    assert targets("submit_job") == {"get_job", "cancel_job"}
+    assert targets("get_job") == {"get_job", "cancel_job"}
+    assert targets("cancel_job") == {"get_job"}
+    assert targets("list_jobs") == {"list_jobs"}
+    for source in ("submit_job", "get_job", "cancel_job"):
+        for link in links(source).values():
+            assert link["parameters"] == {"job_id": "$response.body#/job"}
+    tokened = {
+        op["operationId"]
+        for op in ids.values()
+        if op.get("security", spec["security"])
+        and all(resolve(spec, p)["in"] != "path" for p in op.get("parameters", []))
+    }
+    login = links("login")
+    assert targets("login") == tokened | {"login"}
+    for link in login.values():
+        if link["operationId"] != "login":
+            assert link["parameters"] == {"header.Authorization": "$response.body#/id-token"}
+    refresh = next(link for link in login.values() if link["operationId"] == "login")
+    assert refresh["requestBody"] == {"refresh-token": "$response.body#/refresh-token"}
+    for op_id in ids:
+        for link in links(op_id).values():
+            assert link["operationId"] in ids, f"{op_id}: link to unknown {link['operationId']}"

@@ -7,6 +7,7 @@ from .get_job_results_format import GetJobResultsFormat
 from .get_reservations_mode import GetReservationsMode
 from .job import Job
 from .job_error import JobError
+from .job_list import JobList
 from .job_options import JobOptions
 from .job_options_tket import JobOptionsTket
 from .job_request import JobRequest
@@ -40,6 +41,7 @@ __all__ = (
     "GetReservationsMode",
     "Job",
     "JobError",
+    "JobList",
     "JobOptions",
     "JobOptionsTket",
     "JobRequest",

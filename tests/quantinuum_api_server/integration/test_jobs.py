@@ -107,7 +107,7 @@ def test_idempotency_key_returns_the_same_job(api: Api) -> None:
     assert again.json()["job"] == first
     assert api.submit().json()["job"] != first
     different = api.submit(count=7, headers=key)
-    assert different.status_code == 400
+    assert different.status_code == 422
     email, _ = new_user(api.server)
     assert Api(api.server, email).submit(headers=key).json()["job"] != first
 
