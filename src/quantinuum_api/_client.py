@@ -15,7 +15,7 @@ import asyncio
 import dataclasses
 import datetime
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from typing import Any, Self, TypedDict, Unpack
 
 import httpx
@@ -32,6 +32,7 @@ from ._config import Config
 from ._credentials import CredentialStorage, MemoryCredentialStorage
 from ._exceptions import JobFailedError, NotFoundError, ResponseValidationError
 from ._http import HttpOptions, aclose_api_client, arequest, close_api_client, request
+from ._pagination import DEFAULT_PAGE_SIZE, aiter_jobs, iter_jobs
 from ._prompts import DEFAULT_PROMPT
 from ._results import Job, parse_calendar, parse_machine_state, parse_machines, parse_model
 from ._sync import run_sync
@@ -457,6 +458,37 @@ class AsyncJobs:
         job = await self.submit(program, machine, shots, **submit_kw)
         return await self.wait(job, timeout=timeout, raise_on_failure=raise_on_failure)
 
+    async def list(
+        self,
+        *,
+        status: str | None = None,
+        machine: str | None = None,
+        name: str | None = None,
+        group: str | None = None,
+        submitted_after: datetime.datetime | None = None,
+        submitted_before: datetime.datetime | None = None,
+        page_size: int = DEFAULT_PAGE_SIZE,
+    ) -> AsyncIterator[Job]:
+        """The caller's jobs, newest first, without results (`get` one for those).
+
+        Job history (`GET /v1/job`, an extension of the local service): pages of
+        `page_size` are fetched as the loop advances. Filters combine with AND: `status`,
+        `machine`, exact `name`, `group`, and `submitted_after` (inclusive) /
+        `submitted_before` (exclusive), naive datetimes taken as UTC. A service without
+        job history raises `NotFoundError`/`APIStatusError` saying so.
+        """
+        async for model in aiter_jobs(
+            self._client.api,
+            status=status,
+            machine=machine,
+            name=name,
+            group=group,
+            submitted_after=submitted_after,
+            submitted_before=submitted_before,
+            page_size=page_size,
+        ):
+            yield Job.from_dict(model.to_dict(), "list jobs")
+
 
 class AsyncMachines:
     """Machine operations of an `AsyncClient` (`client.machines`)."""
@@ -697,6 +729,37 @@ class Jobs:
         """Submit a job and wait for it."""
         job = self.submit(program, machine, shots, **submit_kw)
         return self.wait(job, timeout=timeout, raise_on_failure=raise_on_failure)
+
+    def list(
+        self,
+        *,
+        status: str | None = None,
+        machine: str | None = None,
+        name: str | None = None,
+        group: str | None = None,
+        submitted_after: datetime.datetime | None = None,
+        submitted_before: datetime.datetime | None = None,
+        page_size: int = DEFAULT_PAGE_SIZE,
+    ) -> Iterator[Job]:
+        """The caller's jobs, newest first, without results (`get` one for those).
+
+        Job history (`GET /v1/job`, an extension of the local service): pages of
+        `page_size` are fetched as the loop advances. Filters combine with AND: `status`,
+        `machine`, exact `name`, `group`, and `submitted_after` (inclusive) /
+        `submitted_before` (exclusive), naive datetimes taken as UTC. A service without
+        job history raises `NotFoundError`/`APIStatusError` saying so.
+        """
+        for model in iter_jobs(
+            self._client.api,
+            status=status,
+            machine=machine,
+            name=name,
+            group=group,
+            submitted_after=submitted_after,
+            submitted_before=submitted_before,
+            page_size=page_size,
+        ):
+            yield Job.from_dict(model.to_dict(), "list jobs")
 
 
 class Machines:

@@ -18,15 +18,13 @@ from collections.abc import AsyncIterator, Iterator
 from http import HTTPStatus
 from typing import Any
 
-import httpx
-
 from quantinuum_api_client import AuthenticatedClient, Client
 from quantinuum_api_client.api.jobs import list_jobs
-from quantinuum_api_client.errors import UnexpectedStatus
 from quantinuum_api_client.models import Job, JobList, JobStatus
 from quantinuum_api_client.types import UNSET, Response, Unset
 
-from ._exceptions import ResponseValidationError, TransportError, make_status_error
+from ._api import acall, call, check
+from ._exceptions import ResponseValidationError, make_status_error
 
 __all__ = ["DEFAULT_PAGE_SIZE", "aiter_jobs", "iter_jobs"]
 
@@ -62,14 +60,14 @@ def iter_jobs(
     query = _query(status, machine, name, group, submitted_after, submitted_before, page_size)
     cursor: str | None = None
     while True:
-        try:
-            reply = list_jobs.sync_detailed(client=client, **query, cursor=_given(cursor))
-        except UnexpectedStatus as exc:
-            raise _unexpected(exc) from None
-        except httpx.TransportError as exc:
-            raise _transport(exc) from exc
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise _malformed(exc) from None
+        reply = call(
+            list_jobs.sync_detailed,
+            _OPERATION,
+            client=client,
+            **query,
+            cursor=_given(cursor),
+            raise_for_status=False,
+        )
         page = _page(reply)
         yield from page.jobs
         cursor = _next_cursor(page, cursor)
@@ -92,14 +90,14 @@ async def aiter_jobs(
     query = _query(status, machine, name, group, submitted_after, submitted_before, page_size)
     cursor: str | None = None
     while True:
-        try:
-            reply = await list_jobs.asyncio_detailed(client=client, **query, cursor=_given(cursor))
-        except UnexpectedStatus as exc:
-            raise _unexpected(exc) from None
-        except httpx.TransportError as exc:
-            raise _transport(exc) from exc
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise _malformed(exc) from None
+        reply = await acall(
+            list_jobs.asyncio_detailed,
+            _OPERATION,
+            client=client,
+            **query,
+            cursor=_given(cursor),
+            raise_for_status=False,
+        )
         page = _page(reply)
         for job in page.jobs:
             yield job
@@ -150,39 +148,23 @@ def _query(
 
 def _page(reply: Response[Any]) -> JobList:
     """The page of a reply, or the typed error for anything but 200 with a job list."""
-    if reply.status_code == HTTPStatus.OK and isinstance(reply.parsed, JobList):
-        return reply.parsed
-    response = httpx.Response(int(reply.status_code), content=reply.content, headers=reply.headers)
-    if reply.status_code == HTTPStatus.OK:
+    if reply.status_code in _UNSUPPORTED:
+        message = (
+            f"{_OPERATION}: job history is not supported by this service "
+            f"(GET /v1/job answered HTTP {reply.status_code}); "
+            "it needs a service with the job-list extension"
+        )
+        raise make_status_error(reply, _OPERATION, message=message)
+    check(reply, _OPERATION)
+    try:
+        page = reply.parsed
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        page = exc
+    if not isinstance(page, JobList):
         raise ResponseValidationError(
             f"{_OPERATION}: the reply is not a job list", operation=_OPERATION, status_code=200
         )
-    raise _status_error(response)
-
-
-def _status_error(response: httpx.Response) -> Exception:
-    if response.status_code in _UNSUPPORTED:
-        message = (
-            f"{_OPERATION}: job history is not supported by this service "
-            f"(GET /v1/job answered HTTP {response.status_code}); "
-            "it needs a service with the job-list extension"
-        )
-        return make_status_error(response, _OPERATION, message=message)
-    return make_status_error(response, _OPERATION)
-
-
-def _unexpected(exc: UnexpectedStatus) -> Exception:
-    return _status_error(httpx.Response(exc.status_code, content=exc.content))
-
-
-def _transport(exc: httpx.TransportError) -> TransportError:
-    return TransportError(f"{_OPERATION} failed: {type(exc).__name__}", operation=_OPERATION)
-
-
-def _malformed(exc: Exception) -> ResponseValidationError:
-    return ResponseValidationError(
-        f"{_OPERATION}: the reply is not a job list ({type(exc).__name__})", operation=_OPERATION
-    )
+    return page
 
 
 def _next_cursor(page: JobList, current: str | None) -> str | None:
