@@ -136,8 +136,13 @@ def test_sync_and_async_twins_have_the_same_signatures(sync: type, asynchronous:
     assert set(ours) == set(theirs)
     for name, sig in ours.items():
         assert _shape(sig) == _shape(theirs[name]), name
-        assert inspect.iscoroutinefunction(getattr(asynchronous, name)), name
+        twin = getattr(asynchronous, name)
+        # a coroutine, or an async generator for what is iterated (`jobs.list`)
+        assert inspect.iscoroutinefunction(twin) or inspect.isasyncgenfunction(twin), name
         assert not inspect.iscoroutinefunction(getattr(sync, name)), name
+        assert inspect.isgeneratorfunction(getattr(sync, name)) == inspect.isasyncgenfunction(
+            twin
+        ), name
     if sync is Client:
         assert callable(Client.close)
         assert inspect.iscoroutinefunction(AsyncClient.aclose)
