@@ -36,6 +36,7 @@ __all__ = [
     "FileCredentialStorage",
     "KeyringCredentialStorage",
     "MemoryCredentialStorage",
+    "copy_session",
     "default_credential_storage",
     "jwt_expiry",
     "keyring_available",
@@ -542,3 +543,16 @@ def default_credential_storage(
     store = FileCredentialStorage(namespace=namespace, config_dir=config_dir)
     _warn_fallback(reason, store.path)
     return store
+
+
+def copy_session(source: CredentialStorage, target: CredentialStorage, *, user_name: str) -> None:
+    """Put the fresh session of `source` (e.g. a login done in memory) into `target`.
+
+    `qapi login` logs in to a `MemoryCredentialStorage` first and copies the tokens over
+    only once that succeeded, so a failed login never destroys a saved, valid session.
+    """
+    id_token, refresh_token = source.id_token, source.refresh_token
+    if id_token is None or refresh_token is None:
+        raise ValueError("the source store holds no fresh session to copy")
+    target._store_tokens(id_token, refresh_token)
+    target._store_login(user_name)
