@@ -2,7 +2,7 @@
 
 The `Job` methods of the same names call these. Each optional package is imported only
 by the function that needs it, with an install hint when it is missing: NumPy (comes with
-the `emulator` extra), pandas (`analysis` extra), pytket, qiskit, matplotlib (`plot` extra).
+the `emulator` extra), pandas, pytket, qiskit, matplotlib (`plot` extra).
 
 Bitstrings are most significant bit first, as the service sends them: `"01"` of register
 `c` means `c[1] = 0`, `c[0] = 1`. With several registers, "joined" outcomes put each
@@ -103,7 +103,7 @@ def shots_array(job: Job, register: str | None = None) -> Any:
 
 def to_pandas(job: Job) -> Any:
     """A pandas DataFrame, one row per shot and one column of bitstrings per register."""
-    pd = _need("pandas", "'quantinuum-api[analysis]'")
+    pd = _need("pandas", "pandas")
     return pd.DataFrame({name: job.shots(name) for name in job.registers})
 
 

@@ -840,7 +840,7 @@ def build_parser() -> argparse.ArgumentParser:
         "qapi wait JOB_ID",
         "qapi wait JOB_ID JOB_ID --timeout 600 --json",
     )
-    p.add_argument("job_ids", nargs="+", metavar="JOB_ID")
+    p.add_argument("job_ids", nargs="+", metavar="JOB_ID", help="the jobs to wait for")
     _wait_options(p)
 
     p = command(
@@ -851,11 +851,11 @@ def build_parser() -> argparse.ArgumentParser:
         "qapi result JOB_ID --top 5",
         "qapi result JOB_ID --json",
     )
-    p.add_argument("job_id", metavar="JOB_ID")
+    p.add_argument("job_id", metavar="JOB_ID", help="the job (as printed by `qapi submit`)")
     _top_option(p)
 
     p = command("cancel", cmd_cancel, "cancel a job", "qapi cancel JOB_ID")
-    p.add_argument("job_id", metavar="JOB_ID")
+    p.add_argument("job_id", metavar="JOB_ID", help="the job to cancel")
 
     p = command(
         "cost",
@@ -893,7 +893,7 @@ def build_parser() -> argparse.ArgumentParser:
         'qapi completion zsh > "${fpath[1]}/_qapi"',
         "qapi completion fish > ~/.config/fish/completions/qapi.fish",
     )
-    p.add_argument("shell", choices=["bash", "zsh", "fish"])
+    p.add_argument("shell", choices=["bash", "zsh", "fish"], help="the shell to complete for")
 
     _server_commands(sub)
     return parser
@@ -951,10 +951,12 @@ def _exit_code(exc: BaseException) -> int:
 
     if isinstance(exc, AuthenticationError):
         return EXIT_AUTH
-    if isinstance(exc, NotFoundError | NotFound):
+    if isinstance(exc, NotFound):
         return EXIT_NOT_FOUND
-    if isinstance(exc, BadRequestError) and exc.error_code in (30, 31):  # job / machine
-        return EXIT_NOT_FOUND
+    if isinstance(exc, NotFoundError | BadRequestError) and exc.error_code in (30, 31):
+        return EXIT_NOT_FOUND  # the service's "job not found" / "machine not found"
+    if isinstance(exc, NotFoundError) and exc.response is None:
+        return EXIT_NOT_FOUND  # the SDK looked and found nothing (e.g. machines.get)
     if isinstance(exc, JobFailedError | TimeoutError):
         return EXIT_JOB
     if isinstance(exc, UsageError | ValueError | ImportError):

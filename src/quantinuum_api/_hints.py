@@ -106,7 +106,7 @@ def hint(exc: BaseException, api_url: str, source: str = "option") -> str | None
                 )
             return f"cannot connect to {api_url} (from {where}): is the service up?"
         return None
-    if isinstance(exc, NotFoundError) and exc.error_code is None:
+    if isinstance(exc, NotFoundError) and exc.error_code not in (30, 31):  # not a job/machine
         return (
             f"{api_url} answered 404 without an API error: the URL may have a wrong path "
             "(give the service's root, e.g. http://127.0.0.1:8000/, without /v1/)"

@@ -390,7 +390,7 @@ class Job:
         return shots_array(self, register)
 
     def to_pandas(self) -> Any:
-        """A pandas DataFrame: one row per shot, one column per register (`analysis` extra)."""
+        """A pandas DataFrame: one row per shot, one column per register (needs pandas)."""
         from ._analysis import to_pandas
 
         return to_pandas(self)
