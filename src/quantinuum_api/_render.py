@@ -9,7 +9,14 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["calendar_chart", "calendar_png", "histogram", "parse_event_time", "table"]
+__all__ = [
+    "calendar_chart",
+    "calendar_figure",
+    "calendar_png",
+    "histogram",
+    "parse_event_time",
+    "table",
+]
 
 BAR = "█"
 PARTIAL_BARS = " ▏▎▍▌▋▊▉"
@@ -146,11 +153,19 @@ def calendar_chart(
 
 def calendar_png(
     events: Sequence[Mapping[str, Any]], start: dt.date, end: dt.date, path: str
-) -> list[str]:
-    """Draw the calendar to a PNG: one row per machine, dates and hours (UTC) on the time
-    axis, reserved blocks labelled with their organisation, and a legend of event types.
+) -> None:
+    """Draw the calendar (see `calendar_figure`) to a PNG file."""
+    fig = calendar_figure(events, start, end)
+    import matplotlib.pyplot as plt
 
-    Returns the legend's labels. Needs matplotlib (`plot` extra); ImportError otherwise.
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def calendar_figure(events: Sequence[Mapping[str, Any]], start: dt.date, end: dt.date) -> Any:
+    """The calendar as a matplotlib Figure: one row per machine, dates and hours (UTC) on
+    the time axis, reserved blocks labelled with their organisation, a legend of event
+    types. Needs matplotlib (`plot` extra); ImportError otherwise.
     """
     try:
         import matplotlib
@@ -187,7 +202,7 @@ def calendar_png(
             ax.text(
                 left + width / 2,
                 row,
-                str(name),
+                "\n".join(str(name).split(" ", 1)),  # two short lines fit a short block
                 ha="center",
                 va="center",
                 fontsize=7,
@@ -196,14 +211,16 @@ def calendar_png(
     ax.set_yticks(range(len(machines)), machines)
     ax.set_ylim(-0.6, len(machines) - 0.4)
     ax.set_xlim(mdates.date2num(origin), mdates.date2num(finish))
-    ax.xaxis.set_major_locator(mdates.DayLocator(tz=dt.UTC))
+    # Days named under their middle, hours as minor ticks, a black line at each midnight.
+    ax.xaxis.set_major_locator(mdates.HourLocator(byhour=[12], tz=dt.UTC))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%a %Y-%m-%d", tz=dt.UTC))
     step = 3 if days <= 3 else 6 if days <= 7 else 12
     ax.xaxis.set_minor_locator(mdates.HourLocator(byhour=range(0, 24, step), tz=dt.UTC))
     ax.xaxis.set_minor_formatter(mdates.DateFormatter("%H:%M", tz=dt.UTC))
-    ax.tick_params(axis="x", which="major", pad=14)
+    ax.tick_params(axis="x", which="major", pad=14, length=0)
     ax.tick_params(axis="x", which="minor", labelsize=7)
-    ax.grid(axis="x", which="major", color="black", linewidth=0.8)
+    for day in range(1, days):
+        ax.axvline(mdates.date2num(origin + dt.timedelta(days=day)), color="black", lw=0.8)
     ax.grid(axis="x", which="minor", color="0.85", linewidth=0.5)
     ax.set_axisbelow(True)
     ax.set_xlabel("time (UTC)")
@@ -212,6 +229,4 @@ def calendar_png(
     handles = [Patch(color=EVENT_COLOURS.get(k, "tab:gray"), label=k) for k in labels]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return labels
+    return fig

@@ -472,3 +472,43 @@ def test_an_unfinished_job_says_how_many_shots_are_in(logged_in: LocalServer, be
     assert run.code == 0, run.err
     assert f"job {job_id} is queued, 0/40 shots, queue position 0; results are partial" in run.err
     assert qapi("wait", job_id).code == 0
+
+
+# --------------------------------------------------------------------------- calendar
+
+
+def test_calendar_png_has_a_legend_dates_hours_and_reservation_names(
+    logged_in: LocalServer, tmp_path: Path
+) -> None:
+    pytest.importorskip("matplotlib")
+    import datetime as dt
+
+    from quantinuum_api._render import calendar_figure
+
+    png = tmp_path / "calendar.png"
+    run = qapi("calendar", "--start", "2026-11-25", "--end", "2026-11-27", "--plot", str(png))
+    assert run.code == 0, run.err
+    header = png.read_bytes()[:24]
+    assert header.startswith(b"\x89PNG")
+    width, height = int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")
+    assert 800 <= width <= 2400
+    assert 200 <= height <= 800
+
+    data = json.loads(
+        qapi("calendar", "--start", "2026-11-25", "--end", "2026-11-27", "--json").out
+    )
+    events = data["events"]
+    fig = calendar_figure(events, dt.date(2026, 11, 25), dt.date(2026, 11, 27))
+    (ax,) = fig.axes
+    fig.canvas.draw()
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert sorted(legend) == sorted({e["event-type"] for e in events})
+    days = [t.get_text() for t in ax.get_xticklabels()]
+    assert days[:3] == ["Wed 2026-11-25", "Thu 2026-11-26", "Fri 2026-11-27"]
+    hours = {t.get_text() for t in ax.get_xticklabels(minor=True)}
+    assert {"03:00", "09:00", "21:00"} <= hours
+    names = {t.get_text().replace("\n", " ") for t in ax.texts}
+    reserved = {e["organization"] for e in events if e["event-type"] == "reserved"}
+    assert reserved
+    assert names == reserved
+    assert [t.get_text() for t in ax.get_yticklabels()] == sorted({e["machine"] for e in events})
