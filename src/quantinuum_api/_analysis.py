@@ -41,7 +41,7 @@ def _need(module: str, extra: str) -> Any:
         raise ImportError(f"this needs {module.split('.')[0]}: pip install {extra}") from None
 
 
-def shots_done(job: Job) -> int | None:
+def shots_done(job: Job) -> int:
     """Shots with results so far: `last-shot` + 1 while running, every shot once done."""
     doc = job.to_dict()
     count = doc.get("count")
@@ -53,7 +53,7 @@ def shots_done(job: Job) -> int | None:
     results = job.results
     if results:
         return min(len(shots) for shots in results.values())
-    return 0 if job.done or job.status in ("queued", "submitted") else None
+    return 0
 
 
 def charged_cost(job: Job) -> float | None:
@@ -63,7 +63,7 @@ def charged_cost(job: Job) -> float | None:
     if cost is None or job.succeeded or not job.done:
         return cost
     count = job.to_dict().get("count")
-    done = shots_done(job) or 0
+    done = shots_done(job)
     if not isinstance(count, int) or count <= 0:
         return 0.0 if done == 0 else cost
     return cost * min(done, count) / count
@@ -160,7 +160,7 @@ def job_html(job: Job, *, top: int = 16) -> str:
         rows.append(("name", job.name))
     done, total = shots_done(job), job.to_dict().get("count")
     if total is not None:
-        rows.append(("shots", f"{done if done is not None else '?'} / {total}"))
+        rows.append(("shots", f"{done} / {total}"))
     charged = charged_cost(job)
     if charged is not None:
         quoted = job.cost

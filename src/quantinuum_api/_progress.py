@@ -31,15 +31,14 @@ class JobSnapshot:
     """What the display shows of one job document."""
 
     status: str
-    shots_done: int | None
+    shots_done: int
     shots_total: int | None
     queue_position: int | None
 
     def describe(self) -> str:
         parts = [self.status]
         if self.shots_total is not None:
-            done = self.shots_done if self.shots_done is not None else 0
-            parts.append(f"{done}/{self.shots_total} shots")
+            parts.append(f"{self.shots_done}/{self.shots_total} shots")
         if self.queue_position is not None and self.status == "queued":
             parts.append(f"queue position {self.queue_position}")
         return ", ".join(parts)

@@ -358,7 +358,7 @@ class Job:
 
     # -- analysis (quantinuum_api._analysis; optional packages imported on use) ----------
     @property
-    def shots_done(self) -> int | None:
+    def shots_done(self) -> int:
         """Shots with results so far (all of them once completed)."""
         from ._analysis import shots_done
 
