@@ -136,11 +136,20 @@ class Target:
 
 def _target(args: argparse.Namespace, *, creating: bool = False) -> Target:
     """Resolve `--profile` / `$QUANTINUUM_PROFILE` and `--api-url` / env / saved URL."""
-    from ._config import DEFAULT_PROFILE, ENV_PROFILE, Config, list_profiles, normalise_api_url
+    from ._config import (
+        DEFAULT_PROFILE,
+        ENV_PROFILE,
+        Config,
+        check_profile_name,
+        list_profiles,
+        normalise_api_url,
+    )
     from ._constants import ENV_API_URL, ENV_EMAIL, ENV_USER_NAME
     from ._urls import DEFAULT_API_URL
 
     named = args.profile or os.environ.get(ENV_PROFILE) or None
+    if named:
+        check_profile_name(named)
     default, saved = list_profiles()
     name = named or default
     if named and named not in saved and named != DEFAULT_PROFILE and not creating:
@@ -1021,3 +1030,9 @@ def main(argv: Sequence[str] | None = None, ctx: Context | None = None) -> int:
     except KeyboardInterrupt:
         ctx.err(f"qapi {args.command}: interrupted")
         return EXIT_INTERRUPTED
+    except Exception as exc:  # a bug, not the user's input: one line, never a traceback
+        ctx.err(
+            f"qapi {args.command}: error: unexpected {type(exc).__name__}: {exc} "
+            "(please report this)"
+        )
+        return EXIT_ERROR

@@ -44,6 +44,7 @@ __all__ = [
     "Config",
     "Profile",
     "atomic_write_private",
+    "check_profile_name",
     "credential_namespace",
     "ensure_private_dir",
     "list_profiles",
@@ -113,7 +114,8 @@ def credential_namespace(api_url: str, profile: str = DEFAULT_PROFILE) -> str:
     return url if profile == DEFAULT_PROFILE else f"{url}#{profile}"
 
 
-def _check_profile_name(name: str) -> str:
+def check_profile_name(name: str) -> str:
+    """`name` if it can name a profile; ConfigError (a ValueError) otherwise."""
     if not isinstance(name, str) or not _PROFILE_NAME.fullmatch(name):
         raise ConfigError(f"profile names are 1-64 letters, digits, '.', '_' or '-', got {name!r}")
     return name
@@ -235,7 +237,7 @@ def _rewrite(path: Path | str | None, change: Any) -> None:
 
 def set_default_profile(name: str, path: Path | str | None = None) -> None:
     """Make the saved profile ``name`` the default; ConfigError if there is no such profile."""
-    _check_profile_name(name)
+    check_profile_name(name)
     if name not in list_profiles(path)[1]:
         raise ConfigError(f"no saved profile {name!r}: log in with `qapi login --profile {name}`")
     _rewrite(path, lambda data, _profiles: data.__setitem__("default_profile", name))
@@ -243,7 +245,7 @@ def set_default_profile(name: str, path: Path | str | None = None) -> None:
 
 def remove_profile(name: str, path: Path | str | None = None) -> None:
     """Forget the saved profile ``name`` (its tokens are the caller's to delete)."""
-    _check_profile_name(name)
+    check_profile_name(name)
     default, saved = list_profiles(path)
     if name not in saved:
         raise ConfigError(f"no saved profile {name!r}")
@@ -298,7 +300,7 @@ class Config:
         file_path = cls.default_path(user_config_dir(env)) if path is None else Path(path)
         data = _read_file(file_path)
         named = profile or (env.get(ENV_PROFILE) if use_env else None) or None
-        name = _check_profile_name(named or _default_profile(data, file_path))
+        name = check_profile_name(named or _default_profile(data, file_path))
         saved = _profiles(data, file_path)
         if named and named not in saved and named != DEFAULT_PROFILE:
             raise ConfigError(
@@ -327,7 +329,7 @@ class Config:
         target = Path(path) if path is not None else (self.path or self.default_path())
         if target.suffix == ".toml":
             target = target.with_suffix(".json")
-        name = _check_profile_name(self.profile)
+        name = check_profile_name(self.profile)
         url = normalise_api_url(self.api_url) if self.api_url else None
         record = {k: v for k, v in (("api_url", url), ("user_name", self.user_name)) if v}
 

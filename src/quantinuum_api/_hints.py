@@ -20,7 +20,7 @@ URL_SOURCES = {
     "option": "--api-url",
     "env": "QUANTINUUM_API_URL",
     "profile": "the saved profile",
-    "default": "the built-in default (nothing saved yet)",
+    "default": "the built-in default, as nothing is saved yet",
 }
 
 _DNS_TEXT = (
@@ -117,5 +117,5 @@ def hint(exc: BaseException, api_url: str, source: str = "option") -> str | None
             "(the service's root, without /v1/)?"
         )
     if isinstance(exc, AuthenticationError) and "not logged in" in text:
-        return f"log in to {api_url} with `qapi login` (URL from {where})"
+        return f"log in to {api_url} with `qapi login` (the URL is from {where})"
     return None

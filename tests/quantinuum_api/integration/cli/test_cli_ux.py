@@ -370,7 +370,7 @@ def test_nothing_saved_yet_names_the_default_host() -> None:
     run = qapi("login", "--email", ALICE, "--password-stdin", stdin=PASSWORD)
     assert run.code == 1
     assert "qapi.quantinuum.com" in run.err
-    assert "nothing saved yet" in run.err
+    assert "nothing is saved yet" in run.err
     assert "--api-url" in run.err
 
 
@@ -512,3 +512,26 @@ def test_calendar_png_has_a_legend_dates_hours_and_reservation_names(
     assert reserved
     assert names == reserved
     assert [t.get_text() for t in ax.get_yticklabels()] == sorted({e["machine"] for e in events})
+
+
+def test_a_profile_logged_in_by_the_cli_serves_the_sdk(server: LocalServer) -> None:
+    from quantinuum_api import Client
+    from quantinuum_api._credentials import profile_session
+
+    run = qapi(
+        "login",
+        "--profile",
+        "lab",
+        "--api-url",
+        server.base_url,
+        "--email",
+        BOB,
+        "--password-stdin",
+        stdin=PASSWORD,
+    )
+    assert run.code == 0, run.err
+    config, store = profile_session("lab")
+    assert (config.api_url, config.user_name, store.user_name) == (server.base_url, BOB, BOB)
+    # What `Client(profile="lab")` does: no password, the CLI's tokens
+    with Client(config.api_url, email=config.user_name, token_store=store) as client:
+        assert client.machines.state("H1-1E") == "online"
