@@ -11,6 +11,7 @@ brings pygments and markdown-it-py) would be a core dependency for one redraw lo
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterable
@@ -141,6 +142,12 @@ class JobProgress:
     def _line(self, job_id: str) -> None:
         print(self._text(job_id), file=self.stream, flush=True)
 
+    def _width(self) -> int:
+        try:
+            return os.get_terminal_size(self.stream.fileno()).columns or 80
+        except (OSError, ValueError, AttributeError):
+            return 80
+
     def _redraw(self) -> None:
         from ._results import is_final
 
@@ -151,6 +158,8 @@ class JobProgress:
             lines.append(f"... and {len(self._order) - len(shown)} more jobs")
         if len(self._order) > 1:
             lines.append(f"{done}/{len(self._order)} done, {time.monotonic() - self.start:.1f}s")
+        width = self._width()
+        lines = [line[: width - 1] for line in lines]  # a wrapped line would break the redraw
         up = f"\x1b[{self._drawn}F" if self._drawn else ""
         self.stream.write(up + "".join(f"\x1b[2K{line}\n" for line in lines))
         self.stream.flush()
