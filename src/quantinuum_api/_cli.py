@@ -728,7 +728,9 @@ def _examples(*lines: str) -> str:
     return "examples:\n" + "\n".join(f"  {line}" for line in lines) + "\n\n" + exit_codes_text()
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, plugins: bool = True) -> argparse.ArgumentParser:
+    """The `qapi` parser; `plugins=False` leaves out the commands other packages add
+    (importing the local service costs a noticeable part of a second)."""
     parser = argparse.ArgumentParser(
         prog="qapi",
         description="The Quantinuum API from the command line (and the local reference "
@@ -904,7 +906,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("shell", choices=["bash", "zsh", "fish"], help="the shell to complete for")
 
-    _server_commands(sub)
+    if plugins:
+        _server_commands(sub)
     return parser
 
 
@@ -1004,12 +1007,30 @@ def _plugin(args: argparse.Namespace, ctx: Context) -> int:
         return EXIT_ERROR
 
 
+CORE_COMMANDS = frozenset(
+    {"login", "logout", "whoami", "profiles", "machines", "status", "submit", "wait"}
+    | {"result", "cancel", "cost", "calendar"}
+)
+
+
+def _needs_plugins(argv: Sequence[str]) -> bool:
+    """Whether `argv` may need a plugged-in command: yes unless it names a core command
+    (the top-level help and `completion` list every command)."""
+    words = iter(argv)
+    for word in words:
+        if word in ("--api-url", "--profile"):
+            next(words, None)
+        elif not word.startswith("-"):
+            return word not in CORE_COMMANDS
+    return True
+
+
 def main(argv: Sequence[str] | None = None, ctx: Context | None = None) -> int:
     """Run `qapi` with `argv` (default: the process arguments); returns the exit code."""
     from ._exceptions import QuantinuumAPIError
 
     ctx = ctx or Context()
-    parser = build_parser()
+    parser = build_parser(plugins=_needs_plugins(sys.argv[1:] if argv is None else argv))
     try:
         with contextlib.redirect_stdout(ctx.stdout), contextlib.redirect_stderr(ctx.stderr):
             args = parser.parse_args(argv)

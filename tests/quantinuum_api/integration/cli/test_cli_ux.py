@@ -535,3 +535,24 @@ def test_a_profile_logged_in_by_the_cli_serves_the_sdk(server: LocalServer) -> N
     # What `Client(profile="lab")` does: no password, the CLI's tokens
     with Client(config.api_url, email=config.user_name, token_store=store) as client:
         assert client.machines.state("H1-1E") == "online"
+
+
+@pytest.mark.parametrize(
+    ("argv", "needed"),
+    [
+        (["machines"], False),
+        (["--api-url", "serve", "status", "H1-1"], False),
+        (["--profile", "x", "submit", "f.qasm"], False),
+        (["serve", "--port", "0"], True),
+        (["server"], True),
+        (["completion", "bash"], True),
+        (["--help"], True),
+        ([], True),
+    ],
+)
+def test_the_service_is_imported_only_when_a_command_may_need_it(
+    argv: list[str], needed: bool
+) -> None:
+    from quantinuum_api._cli import _needs_plugins
+
+    assert _needs_plugins(argv) is needed
