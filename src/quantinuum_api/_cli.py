@@ -18,6 +18,7 @@ import json
 import math
 import os
 import sys
+import textwrap
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -733,7 +734,7 @@ def build_parser(*, plugins: bool = True) -> argparse.ArgumentParser:
     (importing the local service costs a noticeable part of a second)."""
     parser = argparse.ArgumentParser(
         prog="qapi",
-        description="The Quantinuum API from the command line (and the local reference "
+        description="The Quantinuum API from the command line (and the local reference\n"
         "service, with the server extra).",
         formatter_class=_Formatter,
         epilog=_examples(
@@ -751,7 +752,7 @@ def build_parser(*, plugins: bool = True) -> argparse.ArgumentParser:
         p = sub.add_parser(
             name,
             help=help,
-            description=help[0].upper() + help[1:] + ".",
+            description=textwrap.fill(help[0].upper() + help[1:] + ".", 79),
             formatter_class=_Formatter,
             epilog=_examples(*examples) if examples else exit_codes_text(),
         )
@@ -800,7 +801,7 @@ def build_parser(*, plugins: bool = True) -> argparse.ArgumentParser:
     command(
         "machines",
         cmd_machines,
-        "list the machines with their state and queue",
+        "list the machines with their state (and queue length, where the service reports it)",
         "qapi machines",
         "qapi machines --json",
     )
