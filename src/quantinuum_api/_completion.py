@@ -75,7 +75,7 @@ def _fish(parser: argparse.ArgumentParser) -> str:
     lines.append("complete -c qapi -f")
     names = " ".join(sorted(subs))
     for name, p in sorted(subs.items()):
-        desc = (p.description or "").rstrip(".").replace("'", "")
+        desc = " ".join((p.description or "").split()).rstrip(".").replace("'", "")
         lines.append(
             f"complete -c qapi -n 'not __fish_seen_subcommand_from {names}' -a {name} -d '{desc}'"
         )

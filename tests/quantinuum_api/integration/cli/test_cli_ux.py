@@ -335,6 +335,8 @@ def test_zsh_and_fish_scripts() -> None:
     zsh = qapi("completion", "zsh").out
     assert zsh.startswith("#compdef qapi")
     fish = qapi("completion", "fish").out
+    lines = [line for line in fish.splitlines() if line]
+    assert all(line.startswith(("complete ", "# ")) for line in lines), "one command a line"
     assert "complete -c qapi -n '__fish_seen_subcommand_from submit' -l max-cost" in fish
 
 
