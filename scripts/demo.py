@@ -106,18 +106,19 @@ def main() -> int:
                 seen: set[tuple[str, object]] = set()
 
                 def progress(update: Job) -> None:
-                    shots = update.to_dict().get("last-shot")
+                    shots = update.shots_done  # from the job's `last-shot`
                     if (update.status, shots) in seen:
                         return
                     seen.add((update.status, shots))
-                    done = f", {shots + 1}/{args.shots} shots" if isinstance(shots, int) else ""
-                    print(f"  {time.perf_counter() - start:6.3f}s  {update.status}{done}")
+                    elapsed = time.perf_counter() - start
+                    print(f"  {elapsed:6.3f}s  {update.status}, {shots}/{args.shots} shots")
 
                 final = c.jobs.wait(job.id, on_update=progress, use_websocket=True, timeout=120)
                 print(f"  {final.id}: {final.status}")
 
             step("The results, with the qapi CLI (it finds the SDK's stored tokens)")
             env = {**os.environ, "QUANTINUUM_API_URL": server.base_url}
+            qapi(env, "machines")
             qapi(env, "result", final.id)
             step("Shutting down")
         print("service stopped; temporary database removed")

@@ -1,25 +1,24 @@
 """The `qapi` command line: log in, run and inspect jobs, machines and the calendar.
 
-Every command is a function `(args, ctx) -> int` returning the exit code:
-
-    0  success                      3  not logged in / authentication failed
-    1  any other API or I/O error   4  no such job or machine
-    2  bad usage or input           5  the job failed, was canceled or timed out waiting
-
-Errors go to stderr as one line, `qapi <command>: error: <message>`; secrets are never
-printed. The prompts (e-mail, password, MFA code) live here, in the command layer, never
-in the library.
+Every command is a function `(args, ctx) -> int` returning one of the codes in
+`EXIT_CODES`, the one table that `--help` and the README show. Errors go to stderr as
+`qapi <command>: error: <message>`, followed by a `hint:` line naming the URL and the
+likely fix when there is one (`_hints`); secrets are never printed and no input gives a
+traceback. With `--json` a command prints exactly one JSON object on stdout. The prompts
+(e-mail, password, MFA code) live here, in the command layer, never in the library.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import getpass
 import json
+import math
 import os
 import sys
-import threading
+import textwrap
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -30,11 +29,44 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from ._client import Client
+    from ._credentials import CredentialStorage
     from ._results import Job
 
-__all__ = ["main"]
+__all__ = ["EXIT_CODES", "ExitCode", "build_parser", "exit_codes_markdown", "main"]
+
+
+@dataclass(frozen=True)
+class ExitCode:
+    """One exit code of `qapi` and when it is used."""
+
+    code: int
+    meaning: str
+
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_AUTH, EXIT_NOT_FOUND, EXIT_JOB = 0, 1, 2, 3, 4, 5
+EXIT_INTERRUPTED = 130
+
+#: The exit codes, shown by `qapi --help` and in the README (a test keeps them equal).
+EXIT_CODES: tuple[ExitCode, ...] = (
+    ExitCode(EXIT_OK, "success"),
+    ExitCode(EXIT_ERROR, "the service or the network failed (API, connection or I/O error)"),
+    ExitCode(EXIT_USAGE, "bad usage or input: unknown option, bad value, unreadable file"),
+    ExitCode(EXIT_AUTH, "not logged in, or authentication failed"),
+    ExitCode(EXIT_NOT_FOUND, "no such job, machine or profile"),
+    ExitCode(EXIT_JOB, "a job failed or was canceled, or a wait timed out"),
+    ExitCode(EXIT_INTERRUPTED, "interrupted (Ctrl-C)"),
+)
+
+
+def exit_codes_text() -> str:
+    """The exit-code table for `--help`."""
+    return "exit codes:\n" + "\n".join(f"  {e.code:<4} {e.meaning}" for e in EXIT_CODES)
+
+
+def exit_codes_markdown() -> str:
+    """The exit-code table as the README shows it."""
+    rows = [f"| {e.code} | {e.meaning} |" for e in EXIT_CODES]
+    return "\n".join(["| code | meaning |", "| --- | --- |", *rows])
 
 
 @dataclass
@@ -52,6 +84,20 @@ class Context:
     def err(self, text: str) -> None:
         print(text, file=self.stderr, flush=True)
 
+    def json(self, value: object) -> None:
+        """One JSON document, on one line."""
+        self.out(json.dumps(value, default=str, ensure_ascii=True))
+
+    @property
+    def unicode(self) -> bool:
+        """Whether stdout can show the histogram's block characters (not under LC_ALL=C)."""
+        encoding = getattr(self.stdout, "encoding", None) or "utf-8"
+        try:
+            "█▏│…".encode(encoding)
+        except (UnicodeEncodeError, LookupError):
+            return False
+        return True
+
 
 def _isatty(stream: TextIO | None) -> bool:
     try:
@@ -64,11 +110,78 @@ class UsageError(Exception):
     """Bad input from the command line (exit code 2)."""
 
 
-# --------------------------------------------------------------------------- clients
+class NotFound(Exception):
+    """A named thing (profile, machine) that does not exist (exit code 4)."""
 
 
-def _storage(api_url: str, ctx: Context | None = None) -> Any:
-    """The persistent token store for `api_url` (keyring, else the 0600 file store).
+# --------------------------------------------------------------------------- the target
+
+
+@dataclass(frozen=True)
+class Target:
+    """Which account a command talks to: profile, service URL (and where it came from)."""
+
+    profile: str
+    api_url: str
+    source: str  # a key of _hints.URL_SOURCES
+    user_name: str | None
+    user_source: str | None  # "env" or "profile" when not typed
+    password: str | None = field(repr=False)
+
+    @property
+    def namespace(self) -> str:
+        from ._config import credential_namespace
+
+        return credential_namespace(self.api_url, self.profile)
+
+
+def _target(args: argparse.Namespace, *, creating: bool = False) -> Target:
+    """Resolve `--profile` / `$QUANTINUUM_PROFILE` and `--api-url` / env / saved URL."""
+    from ._config import (
+        DEFAULT_PROFILE,
+        ENV_PROFILE,
+        Config,
+        check_profile_name,
+        list_profiles,
+        normalise_api_url,
+    )
+    from ._constants import ENV_API_URL, ENV_EMAIL, ENV_USER_NAME
+    from ._urls import DEFAULT_API_URL
+
+    named = args.profile or os.environ.get(ENV_PROFILE) or None
+    if named:
+        check_profile_name(named)
+    default, saved = list_profiles()
+    name = named or default
+    if named and named not in saved and named != DEFAULT_PROFILE and not creating:
+        listed = ", ".join(sorted(saved)) or "none"
+        raise NotFound(
+            f"no saved profile {named!r} (saved: {listed}); "
+            f"create it with `qapi login --profile {named}`"
+        )
+    config = Config(profile=name) if name not in saved else Config.load(profile=name)
+    stored = saved.get(name)
+    env_url = os.environ.get(ENV_API_URL)
+    if args.api_url:
+        url, source = args.api_url, "option"
+    elif env_url:
+        url, source = env_url, "env"
+    elif stored is not None and stored.api_url:
+        url, source = stored.api_url, "profile"
+    else:
+        url, source = DEFAULT_API_URL, "default"
+    try:
+        url = normalise_api_url(url)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    env_user = os.environ.get(ENV_USER_NAME) or os.environ.get(ENV_EMAIL)
+    user = env_user or (stored.user_name if stored is not None else None)
+    user_source = "env" if env_user else ("profile" if user else None)
+    return Target(name, url, source, user, user_source, config.password or None)
+
+
+def _storage(target: Target, ctx: Context | None = None) -> CredentialStorage:
+    """The persistent token store of `target` (keyring, else the 0600 file store).
 
     With `ctx`, a fallback to the file store is reported on stderr as one line; the other
     commands use the store quietly, so headless users are told once, at login.
@@ -77,27 +190,15 @@ def _storage(api_url: str, ctx: Context | None = None) -> Any:
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
-        store = default_credential_storage(namespace=api_url)
+        store = default_credential_storage(namespace=target.namespace)
     if ctx is not None:
         for warning in caught:
             ctx.err(f"qapi: warning: {warning.message}")
     return store
 
 
-def _api_url(args: argparse.Namespace) -> str:
-    from ._config import Config
-    from ._urls import DEFAULT_API_URL
-
-    url: str | None = args.api_url or Config.load().api_url
-    return url or DEFAULT_API_URL
-
-
-def _client(args: argparse.Namespace, ctx: Context, **kw: Any) -> Client:
+def _client(target: Target, ctx: Context, **kw: Any) -> Client:
     from ._client import Client
-    from ._config import Config
-
-    api_url = _api_url(args)
-    config = Config.load()
 
     def mfa_code() -> str:
         if not ctx.interactive:
@@ -109,37 +210,57 @@ def _client(args: argparse.Namespace, ctx: Context, **kw: Any) -> Client:
     def credentials() -> tuple[str, str]:
         from ._exceptions import CredentialsRequiredError
 
-        raise CredentialsRequiredError("not logged in: run `qapi login`", operation="Login")
+        raise CredentialsRequiredError(
+            f"not logged in to {target.api_url}{_profile_note(target)}: run `qapi login`",
+            operation="Login",
+        )
 
     return Client(
-        api_url,
-        email=config.user_name,
-        password=config.password,
-        token_store=_storage(api_url),
+        target.api_url,
+        email=target.user_name,
+        password=target.password,
+        token_store=_storage(target),
         mfa_code=mfa_code,
         credentials_prompt=credentials,
         **kw,
     )
 
 
-# --------------------------------------------------------------------------- commands
+def _profile_note(target: Target) -> str:
+    from ._config import DEFAULT_PROFILE
+
+    return "" if target.profile == DEFAULT_PROFILE else f" (profile {target.profile})"
+
+
+# --------------------------------------------------------------------------- accounts
 
 
 def cmd_login(args: argparse.Namespace, ctx: Context) -> int:
     from ._client import Client
-    from ._config import Config
+    from ._config import Config, set_default_profile
+    from ._credentials import MemoryCredentialStorage, copy_session
 
-    api_url = _api_url(args)
-    config = Config.load()
-    email = args.email or config.user_name
+    target = _target(args, creating=True)
+    email = args.email or target.user_name
+    if args.email:
+        remembered = ""
+    elif target.user_source == "env":
+        remembered = "; e-mail from QUANTINUUM_USER_NAME/QUANTINUUM_EMAIL"
+    elif email:
+        remembered = "; e-mail remembered from the last login, --email to change"
+    else:
+        remembered = ""
     if not email:
         if not ctx.interactive:
             raise UsageError("--email is required when stdin is not a terminal")
+        ctx.err(f"Logging in to {target.api_url} (profile {target.profile})")
         email = input("E-mail: ").strip()
+    else:
+        ctx.err(f"Logging in to {target.api_url} as {email} (profile {target.profile}{remembered})")
     if args.password_stdin:
         password = ctx.stdin.readline().rstrip("\r\n")
-    elif config.password:
-        password = config.password
+    elif target.password:
+        password = target.password
     elif ctx.interactive:
         password = getpass.getpass("Password: ")
     else:
@@ -159,62 +280,128 @@ def cmd_login(args: argparse.Namespace, ctx: Context) -> int:
             )
         return input("MFA code: ").strip()
 
-    store = _storage(api_url, ctx)
-    store.delete_credential()
-    with Client(api_url, email=email, password=password, token_store=store, mfa_code=mfa_code) as c:
+    # Log in into memory first: a failed login leaves the saved session as it was.
+    fresh = MemoryCredentialStorage()
+    with Client(
+        target.api_url, email=email, password=password, token_store=fresh, mfa_code=mfa_code
+    ) as c:
         c.login()
     del password
-    Config(api_url=api_url, user_name=email).save()
-    ctx.out(f"Logged in to {api_url} as {email}.")
+    copy_session(fresh, _storage(target, ctx), user_name=email)
+    Config(api_url=target.api_url, user_name=email, profile=target.profile).save()
+    if args.make_default:
+        set_default_profile(target.profile)
+    if args.json:
+        ctx.json({"profile": target.profile, "api_url": target.api_url, "email": email})
+    else:
+        ctx.out(f"Logged in to {target.api_url} as {email} (profile {target.profile}).")
     return EXIT_OK
 
 
 def cmd_logout(args: argparse.Namespace, ctx: Context) -> int:
-    api_url = _api_url(args)
-    _storage(api_url).delete_credential()
-    ctx.out(f"Logged out of {api_url}; stored tokens deleted.")
+    target = _target(args)
+    _storage(target).delete_credential()
+    if args.json:
+        ctx.json({"profile": target.profile, "api_url": target.api_url, "logged_out": True})
+    else:
+        ctx.out(f"Logged out of {target.api_url}{_profile_note(target)}; stored tokens deleted.")
     return EXIT_OK
+
+
+def _expiry(store: CredentialStorage) -> str | None:
+    from ._credentials import jwt_expiry
+
+    expiry = jwt_expiry(store.id_token)
+    if expiry is None:
+        return None
+    return dt.datetime.fromtimestamp(expiry, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def cmd_whoami(args: argparse.Namespace, ctx: Context) -> int:
-    from ._credentials import jwt_expiry
-
-    api_url = _api_url(args)
-    store = _storage(api_url)
+    target = _target(args)
+    store = _storage(target)
     user = store.user_name
-    refresh = store.refresh_token
-    if not user or not refresh:
-        ctx.err(f"qapi whoami: not logged in to {api_url} (run `qapi login`)")
+    if not user or not store.refresh_token:
+        ctx.err(
+            f"qapi whoami: not logged in to {target.api_url}{_profile_note(target)} "
+            "(run `qapi login`)"
+        )
         return EXIT_AUTH
-    ctx.out(f"{user} at {api_url}")
-    expiry = jwt_expiry(store.id_token)
+    expiry = _expiry(store)
+    if args.json:
+        ctx.json(
+            {
+                "profile": target.profile,
+                "api_url": target.api_url,
+                "email": user,
+                "id_token_valid_until": expiry,
+            }
+        )
+        return EXIT_OK
+    ctx.out(f"{user} at {target.api_url}{_profile_note(target)}")
     if expiry is not None:
-        when = dt.datetime.fromtimestamp(expiry, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-        ctx.out(f"id token valid until {when}")
+        ctx.out(f"id token valid until {expiry}")
     return EXIT_OK
 
 
-def cmd_machines(args: argparse.Namespace, ctx: Context) -> int:
+def cmd_profiles(args: argparse.Namespace, ctx: Context) -> int:
+    from ._config import credential_namespace, list_profiles, remove_profile, set_default_profile
+    from ._credentials import default_credential_storage
     from ._render import table
 
-    with _client(args, ctx) as c:
-        machines = c.machines.list()
+    default, saved = list_profiles()
+    if args.set_default:
+        if args.set_default not in saved:
+            raise NotFound(f"no saved profile {args.set_default!r}")
+        set_default_profile(args.set_default)
+        default = args.set_default
+    if args.remove:
+        profile = saved.get(args.remove)
+        if profile is None:
+            raise NotFound(f"no saved profile {args.remove!r}")
+        if profile.api_url:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                default_credential_storage(
+                    namespace=credential_namespace(profile.api_url, profile.name)
+                ).delete_credential()
+        remove_profile(args.remove)
+        default, saved = list_profiles()
+    rows = []
+    for name in sorted(saved):
+        p = saved[name]
+        logged_in = False
+        if p.api_url:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                store = default_credential_storage(
+                    namespace=credential_namespace(p.api_url, p.name)
+                )
+                logged_in = store.refresh_token is not None
+        rows.append(
+            {
+                "name": name,
+                "default": name == default,
+                "api_url": p.api_url,
+                "email": p.user_name,
+                "logged_in": logged_in,
+            }
+        )
     if args.json:
-        ctx.out(json.dumps([m.to_dict() for m in machines], indent=2))
-        return EXIT_OK
-    rows = [
-        [
-            m.name,
-            _opt(m.system_type),
-            _opt(m.n_qubits),
-            _opt(m.max_n_shots),
-            _opt(m.emulator),
-            _opt(m.syntax_checker),
+        ctx.json({"default": default, "profiles": rows})
+    elif not rows:
+        ctx.out("no saved profiles: log in with `qapi login [--profile NAME]`")
+    else:
+        headers = ["", "profile", "url", "e-mail", "logged in"]
+        cells = [
+            ["*" if r["default"] else "", r["name"], r["api_url"], r["email"], r["logged_in"]]
+            for r in rows
         ]
-        for m in machines
-    ]
-    ctx.out(table(["name", "type", "qubits", "max shots", "emulator", "syntax checker"], rows))
+        ctx.out(table(headers, cells))
     return EXIT_OK
+
+
+# --------------------------------------------------------------------------- machines
 
 
 def _opt(value: object) -> object:
@@ -223,10 +410,75 @@ def _opt(value: object) -> object:
     return None if isinstance(value, Unset) else value
 
 
-def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
-    with _client(args, ctx) as c:
-        ctx.out(c.machines.state(args.machine))
+def _machine_state(c: Client, name: str) -> dict[str, Any]:
+    """`{"name", "state", "queue"}` of one machine (queue: the service's queue length, if it
+    reports one)."""
+    from ._exceptions import ResponseValidationError, parse_json
+
+    data = parse_json(c.request("GET", f"machine/{name}", operation="get machine state"), "")
+    state = data.get("state") if isinstance(data, dict) else None
+    if not isinstance(state, str):
+        raise ResponseValidationError(
+            f"get machine state: {name}: the reply has no 'state'", operation="get machine state"
+        )
+    queue = next((data[k] for k in ("queue-length", "queue_length", "queue") if k in data), None)
+    return {"name": name, "state": state, "queue": queue if isinstance(queue, int) else None}
+
+
+def cmd_machines(args: argparse.Namespace, ctx: Context) -> int:
+    from ._render import table
+
+    with _client(_target(args), ctx) as c:
+        machines = c.machines.list()
+        states = {m.name: _machine_state(c, m.name) for m in machines}
+    if args.json:
+        docs = [{**m.to_dict(), **states[m.name]} for m in machines]
+        ctx.json({"machines": docs})
+        return EXIT_OK
+    rows = [
+        [
+            m.name,
+            _opt(m.system_type),
+            _opt(m.n_qubits),
+            _opt(m.max_n_shots),
+            states[m.name]["state"],
+            states[m.name]["queue"],
+            _opt(m.emulator),
+            _opt(m.syntax_checker),
+        ]
+        for m in machines
+    ]
+    headers = ["name", "type", "qubits", "max shots", "state", "queue", "emulator", "checker"]
+    ctx.out(table(headers, rows))
     return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
+    from ._exceptions import NotFoundError
+    from ._render import table
+
+    found: list[dict[str, Any]] = []
+    missing: list[str] = []
+    with _client(_target(args), ctx) as c:
+        for name in dict.fromkeys(args.machines):
+            try:
+                found.append(_machine_state(c, name))
+            except NotFoundError:
+                missing.append(name)
+    if args.json:
+        ctx.json({"machines": found, "unknown": missing})
+    elif len(args.machines) == 1 and found:
+        ctx.out(found[0]["state"])
+    elif found:
+        ctx.out(
+            table(["name", "state", "queue"], [[m["name"], m["state"], m["queue"]] for m in found])
+        )
+    for name in missing:
+        ctx.err(f"qapi status: error: no machine named {name!r} (see `qapi machines`)")
+    return EXIT_NOT_FOUND if missing else EXIT_OK
+
+
+# --------------------------------------------------------------------------- jobs
 
 
 def _read_program(path: str) -> str:
@@ -241,7 +493,8 @@ def cmd_submit(args: argparse.Namespace, ctx: Context) -> int:
     options: dict[str, Any] = {}
     if args.noise is not None:
         options["error-model"] = args.noise
-    with _client(args, ctx) as c:
+    target = _target(args)
+    with _client(target, ctx) as c:
         job = c.jobs.submit(
             program,
             args.machine,
@@ -249,113 +502,101 @@ def cmd_submit(args: argparse.Namespace, ctx: Context) -> int:
             name=args.name or Path(args.file).stem,
             options=options or None,
             max_cost=args.max_cost,
+            group=args.group,
+            priority=args.priority,
         )
         if not args.wait:
-            ctx.out(job.to_dict()["job"] if not args.json else json.dumps(job.to_dict()))
+            if args.json:
+                ctx.json({"jobs": [job.to_dict()]})
+            else:
+                ctx.out(job.id)
             return EXIT_OK
         ctx.err(f"submitted {job.id}")
-        return _wait_and_report(c, [job.id], args, ctx)
+        return _wait_and_report(c, [job], args, ctx)
 
 
 def cmd_wait(args: argparse.Namespace, ctx: Context) -> int:
-    with _client(args, ctx) as c:
-        return _wait_and_report(c, args.job_ids, args, ctx)
+    with _client(_target(args), ctx) as c:
+        jobs = [c.jobs.get(job_id) for job_id in dict.fromkeys(args.job_ids)]
+        return _wait_and_report(c, jobs, args, ctx)
 
 
-class Progress:
-    """Live job states: one redrawn line per job on a terminal, else a line per change."""
+def _wait_and_report(c: Client, jobs: Sequence[Job], args: argparse.Namespace, ctx: Context) -> int:
+    from ._progress import JobProgress
 
-    def __init__(self, ids: Sequence[str], stream: TextIO) -> None:
-        self.ids = list(ids)
-        self.states: dict[str, str] = dict.fromkeys(self.ids, "submitted")
-        self.stream = stream
-        self.live = _isatty(stream)
-        self.lock = threading.Lock()
-        self.drawn = 0
-
-    def update(self, job: Job) -> None:
-        with self.lock:
-            if job.id not in self.states or self.states[job.id] == job.status:
-                return
-            self.states[job.id] = job.status
-            if self.live:
-                self._redraw()
-            else:
-                print(f"{job.id} {job.status}", file=self.stream, flush=True)
-
-    def _redraw(self) -> None:
-        up = f"\x1b[{self.drawn}F" if self.drawn else ""
-        done = sum(1 for s in self.states.values() if _final(s))
-        lines = [f"{i}  {self.states[i]}" for i in self.ids[-20:]]
-        lines.append(f"{done}/{len(self.ids)} done")
-        self.stream.write(up + "".join(f"\x1b[2K{line}\n" for line in lines))
-        self.stream.flush()
-        self.drawn = len(lines)
-
-
-def _final(status: str) -> bool:
-    from ._results import is_final
-
-    return is_final(status)
-
-
-def _wait_and_report(c: Client, ids: Sequence[str], args: argparse.Namespace, ctx: Context) -> int:
-    progress = Progress(ids, ctx.stderr)
-    jobs = c.jobs.wait_many(ids, timeout=args.timeout, on_update=progress.update)
-    for job in jobs:
-        progress.update(job)
+    with JobProgress(jobs, ctx.stderr) as progress:
+        done = c.jobs.wait_many(
+            [j.id for j in jobs], timeout=args.timeout, on_update=progress.update
+        )
+        for job in done:
+            progress.update(job)
     if args.json:
-        ctx.out(json.dumps([j.to_dict() for j in jobs], indent=2, default=str))
+        ctx.json({"jobs": [j.to_dict() for j in done]})
     else:
-        for job in jobs:
+        for job in done:
             _print_result(job, ctx, top=args.top)
-    return EXIT_OK if all(j.succeeded for j in jobs) else EXIT_JOB
+    return EXIT_OK if all(j.succeeded for j in done) else EXIT_JOB
+
+
+def _cost_text(job: Job) -> str:
+    charged = job.charged_cost
+    if charged is None:
+        return ""
+    if job.done and not job.succeeded:
+        return f", charged {charged:g} HQC (quoted {job.cost:g})"
+    return f", cost {charged:g} HQC"
 
 
 def _print_result(job: Job, ctx: Context, *, top: int | None = None) -> None:
     from ._render import histogram
 
-    cost = f", cost {job.cost:g} HQC" if job.cost is not None else ""
-    ctx.out(f"{job.id} {job.status} on {job.machine or '?'}{cost}")
+    ctx.out(f"{job.id} {job.status} on {job.machine or '?'}{_cost_text(job)}")
     if job.error is not None:
         ctx.out(f"  error: {job.error.text}")
     for register in job.registers:
         ctx.out(f"register {register}:")
-        ctx.out(histogram(job.counts(register), top=top))
+        ctx.out(histogram(job.counts(register), top=top, ascii_only=not ctx.unicode))
 
 
 def cmd_result(args: argparse.Namespace, ctx: Context) -> int:
-    with _client(args, ctx) as c:
+    from ._progress import snapshot
+
+    with _client(_target(args), ctx) as c:
         job = c.jobs.get(args.job_id)
     if args.json:
-        ctx.out(json.dumps(job.to_dict(), indent=2, default=str))
+        ctx.json({"jobs": [job.to_dict()]})
     else:
         _print_result(job, ctx, top=args.top)
     if not job.done:
-        ctx.err(f"qapi result: job {job.id} is {job.status}; results may be partial")
+        ctx.err(
+            f"qapi result: job {job.id} is {snapshot(job).describe()}; results are partial "
+            f"(`qapi wait {job.id}` to wait for the rest)"
+        )
     return EXIT_OK if job.succeeded or not job.done else EXIT_JOB
 
 
 def cmd_cancel(args: argparse.Namespace, ctx: Context) -> int:
-    with _client(args, ctx) as c:
+    with _client(_target(args), ctx) as c:
         job = c.jobs.cancel(args.job_id)
-    ctx.out(f"{job.id} {job.status}")
+    if args.json:
+        ctx.json({"jobs": [job.to_dict()]})
+    else:
+        ctx.out(f"{job.id} {job.status}")
     return EXIT_OK
 
 
 def cmd_cost(args: argparse.Namespace, ctx: Context) -> int:
     program = _read_program(args.file)
-    with _client(args, ctx) as c:
-        cost = c.cost(program, args.machine, args.shots)
-    ctx.out(f"{cost:g} HQC")
+    with _client(_target(args), ctx) as c:
+        cost = c.cost(program, args.machine, args.shots, timeout=args.timeout)
+    if args.json:
+        ctx.json({"machine": args.machine, "shots": args.shots, "cost": cost})
+    else:
+        ctx.out(f"{cost:g} HQC")
     return EXIT_OK
 
 
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
+# --------------------------------------------------------------------------- calendar
 
 
 def cmd_calendar(args: argparse.Namespace, ctx: Context) -> int:
@@ -365,48 +606,40 @@ def cmd_calendar(args: argparse.Namespace, ctx: Context) -> int:
     end: dt.date = args.end or start + dt.timedelta(days=6)
     if end < start:
         raise UsageError("--end is before --start")
-    with _client(args, ctx) as c:
+    with _client(_target(args), ctx) as c:
+        if args.machine:
+            known = {m.name for m in c.machines.list()}
+            if args.machine not in known:
+                raise NotFound(f"no machine named {args.machine!r} (see `qapi machines`)")
         events = [e.to_dict() for e in c.calendar(start, end)]
     if args.machine:
         events = [e for e in events if e.get("machine") == args.machine]
+    if args.plot:
+        from ._render import calendar_png
+
+        try:
+            calendar_png(events, start, end, args.plot)
+        except ImportError as exc:
+            raise UsageError(str(exc)) from None
+        ctx.err(f"calendar plot written to {args.plot}")
     if args.json:
-        ctx.out(json.dumps(events, indent=2))
+        ctx.json({"start": start.isoformat(), "end": end.isoformat(), "events": events})
     else:
         hours = 1 if (end - start).days < 3 else 3
-        ctx.out(calendar_chart(events, start, end, hours_per_cell=hours))
-    if args.plot:
-        _plot_calendar(events, start, args.plot)
-        ctx.err(f"calendar plot written to {args.plot}")
+        ctx.out(
+            calendar_chart(events, start, end, hours_per_cell=hours, ascii_only=not ctx.unicode)
+        )
     return EXIT_OK
 
 
-def _plot_calendar(events: list[dict[str, Any]], start: dt.date, path: str) -> None:
-    """A bar chart of the events: one row per machine, x in days since `start` (UTC)."""
-    try:
-        import matplotlib
+# --------------------------------------------------------------------------- completion
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise UsageError("--plot needs matplotlib: pip install 'quantinuum-api[plot]'") from None
-    from ._render import parse_event_time
 
-    origin = dt.datetime.combine(start, dt.time(), dt.UTC)
-    colours = {"online": "tab:green", "reserved": "tab:orange", "maintenance": "tab:red"}
-    machines = sorted({str(e.get("machine")) for e in events})
-    fig, ax = plt.subplots(figsize=(10, 1 + 0.5 * len(machines)))
-    for event in events:
-        begin = (parse_event_time(event["start-date"]) - origin).total_seconds() / 86400
-        end = (parse_event_time(event["end-date"]) - origin).total_seconds() / 86400
-        row = machines.index(str(event.get("machine")))
-        colour = colours.get(str(event.get("event-type")), "tab:gray")
-        ax.broken_barh([(begin, end - begin)], (row - 0.4, 0.8), color=colour)
-    ax.set_yticks(range(len(machines)), machines)
-    ax.set_xlabel(f"days since {start.isoformat()} 00:00 UTC")
-    ax.set_title("Reservation calendar")
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+def cmd_completion(args: argparse.Namespace, ctx: Context) -> int:
+    from ._completion import script
+
+    ctx.out(script(build_parser(), args.shell))
+    return EXIT_OK
 
 
 # --------------------------------------------------------------------------- parser
@@ -414,84 +647,282 @@ def _plot_calendar(events: list[dict[str, Any]], start: dt.date, path: str) -> N
 Handler = Callable[[argparse.Namespace, Context], int]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
+    return number
+
+
+def _seconds(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
+    if not math.isfinite(number) or number < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more seconds, got {value}")
+    return number
+
+
+def _cost(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of HQC: {value!r}") from None
+    if not math.isfinite(number) or number < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more HQC, got {value}")
+    return number
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the examples' and exit codes' line breaks; shows defaults where set."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if (
+            "%(default)" not in text
+            and action.default not in (None, False, argparse.SUPPRESS)
+            and action.option_strings
+        ):
+            text += " (default: %(default)s)"
+        return text
+
+
+def _global_options(p: argparse.ArgumentParser, *, suppress: bool) -> None:
+    """Options every command takes, before or after its name (`qapi --json machines` and
+    `qapi machines --json` are the same)."""
+    default: Any = argparse.SUPPRESS if suppress else None
+    group = p.add_argument_group("global options")
+    group.add_argument(
+        "--api-url",
+        metavar="URL",
+        default=default,
+        help="service URL, e.g. http://127.0.0.1:8000/ (env QUANTINUUM_API_URL; default: the "
+        "profile's saved URL, else https://qapi.quantinuum.com/)",
+    )
+    group.add_argument(
+        "--profile",
+        metavar="NAME",
+        default=default,
+        help="the saved account to use (env QUANTINUUM_PROFILE; default: the default "
+        "profile, see `qapi profiles`)",
+    )
+    group.add_argument(
+        "--json",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help="print one JSON object on stdout instead of text",
+    )
+
+
+def _examples(*lines: str) -> str:
+    return "examples:\n" + "\n".join(f"  {line}" for line in lines) + "\n\n" + exit_codes_text()
+
+
+def build_parser(*, plugins: bool = True) -> argparse.ArgumentParser:
+    """The `qapi` parser; `plugins=False` leaves out the commands other packages add
+    (importing the local service costs a noticeable part of a second)."""
     parser = argparse.ArgumentParser(
         prog="qapi",
-        description="Quantinuum API from the command line (and the local reference service).",
+        description="The Quantinuum API from the command line (and the local reference\n"
+        "service, with the server extra).",
+        formatter_class=_Formatter,
+        epilog=_examples(
+            "qapi login --api-url http://127.0.0.1:8000/ --email you@example.com",
+            "qapi submit bell.qasm --machine H1-1E --shots 100 --wait",
+            "qapi result JOB_ID --json | jq .jobs[0].results",
+            "qapi COMMAND --help            (each command's options and examples)",
+        ),
     )
     parser.add_argument("--version", action="version", version=f"qapi {__version__}")
-    parser.add_argument(
-        "--api-url",
-        default=os.environ.get("QUANTINUUM_API_URL"),
-        help="service URL, e.g. http://127.0.0.1:8000/ (env QUANTINUUM_API_URL; "
-        "default: the URL saved by `qapi login`, else the Quantinuum cloud)",
-    )
+    _global_options(parser, suppress=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    def command(name: str, handler: Handler, help: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help, description=help)
+    def command(name: str, handler: Handler, help: str, *examples: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(
+            name,
+            help=help,
+            description=textwrap.fill(help[0].upper() + help[1:] + ".", 79),
+            formatter_class=_Formatter,
+            epilog=_examples(*examples) if examples else exit_codes_text(),
+        )
+        _global_options(p, suppress=True)
         p.set_defaults(run=handler)
         return p
 
-    p = command("login", cmd_login, "log in and store the tokens (keyring, else a 0600 file)")
-    p.add_argument("--email")
+    p = command(
+        "login",
+        cmd_login,
+        "log in and keep the tokens (system keyring, else a 0600 file)",
+        "qapi login --api-url http://127.0.0.1:8000/ --email you@example.com",
+        "qapi login --profile work --email you@work.example --default",
+        'echo "$PASSWORD" | qapi login --email you@example.com --password-stdin',
+    )
+    p.add_argument(
+        "--email",
+        help="the account's e-mail (default: the profile's remembered e-mail, which login "
+        "names before asking for the password; else asked for)",
+    )
     p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
-    p.add_argument("--mfa-code", help="the current MFA code (asked for when needed otherwise)")
-    command("logout", cmd_logout, "delete the stored tokens")
-    command("whoami", cmd_whoami, "show who is logged in where")
+    p.add_argument("--mfa-code", metavar="CODE", help="the current MFA code (else asked for)")
+    p.add_argument(
+        "--default",
+        dest="make_default",
+        action="store_true",
+        help="make this profile the default one",
+    )
+    command(
+        "logout", cmd_logout, "delete the profile's stored tokens", "qapi logout --profile work"
+    )
+    command(
+        "whoami", cmd_whoami, "show the account, URL and token expiry of a profile", "qapi whoami"
+    )
+    p = command(
+        "profiles",
+        cmd_profiles,
+        "list the saved accounts (the default one is marked *)",
+        "qapi profiles",
+        "qapi profiles --set-default work",
+        "qapi profiles --remove old",
+    )
+    p.add_argument("--set-default", metavar="NAME", help="make profile NAME the default")
+    p.add_argument("--remove", metavar="NAME", help="forget profile NAME and its tokens")
 
-    p = command("machines", cmd_machines, "list machines")
-    p.add_argument("--json", action="store_true")
-    p = command("status", cmd_status, "show a machine's state")
-    p.add_argument("machine")
+    command(
+        "machines",
+        cmd_machines,
+        "list the machines with their state (and queue length, where the service reports it)",
+        "qapi machines",
+        "qapi machines --json",
+    )
+    p = command(
+        "status",
+        cmd_status,
+        "show the state of one or more machines",
+        "qapi status H1-1E",
+        "qapi status H1-1 H2-1 --json",
+    )
+    p.add_argument("machines", nargs="+", metavar="MACHINE", help="machine names")
 
-    p = command("submit", cmd_submit, "submit an OpenQASM 2.0 program")
-    p.add_argument("file", help="the .qasm file")
-    p.add_argument("--machine", required=True)
-    p.add_argument("--shots", type=int, required=True)
-    p.add_argument("--name")
-    p.add_argument("--max-cost", type=float)
+    p = command(
+        "submit",
+        cmd_submit,
+        "submit an OpenQASM 2.0 program (prints the job id)",
+        "qapi submit bell.qasm --machine H1-1E --shots 100",
+        "qapi submit bell.qasm --machine H1-1E --shots 100 --no-noise --wait --top 4",
+        "qapi submit bell.qasm --machine H1-1 --shots 500 --max-cost 20 --name bell-run",
+    )
+    p.add_argument("file", metavar="FILE", help="the .qasm file")
+    p.add_argument(
+        "--machine", required=True, help="machine to run on, e.g. H1-1E (see `qapi machines`)"
+    )
+    p.add_argument("--shots", type=_positive_int, required=True, help="number of shots (>= 1)")
+    p.add_argument("--name", help="job name (default: the file name without .qasm)")
+    p.add_argument("--group", help="job group name")
+    p.add_argument("--priority", choices=["low", "normal", "high"], help="job priority")
+    p.add_argument(
+        "--max-cost",
+        type=_cost,
+        metavar="HQC",
+        help="fail the job instead of running it if it would cost more than this",
+    )
     p.add_argument(
         "--noise",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="emulator noise model (options.error-model); default: the service's",
+        help="emulator noise model on/off (options.error-model; default: the service's)",
     )
-    p.add_argument("--wait", action="store_true", help="wait and print the results")
+    p.add_argument("--wait", action="store_true", help="wait, showing progress, then print results")
     _wait_options(p)
 
-    p = command("wait", cmd_wait, "wait for jobs, showing their states live")
-    p.add_argument("job_ids", nargs="+", metavar="JOB_ID")
+    p = command(
+        "wait",
+        cmd_wait,
+        "wait for jobs, showing state, shots, queue position and elapsed time live",
+        "qapi wait JOB_ID",
+        "qapi wait JOB_ID JOB_ID --timeout 600 --json",
+    )
+    p.add_argument("job_ids", nargs="+", metavar="JOB_ID", help="the jobs to wait for")
     _wait_options(p)
 
-    p = command("result", cmd_result, "show a job's results as a histogram")
-    p.add_argument("job_id", metavar="JOB_ID")
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--top", type=int, help="show only the N most frequent outcomes")
+    p = command(
+        "result",
+        cmd_result,
+        "show a job's results as a histogram per register",
+        "qapi result JOB_ID",
+        "qapi result JOB_ID --top 5",
+        "qapi result JOB_ID --json",
+    )
+    p.add_argument("job_id", metavar="JOB_ID", help="the job (as printed by `qapi submit`)")
+    _top_option(p)
 
-    p = command("cancel", cmd_cancel, "cancel a job")
-    p.add_argument("job_id", metavar="JOB_ID")
+    p = command("cancel", cmd_cancel, "cancel a job", "qapi cancel JOB_ID")
+    p.add_argument("job_id", metavar="JOB_ID", help="the job to cancel")
 
-    p = command("cost", cmd_cost, "price a program in HQC on the machine's syntax checker")
-    p.add_argument("file")
-    p.add_argument("--machine", required=True)
-    p.add_argument("--shots", type=int, required=True)
+    p = command(
+        "cost",
+        cmd_cost,
+        "price a program in HQC on the machine's syntax checker (runs nothing)",
+        "qapi cost bell.qasm --machine H1-1 --shots 100",
+    )
+    p.add_argument("file", metavar="FILE", help="the .qasm file")
+    p.add_argument("--machine", required=True, help="machine to price for, e.g. H1-1")
+    p.add_argument("--shots", type=_positive_int, required=True, help="number of shots (>= 1)")
+    p.add_argument("--timeout", type=_seconds, metavar="SECONDS", help="give up after this long")
 
-    p = command("calendar", cmd_calendar, "show the reservation calendar")
-    p.add_argument("--machine")
-    p.add_argument("--start", type=_date, help="YYYY-MM-DD (default today, UTC)")
-    p.add_argument("--end", type=_date, help="YYYY-MM-DD (default start + 6 days)")
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--plot", metavar="PNG", help="also draw it with matplotlib")
+    p = command(
+        "calendar",
+        cmd_calendar,
+        "show the reservation calendar (UTC)",
+        "qapi calendar",
+        "qapi calendar --machine H1-1 --start 2026-11-25 --end 2026-11-27",
+        "qapi calendar --start 2026-11-25 --end 2026-11-27 --plot calendar.png",
+    )
+    p.add_argument("--machine", help="only this machine")
+    p.add_argument(
+        "--start", type=_date, metavar="YYYY-MM-DD", help="first day (default: today, UTC)"
+    )
+    p.add_argument(
+        "--end", type=_date, metavar="YYYY-MM-DD", help="last day (default: start + 6 days)"
+    )
+    p.add_argument("--plot", metavar="PNG", help="also draw it to a PNG file (plot extra)")
 
-    _server_commands(sub)
+    p = command(
+        "completion",
+        cmd_completion,
+        "print a shell completion script",
+        "qapi completion bash > ~/.local/share/bash-completion/completions/qapi",
+        'qapi completion zsh > "${fpath[1]}/_qapi"',
+        "qapi completion fish > ~/.config/fish/completions/qapi.fish",
+    )
+    p.add_argument("shell", choices=["bash", "zsh", "fish"], help="the shell to complete for")
+
+    if plugins:
+        _server_commands(sub)
     return parser
 
 
+def _top_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--top", type=_positive_int, metavar="N", help="show only the N most frequent outcomes"
+    )
+
+
 def _wait_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--timeout", type=float, help="give up after this many seconds")
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--top", type=int, help="show only the N most frequent outcomes")
+    p.add_argument(
+        "--timeout", type=_seconds, metavar="SECONDS", help="give up waiting after this long"
+    )
+    _top_option(p)
 
 
 def _server_commands(sub: Any) -> None:
@@ -507,13 +938,17 @@ def _server_commands(sub: Any) -> None:
 
             def missing(args: argparse.Namespace, ctx: Context) -> int:
                 ctx.err(
-                    "qapi: the local service needs the server extra: "
+                    f"qapi {args.command}: error: the local service needs the server extra: "
                     "pip install 'quantinuum-api[server]'"
                 )
                 return EXIT_USAGE
 
             for name in ("serve", "server"):
-                sub.add_parser(name, help="(needs the server extra)").set_defaults(run=missing)
+                p = sub.add_parser(
+                    name, help="(needs the server extra)", add_help=False, prefix_chars="\0"
+                )
+                p.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+                p.set_defaults(run=missing)
             continue
         register(sub)
 
@@ -521,6 +956,7 @@ def _server_commands(sub: Any) -> None:
 def _exit_code(exc: BaseException) -> int:
     from ._exceptions import (
         AuthenticationError,
+        BadRequestError,
         JobFailedError,
         NotFoundError,
         TimeoutError,
@@ -528,13 +964,66 @@ def _exit_code(exc: BaseException) -> int:
 
     if isinstance(exc, AuthenticationError):
         return EXIT_AUTH
-    if isinstance(exc, NotFoundError):
+    if isinstance(exc, NotFound):
         return EXIT_NOT_FOUND
+    if isinstance(exc, NotFoundError | BadRequestError) and exc.error_code in (30, 31):
+        return EXIT_NOT_FOUND  # the service's "job not found" / "machine not found"
+    if isinstance(exc, NotFoundError) and exc.response is None:
+        return EXIT_NOT_FOUND  # the SDK looked and found nothing (e.g. machines.get)
     if isinstance(exc, JobFailedError | TimeoutError):
         return EXIT_JOB
-    if isinstance(exc, UsageError | ValueError):
+    if isinstance(exc, UsageError | ValueError | ImportError):
         return EXIT_USAGE
     return EXIT_ERROR
+
+
+def _report(exc: BaseException, args: argparse.Namespace, ctx: Context) -> int:
+    from ._hints import hint
+
+    name = f"qapi {args.command}" if getattr(args, "command", None) else "qapi"
+    message = str(exc) or type(exc).__name__
+    ctx.err(f"{name}: error: {message}")
+    try:
+        target = _target(args)
+    except Exception:  # the target itself was the problem: no hint
+        target = None
+    if target is not None:
+        text = hint(exc, target.api_url, target.source)
+        if text:
+            ctx.err(f"{name}: hint: {text}")
+    return _exit_code(exc)
+
+
+def _plugin(args: argparse.Namespace, ctx: Context) -> int:
+    """Run a plugged-in command (`handler(args)`), keeping its exit codes within the table."""
+    try:
+        return int(args.handler(args))
+    except SystemExit as exc:  # e.g. uvicorn's sys.exit(3) when the port is taken
+        code = exc.code if isinstance(exc.code, int) else EXIT_ERROR
+        if code in (EXIT_OK, EXIT_USAGE):
+            return code
+        port = getattr(args, "port", None)
+        where = f" (is port {port} already in use?)" if port is not None else ""
+        ctx.err(f"qapi {args.command}: error: the command stopped with status {code}{where}")
+        return EXIT_ERROR
+
+
+CORE_COMMANDS = frozenset(
+    {"login", "logout", "whoami", "profiles", "machines", "status", "submit", "wait"}
+    | {"result", "cancel", "cost", "calendar"}
+)
+
+
+def _needs_plugins(argv: Sequence[str]) -> bool:
+    """Whether `argv` may need a plugged-in command: yes unless it names a core command
+    (the top-level help and `completion` list every command)."""
+    words = iter(argv)
+    for word in words:
+        if word in ("--api-url", "--profile"):
+            next(words, None)
+        elif not word.startswith("-"):
+            return word not in CORE_COMMANDS
+    return True
 
 
 def main(argv: Sequence[str] | None = None, ctx: Context | None = None) -> int:
@@ -542,19 +1031,30 @@ def main(argv: Sequence[str] | None = None, ctx: Context | None = None) -> int:
     from ._exceptions import QuantinuumAPIError
 
     ctx = ctx or Context()
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    parser = build_parser(plugins=_needs_plugins(sys.argv[1:] if argv is None else argv))
+    try:
+        with contextlib.redirect_stdout(ctx.stdout), contextlib.redirect_stderr(ctx.stderr):
+            args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version (0) or a usage error (2)
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     if getattr(args, "handler", None) is not None:  # the server's commands: handler(args)
-        return int(args.handler(args))
+        return _plugin(args, ctx)
     run = getattr(args, "run", None)
     if run is None:
         parser.print_help(ctx.stdout)
         return EXIT_USAGE
     try:
         return int(run(args, ctx))
-    except (QuantinuumAPIError, UsageError, ValueError, OSError) as exc:
-        ctx.err(f"qapi {args.command}: error: {exc}")
-        return _exit_code(exc)
+    except BrokenPipeError:  # e.g. `qapi completion bash | head`: the reader left
+        return EXIT_ERROR
+    except (QuantinuumAPIError, UsageError, NotFound, ValueError, OSError, ImportError) as exc:
+        return _report(exc, args, ctx)
     except KeyboardInterrupt:
         ctx.err(f"qapi {args.command}: interrupted")
-        return 130
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # a bug, not the user's input: one line, never a traceback
+        ctx.err(
+            f"qapi {args.command}: error: unexpected {type(exc).__name__}: {exc} "
+            "(please report this)"
+        )
+        return EXIT_ERROR

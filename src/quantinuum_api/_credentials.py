@@ -23,7 +23,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from ._config import atomic_write_private, ensure_private_dir, user_config_dir
+from ._config import (
+    Config,
+    atomic_write_private,
+    credential_namespace,
+    ensure_private_dir,
+    user_config_dir,
+)
 from ._constants import (
     DEFAULT_ID_TOKEN_LIFETIME,
     DEFAULT_REFRESH_TOKEN_LIFETIME,
@@ -36,9 +42,11 @@ __all__ = [
     "FileCredentialStorage",
     "KeyringCredentialStorage",
     "MemoryCredentialStorage",
+    "copy_session",
     "default_credential_storage",
     "jwt_expiry",
     "keyring_available",
+    "profile_session",
     "token_is_fresh",
 ]
 
@@ -542,3 +550,27 @@ def default_credential_storage(
     store = FileCredentialStorage(namespace=namespace, config_dir=config_dir)
     _warn_fallback(reason, store.path)
     return store
+
+
+def copy_session(source: CredentialStorage, target: CredentialStorage, *, user_name: str) -> None:
+    """Put the fresh session of `source` (e.g. a login done in memory) into `target`.
+
+    `qapi login` logs in to a `MemoryCredentialStorage` first and copies the tokens over
+    only once that succeeded, so a failed login never destroys a saved, valid session.
+    """
+    id_token, refresh_token = source.id_token, source.refresh_token
+    if id_token is None or refresh_token is None:
+        raise ValueError("the source store holds no fresh session to copy")
+    target._store_tokens(id_token, refresh_token)
+    target._store_login(user_name)
+
+
+def profile_session(profile: str | None = None) -> tuple[Config, CredentialStorage]:
+    """The saved account `profile` (default: ``$QUANTINUUM_PROFILE``, else the default
+    profile): its config (URL, e-mail, env overrides) and its persistent token store, the
+    same one `qapi login --profile` fills. ConfigError for a profile never saved."""
+    from ._urls import DEFAULT_API_URL
+
+    config = Config.load(profile=profile)
+    namespace = credential_namespace(config.api_url or DEFAULT_API_URL, config.profile)
+    return config, default_credential_storage(namespace=namespace)

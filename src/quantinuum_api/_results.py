@@ -390,3 +390,65 @@ class Job:
         return isinstance(other, Job) and other._raw == self._raw
 
     __hash__ = None  # type: ignore[assignment]
+
+    # -- analysis (quantinuum_api._analysis; optional packages imported on use) ----------
+    @property
+    def shots_done(self) -> int:
+        """Shots with results so far (all of them once completed)."""
+        from ._analysis import shots_done
+
+        return shots_done(self)
+
+    @property
+    def charged_cost(self) -> float | None:
+        """HQC charged: the quote when completed, the share of shots run otherwise."""
+        from ._analysis import charged_cost
+
+        return charged_cost(self)
+
+    def counts_by_register(self) -> dict[str, collections.Counter[str]]:
+        """Register name → outcome counts (`counts()` joins the registers)."""
+        from ._analysis import counts_by_register
+
+        return counts_by_register(self)
+
+    def probabilities(self, register: str | None = None) -> dict[str, float]:
+        """Outcome → share of shots, most frequent first."""
+        from ._analysis import probabilities
+
+        return probabilities(self, register)
+
+    def shots_array(self, register: str | None = None) -> Any:
+        """Shots as a `(shots, bits)` NumPy uint8 array (MSB first, registers side by side)."""
+        from ._analysis import shots_array
+
+        return shots_array(self, register)
+
+    def to_pandas(self) -> Any:
+        """A pandas DataFrame: one row per shot, one column per register (needs pandas)."""
+        from ._analysis import to_pandas
+
+        return to_pandas(self)
+
+    def to_pytket(self) -> Any:
+        """The results as a pytket `BackendResult` (needs pytket)."""
+        from ._analysis import to_pytket
+
+        return to_pytket(self)
+
+    def to_qiskit_counts(self, register: str | None = None) -> Any:
+        """The counts as a qiskit `Counts` (needs qiskit)."""
+        from ._analysis import to_qiskit_counts
+
+        return to_qiskit_counts(self, register)
+
+    def plot(self, register: str | None = None, *, ax: Any = None, top: int = 32) -> Any:
+        """A histogram of the most frequent outcomes; the matplotlib Axes (`plot` extra)."""
+        from ._analysis import plot_histogram
+
+        return plot_histogram(self, register, ax=ax, top=top)
+
+    def _repr_html_(self) -> str:
+        from ._analysis import job_html
+
+        return job_html(self)

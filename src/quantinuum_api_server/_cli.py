@@ -97,13 +97,47 @@ def _add_user_command(args: argparse.Namespace) -> int:
     return 0
 
 
+_EXIT_CODES = """exit codes:
+  0    the service stopped cleanly (Ctrl-C) / the user was added
+  1    the service could not start (e.g. the port is in use)
+  2    bad usage or input (unknown option, unreadable key file, passwords differ)"""
+
+
+def _help(examples: str) -> dict[str, Any]:
+    return {
+        "formatter_class": argparse.RawDescriptionHelpFormatter,
+        "epilog": f"examples:\n{examples}\n\n{_EXIT_CODES}",
+    }
+
+
 def register_commands(subparsers: Any) -> None:
     """Add `serve` and `server add-user` to `qapi`'s sub-parsers."""
-    serve_parser = subparsers.add_parser("serve", help="run the local reference service")
-    serve_parser.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
-    serve_parser.add_argument("--port", type=int, default=8000, help="default: 8000")
-    serve_parser.add_argument("--db", type=Path, help=f"default: {default_db_path()}")
-    serve_parser.add_argument("--workers", type=int, default=1, help="job worker threads")
+    serve_parser = subparsers.add_parser(
+        "serve",
+        help="run the local reference service",
+        description="Run the local reference service in the foreground until Ctrl-C: REST "
+        "under /v1/, the calendar under /beta/, the websocket at /v1/, all on one port.",
+        **_help(
+            "  qapi serve                              # http://127.0.0.1:8000/\n"
+            "  qapi serve --port 8080 --db /tmp/qapi.db\n"
+            "  qapi serve --port 0                     # any free port (printed)"
+        ),
+    )
+    serve_parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
+    )
+    serve_parser.add_argument(
+        "--port",
+        type=int,
+        default=8000,
+        help="port to listen on; 0 picks a free one (default: 8000)",
+    )
+    serve_parser.add_argument(
+        "--db", type=Path, help=f"SQLite database file (default: {default_db_path()})"
+    )
+    serve_parser.add_argument(
+        "--workers", type=int, default=1, help="job worker threads (default: 1)"
+    )
     serve_parser.add_argument(
         "--idp-public-key",
         action="append",
@@ -116,12 +150,34 @@ def register_commands(subparsers: Any) -> None:
     serve_parser.add_argument("--idp-audience", help="required `aud` of provider tokens")
     serve_parser.set_defaults(handler=_serve_command)
 
-    server_parser = subparsers.add_parser("server", help="manage the local service")
-    commands = server_parser.add_subparsers(dest="server_command", required=True)
-    add = commands.add_parser("add-user", help="create a user (or reset its password)")
-    add.add_argument("email")
+    server_parser = subparsers.add_parser(
+        "server",
+        help="manage the local service (users)",
+        description="Manage the local service's database.",
+        **_help(
+            "  qapi server add-user you@example.com --db /tmp/qapi.db\n"
+            "  qapi server add-user you@example.com --mfa --password-stdin < password.txt"
+        ),
+    )
+    commands = server_parser.add_subparsers(dest="server_command", metavar="COMMAND")
+
+    def server_help(args: argparse.Namespace) -> int:
+        server_parser.print_help()
+        return 2
+
+    server_parser.set_defaults(handler=server_help)
+    add = commands.add_parser(
+        "add-user",
+        help="create a user (or reset its password)",
+        description="Create a user in the service's database, or reset its password.",
+        **_help(
+            "  qapi server add-user you@example.com                  # asks twice\n"
+            "  qapi server add-user you@example.com --mfa --db /tmp/qapi.db"
+        ),
+    )
+    add.add_argument("email", help="the user's e-mail (login name)")
     add.add_argument("--mfa", action="store_true", help="enable TOTP; prints the secret")
-    add.add_argument("--db", type=Path, help=f"default: {default_db_path()}")
+    add.add_argument("--db", type=Path, help=f"SQLite database file (default: {default_db_path()})")
     add.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )

@@ -70,7 +70,8 @@ def logged_in(ring: MemoryKeyring) -> MemoryKeyring:
 def test_login_whoami_logout(ring: MemoryKeyring, server: LocalServer) -> None:
     run = qapi("login", "--email", ALICE, "--password-stdin", stdin=PASSWORD + "\n")
     assert run.code == 0, run.err
-    assert run.out.strip() == f"Logged in to {server.base_url} as {ALICE}."
+    assert run.out.strip() == f"Logged in to {server.base_url} as {ALICE} (profile default)."
+    assert run.err.startswith(f"Logging in to {server.base_url} as {ALICE} (profile default)")
     assert ring.entries, "tokens go to the keyring"
     assert all(PASSWORD not in v for v in ring.entries.values()), "the password is never stored"
     who = qapi("whoami")
@@ -86,7 +87,7 @@ def test_login_whoami_logout(ring: MemoryKeyring, server: LocalServer) -> None:
 def test_wrong_password_is_an_auth_error(ring: MemoryKeyring) -> None:
     run = qapi("login", "--email", ALICE, "--password-stdin", stdin="wrong\n")
     assert run.code == 3
-    assert run.err.startswith("qapi login: error:")
+    assert "\nqapi login: error:" in run.err
     assert "wrong" not in run.err
 
 
@@ -112,12 +113,16 @@ def test_machines_and_status(logged_in: MemoryKeyring) -> None:
     run = qapi("machines")
     assert run.code == 0, run.err
     lines = run.out.splitlines()
-    headers = ["name", "type", "qubits", "max shots", "emulator", "syntax checker"]
+    headers = ["name", "type", "qubits", "max shots", "state", "queue", "emulator", "checker"]
     assert re.split(r" {2,}", lines[0]) == headers
-    names = [line.split()[0] for line in lines[2:]]
-    assert {"H1-1", "H1-1E", "H1-1SC", "H2-1", "H2-1E", "H2-1SC"} <= set(names)
+    rows = {line.split()[0]: line.split() for line in lines[2:]}
+    assert {"H1-1", "H1-1E", "H1-1SC", "H2-1", "H2-1E", "H2-1SC"} <= set(rows)
+    assert rows["H1-1E"][4] == "online"
     as_json = json.loads(qapi("machines", "--json").out)
-    assert {m["name"] for m in as_json} >= {"H1-1", "H2-1"}
+    by_name = {m["name"]: m for m in as_json["machines"]}
+    assert {"H1-1", "H2-1"} <= set(by_name)
+    assert by_name["H1-1E"]["state"] == "online"
+    assert "queue" in by_name["H1-1E"]
     status = qapi("status", "H1-1E")
     assert (status.code, status.out.strip()) == (0, "online")
     unknown = qapi("status", "NO-SUCH-MACHINE")
@@ -146,11 +151,12 @@ def test_submit_then_wait_result_and_cancel(logged_in: MemoryKeyring, tmp_path: 
     job_id = submitted.out.strip()
     waited = qapi("wait", job_id, "--json")
     assert waited.code == 0, waited.err
-    (doc,) = json.loads(waited.out)
+    (doc,) = json.loads(waited.out)["jobs"]
     assert doc["job"] == job_id
     assert doc["status"] == "completed"
     result = qapi("result", job_id, "--json")
-    assert json.loads(result.out)["results"] == doc["results"]
+    assert result.out.count("\n") == 1, "one document, not a line per shot"
+    assert json.loads(result.out)["jobs"][0]["results"] == doc["results"]
     histogram = qapi("result", job_id, "--top", "1")
     assert histogram.code == 0
     assert "more outcomes" in histogram.out or len(set(doc["results"]["c"])) == 1
@@ -290,7 +296,7 @@ def test_keyring_fallback_is_reported_once_at_login(
     run = qapi("login", "--email", ALICE, "--password-stdin", stdin=PASSWORD + "\n")
     assert run.code == 0, run.err
     assert run.err.count("No usable system keyring") == 1
-    assert run.err.startswith("qapi: warning: ")
+    assert "\nqapi: warning: No usable system keyring" in run.err
     stored = tmp_path / "config" / "credentials.json"
     assert stored.stat().st_mode & 0o777 == 0o600
     quiet = qapi("machines")

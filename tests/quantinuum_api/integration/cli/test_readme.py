@@ -29,26 +29,33 @@ def server() -> Iterator[LocalServer]:
         yield srv
 
 
-def test_python_examples_run_against_the_local_service(
+def test_each_python_example_runs_on_its_own(
     server: LocalServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """Every block, top to bottom, in a fresh namespace: a reader can paste any one."""
     code = blocks("python")
-    assert len(code) >= 4
-    namespace: dict[str, object] = {"__name__": "readme"}
+    assert len(code) >= 5
+    outputs = []
     for block in code:
         assert README_URL in block or "QuantinuumAPIOffline" in block
-        exec(compile(block.replace(README_URL, server.base_url), "README.md", "exec"), namespace)  # noqa: S102
-    out = capsys.readouterr().out
+        namespace: dict[str, object] = {"__name__": "readme"}
+        source = block.replace(README_URL, server.base_url)
+        exec(compile(source, "README.md", "exec"), namespace)  # noqa: S102
+        outputs.append(capsys.readouterr().out)
+    out = "".join(outputs)
     assert "H1-1E" in out
     assert "completed Counter(" in out
     assert "online" in out
     assert "H1-1E unclear" in out
+    assert "Counter({'1': 100})" in out
+    assert "(100, 3)" in out
+    assert "shots done" in out
 
 
 def test_qapi_lines_are_valid_commands() -> None:
     parser = build_parser()
     lines = [
-        line.split("#")[0].strip()
+        re.split(r"#|\s[>|]\s", line)[0].strip()  # no comment, redirection or pipe
         for block in blocks("sh")
         for line in block.splitlines()
         if line.startswith("qapi ")
@@ -60,7 +67,19 @@ def test_qapi_lines_are_valid_commands() -> None:
         args = parser.parse_args(argv)
         used.add(argv[0])
         assert getattr(args, "run", None) or getattr(args, "handler", None), line
-    assert used >= {"login", "machines", "submit", "wait", "result", "cancel", "cost", "calendar"}
+    assert used >= {
+        "login",
+        "machines",
+        "submit",
+        "wait",
+        "result",
+        "cancel",
+        "cost",
+        "calendar",
+        "profiles",
+        "completion",
+        "status",
+    }
 
 
 def test_extras_named_in_the_readme_exist() -> None:
