@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime
+import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from typing import Any, Self, TypedDict, Unpack
@@ -28,8 +29,8 @@ from quantinuum_api_client.types import UNSET, Response
 
 from ._api import acall, call, json_body
 from ._auth import QuantinuumAuth, TokenManager
-from ._config import Config
-from ._credentials import CredentialStorage, MemoryCredentialStorage
+from ._config import ENV_PROFILE, Config
+from ._credentials import CredentialStorage, MemoryCredentialStorage, profile_session
 from ._exceptions import JobFailedError, NotFoundError, ResponseValidationError
 from ._http import HttpOptions, aclose_api_client, arequest, close_api_client, request
 from ._pagination import DEFAULT_PAGE_SIZE, aiter_jobs, iter_jobs
@@ -57,6 +58,7 @@ JobRef = Job | str
 class ClientOptions(TypedDict, total=False):
     """The keyword arguments both clients accept (defaults and meaning: `_BaseClient`)."""
 
+    profile: str | None
     email: str | None
     password: str | None
     refresh_token: str | None
@@ -259,6 +261,7 @@ class _BaseClient:
         self,
         api_url: str | None = None,
         *,
+        profile: str | None = None,
         email: str | None = None,
         password: str | None = None,
         mfa_code: Callable[[], str] | None = DEFAULT_PROMPT,
@@ -275,7 +278,14 @@ class _BaseClient:
         wait_policy: WaitPolicy | None = None,
         token_manager: TokenManager | None = None,
     ) -> None:
-        config = Config.load() if api_url is None or email is None or password is None else None
+        if profile is not None or os.environ.get(ENV_PROFILE):
+            # a saved account (`qapi login --profile`): its URL, e-mail and token store
+            config, saved_store = profile_session(profile)
+            token_store = token_store if token_store is not None else saved_store
+        elif api_url is None or email is None or password is None:
+            config = Config.load()
+        else:
+            config = None
         if config is not None:
             api_url = api_url or config.api_url
             email = email or config.user_name

@@ -534,9 +534,10 @@ def test_a_profile_logged_in_by_the_cli_serves_the_sdk(server: LocalServer) -> N
     assert run.code == 0, run.err
     config, store = profile_session("lab")
     assert (config.api_url, config.user_name, store.user_name) == (server.base_url, BOB, BOB)
-    # What `Client(profile="lab")` does: no password, the CLI's tokens
-    with Client(config.api_url, email=config.user_name, token_store=store) as client:
+    # no password given: the profile's URL, e-mail and the CLI's tokens
+    with Client(profile="lab") as client:
         assert client.machines.state("H1-1E") == "online"
+        assert client.urls.api.rstrip("/") == server.base_url.rstrip("/")
 
 
 @pytest.mark.parametrize(
