@@ -575,6 +575,44 @@ def cmd_result(args: argparse.Namespace, ctx: Context) -> int:
     return EXIT_OK if job.succeeded or not job.done else EXIT_JOB
 
 
+def _job_statuses() -> list[Any]:
+    from quantinuum_api_client.models import JobStatus
+
+    return list(JobStatus)
+
+
+def cmd_jobs(args: argparse.Namespace, ctx: Context) -> int:
+    import itertools
+
+    from ._render import table
+
+    def utc(day: dt.date | None, *, after: bool) -> dt.datetime | None:
+        if day is None:
+            return None
+        start = dt.datetime.combine(day, dt.time(), dt.UTC)
+        return start if after else start + dt.timedelta(days=1)
+
+    with _client(_target(args), ctx) as c:
+        history = c.jobs.list(
+            status=args.status,
+            machine=args.machine,
+            name=args.name,
+            group=args.group,
+            submitted_after=utc(args.since, after=True),
+            submitted_before=utc(args.until, after=False),
+            page_size=min(args.limit, 100),
+        )
+        jobs = list(itertools.islice(history, args.limit))
+    if args.json:
+        ctx.json({"jobs": [job.to_dict() for job in jobs]})
+        return EXIT_OK
+    keys = ["job", "name", "machine", "status", "count", "submit-date", "cost"]
+    rows = [[doc.get(key) for key in keys] for doc in (job.to_dict() for job in jobs)]
+    headers = ["job", "name", "machine", "status", "shots", "submitted", "cost"]
+    ctx.out(table(headers, rows) if rows else "no jobs")
+    return EXIT_OK
+
+
 def cmd_cancel(args: argparse.Namespace, ctx: Context) -> int:
     with _client(_target(args), ctx) as c:
         job = c.jobs.cancel(args.job_id)
@@ -866,6 +904,28 @@ def build_parser(*, plugins: bool = True) -> argparse.ArgumentParser:
     p.add_argument("job_id", metavar="JOB_ID", help="the job (as printed by `qapi submit`)")
     _top_option(p)
 
+    p = command(
+        "jobs",
+        cmd_jobs,
+        "list your jobs, newest first (job history: a local-service extension)",
+        "qapi jobs",
+        "qapi jobs --status completed --machine H1-1E --limit 5",
+        "qapi jobs --group experiment-7 --since 2026-11-01 --json",
+    )
+    p.add_argument(
+        "--status",
+        choices=[status.value for status in _job_statuses()],
+        help="only jobs in this state",
+    )
+    p.add_argument("--machine", help="only jobs on this machine")
+    p.add_argument("--name", help="only jobs with exactly this name")
+    p.add_argument("--group", help="only jobs of this group")
+    p.add_argument("--since", type=_date, help="submitted on or after this day (YYYY-MM-DD, UTC)")
+    p.add_argument("--until", type=_date, help="submitted on or before this day (YYYY-MM-DD, UTC)")
+    p.add_argument(
+        "--limit", type=_positive_int, default=20, help="show at most N jobs (default 20)"
+    )
+
     p = command("cancel", cmd_cancel, "cancel a job", "qapi cancel JOB_ID")
     p.add_argument("job_id", metavar="JOB_ID", help="the job to cancel")
 
@@ -1010,7 +1070,7 @@ def _plugin(args: argparse.Namespace, ctx: Context) -> int:
 
 CORE_COMMANDS = frozenset(
     {"login", "logout", "whoami", "profiles", "machines", "status", "submit", "wait"}
-    | {"result", "cancel", "cost", "calendar"}
+    | {"result", "jobs", "cancel", "cost", "calendar"}
 )
 
 

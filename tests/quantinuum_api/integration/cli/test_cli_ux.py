@@ -295,6 +295,7 @@ def test_json_is_one_object_on_one_line_for_every_command(
         "wait": qapi("wait", job_id, "--json"),
         "result": qapi("result", job_id, "--json"),
         "cancel": qapi("cancel", job_id, "--json"),
+        "jobs": qapi("jobs", "--machine", "H1-1E", "--limit", "2", "--json"),
         "cost": qapi("cost", str(bell), "--machine", "H1-1", "--shots", "10", "--json"),
         "calendar": qapi("calendar", "--start", "2026-11-25", "--end", "2026-11-25", "--json"),
         "logout": qapi("logout", "--json"),
@@ -306,6 +307,7 @@ def test_json_is_one_object_on_one_line_for_every_command(
         assert run.out.count("\n") == 1, name
         assert isinstance(json.loads(run.out), dict), name
     assert json.loads(runs["result"].out)["jobs"][0]["job"] == job_id
+    assert len(json.loads(runs["jobs"].out)["jobs"]) == 2
     assert [m["state"] for m in json.loads(runs["status"].out)["machines"]] == ["online"] * 2
 
 
@@ -559,3 +561,19 @@ def test_the_service_is_imported_only_when_a_command_may_need_it(
     from quantinuum_api._cli import _needs_plugins
 
     assert _needs_plugins(argv) is needed
+
+
+def test_jobs_lists_history_newest_first_with_filters(logged_in: LocalServer, bell: Path) -> None:
+    ids = [
+        qapi(
+            "submit", str(bell), "--machine", "H1-1SC", "--shots", "5", "--name", f"j{i}"
+        ).out.strip()
+        for i in range(3)
+    ]
+    listed = json.loads(qapi("jobs", "--machine", "H1-1SC", "--json").out)["jobs"]
+    assert [j["job"] for j in listed][:3] == ids[::-1]
+    named = qapi("jobs", "--name", "j1")
+    assert named.code == 0
+    assert ids[1] in named.out
+    assert ids[0] not in named.out
+    assert qapi("jobs", "--status", "nonsense").code == 2
