@@ -19,7 +19,7 @@ bench: $(STAMP)
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[server,federated,plot,dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[server,federated,plot,compat,analysis,dev]'
 	@touch $(STAMP)
 
 install: $(STAMP)
