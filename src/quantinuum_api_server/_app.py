@@ -45,6 +45,7 @@ from ._errors import (
 )
 from ._events import JobEvents
 from ._jobs import DONE_STATUSES, JobService
+from ._keys import KeyRing, key_path_for
 from ._settings import ServerSettings, default_db_path
 from ._spec import Operation, Spec, load_spec
 from ._store import Store
@@ -78,11 +79,12 @@ class Service:
         self.settings = settings
         self.spec: Spec = load_spec(settings.spec_path)
         self.store = Store(db_path)
-        self.auth = Authenticator(self.store, settings)
+        self.keys = KeyRing(key_path_for(self.store.path, settings.key_path))
+        self.auth = Authenticator(self.store, settings, self.keys)
         self.catalog = MachineCatalog()
         self.events = JobEvents()
         self.jobs = JobService(self.store, self.catalog, settings, self.events)
-        self.tickets = Tickets(self.store.secret("ws-ticket"), settings.ticket_ttl)
+        self.tickets = Tickets(lambda: self.keys.all_derived("ws-ticket"), settings.ticket_ttl)
 
     def close(self) -> None:
         self.events.close_all()
@@ -119,10 +121,22 @@ async def _read_json(request: Request, limit: int) -> Any:
         if size > limit:
             raise too_large
         chunks.append(chunk)
+    return _client_json(b"".join(chunks), "body")
+
+
+def _client_json(data: bytes | str, what: str) -> Any:
+    """JSON from a client: no NaN/Infinity, no lone surrogate (they would fail later, in
+    hashing or storage), bounded nesting; ApiError 400 code 10 otherwise."""
     try:
-        return json.loads(b"".join(chunks), parse_constant=_reject_constant)
+        value = json.loads(data, parse_constant=_reject_constant)
+        json.dumps(value, ensure_ascii=False).encode()  # lone surrogates cannot be encoded
+    except UnicodeEncodeError:
+        raise ApiError(
+            400, INVALID_REQUEST, f"Invalid request: {what} has an unpaired surrogate"
+        ) from None
     except (ValueError, RecursionError):
-        raise ApiError(400, INVALID_REQUEST, "Invalid request: body is not valid JSON") from None
+        raise ApiError(400, INVALID_REQUEST, f"Invalid request: {what} is not valid JSON") from None
+    return value
 
 
 Handler = Callable[[Service, Context], Awaitable[Response]]
@@ -143,8 +157,8 @@ def _operation(
             )
             ctx = Context(request, user, params, path=dict(request.path_params))
             if operation.body_validator is not None:
-                ctx.body = await _read_json(request, service.settings.max_body_bytes)
-                service.spec.validate_body(operation, ctx.body)
+                body = await _read_json(request, service.settings.max_body_bytes)
+                ctx.body = service.spec.validate_body(operation, body)
             return await handler(service, ctx)
         except ApiError as exc:
             return _error(exc)
@@ -163,10 +177,22 @@ async def _login(service: Service, ctx: Context) -> Response:
     elif "provider-token" in body:
         pair = await run_in_threadpool(service.auth.login_provider, body["provider-token"])
     else:
-        pair = await run_in_threadpool(
-            service.auth.login_password, body["email"], body["password"], body.get("code")
-        )
+        client = ctx.request.client.host if ctx.request.client else ""
+        async with service.auth.gate.slot():  # bounded argon2 memory and threads
+            pair = await run_in_threadpool(
+                service.auth.login_password,
+                body["email"],
+                body["password"],
+                body.get("code"),
+                client,
+            )
     return JSONResponse(pair)
+
+
+async def _logout(service: Service, ctx: Context) -> Response:
+    assert ctx.user is not None
+    await run_in_threadpool(service.auth.logout, ctx.user)
+    return JSONResponse({"revoked": 1})
 
 
 async def _submit_job(service: Service, ctx: Context) -> Response:
@@ -242,9 +268,11 @@ async def _push_job(service: Service, websocket: WebSocket) -> None:
     try:
         async with asyncio.timeout(service.settings.websocket_open_timeout):
             raw = await websocket.receive_text()
-        message = json.loads(raw)
+        message = _client_json(raw, "OpenConnection request")
     except TimeoutError:
         return await _reject(websocket, INVALID_REQUEST, "No OpenConnection request received")
+    except ApiError as exc:
+        return await _reject(websocket, exc.code, exc.text)
     except (ValueError, KeyError):
         return await _reject(websocket, INVALID_REQUEST, "Invalid OpenConnection request")
     problem = service.spec.validate("OpenConnectionRequest", message)
@@ -340,6 +368,7 @@ def create_app(settings: ServerSettings | None = None, db_path: Path | None = No
     routes = [
         Route("/openapi.json", _openapi, methods=["GET"]),
         Route("/v1/login", op("login", _login, secured=False), methods=["POST"]),
+        Route("/v1/logout", op("logout", _logout), methods=["POST"]),
         Route("/v1/job", op("submit_job", _submit_job), methods=["POST"]),
         Route("/v1/job/{job_id}", op("get_job", _get_job), methods=["GET"]),
         Route("/v1/job/{job_id}/cancel", op("cancel_job", _cancel_job), methods=["POST"]),
