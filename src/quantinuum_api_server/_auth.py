@@ -290,10 +290,8 @@ class Authenticator:
             "exp": now + self._settings.id_token_ttl,
             "jti": uuid.uuid4().hex,
         }
-        kid = self._keys.current
-        return jwt.encode(
-            claims, self._keys.derived(_ID_TOKEN, kid), algorithm="HS256", headers={"kid": kid}
-        )
+        kid, key = self._keys.signing(_ID_TOKEN)
+        return jwt.encode(claims, key, algorithm="HS256", headers={"kid": kid})
 
     def _start_session(self, user: dict[str, Any]) -> dict[str, str]:
         refresh = secrets.token_urlsafe(32)

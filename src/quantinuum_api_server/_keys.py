@@ -159,12 +159,18 @@ class KeyRing:
     def current(self) -> str:
         return self._current
 
+    def signing(self, purpose: str) -> tuple[str, bytes]:
+        """(kid, key) of the current master key for `purpose`."""
+        self._reload_if_changed()
+        kid = self._current
+        return kid, _derive(self._keys[kid], purpose)
+
     def derived(self, purpose: str, kid: str | None = None) -> bytes:
         """The `purpose` key of master key `kid` (default: the current one); KeyError
         for an unknown kid."""
-        kid = kid or self._current
-        if kid not in self._keys:
+        if kid is None or kid not in self._keys:
             self._reload_if_changed()
+        kid = kid or self._current
         return _derive(self._keys[kid], purpose)
 
     def all_derived(self, purpose: str) -> list[bytes]:
@@ -177,9 +183,10 @@ class KeyRing:
     def encrypt(self, plaintext: str, purpose: str) -> str:
         """`plaintext` sealed with AES-256-GCM under the current key (`enc1:kid:b64`)."""
         nonce = secrets.token_bytes(12)
-        sealed = AESGCM(self.derived(purpose)).encrypt(nonce, plaintext.encode(), None)
+        kid, key = self.signing(purpose)
+        sealed = AESGCM(key).encrypt(nonce, plaintext.encode(), None)
         blob = base64.urlsafe_b64encode(nonce + sealed).decode()
-        return f"{_PREFIX}:{self._current}:{blob}"
+        return f"{_PREFIX}:{kid}:{blob}"
 
     def decrypt(self, sealed: str, purpose: str) -> str:
         """The plaintext of `encrypt`'s output; ValueError when it cannot be opened."""
