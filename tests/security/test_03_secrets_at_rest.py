@@ -11,6 +11,7 @@ import sqlite3
 import stat
 import time
 from pathlib import Path
+from typing import Any
 
 import jwt
 import pyotp
@@ -81,8 +82,8 @@ def test_the_database_alone_cannot_mint_a_token(tmp_path: Path) -> None:
         sids = session_ids(db) or [""]
         for key in candidate_keys(db):
             for sid in sids:
-                claims = {"iss": "quantinuum-api-local", "sub": "1", "email": email, "sid": sid}
-                claims |= {"iat": now, "exp": now + 10 * 365 * 86400}
+                claims: dict[str, Any] = {"iss": "quantinuum-api-local", "sub": "1", "sid": sid}
+                claims |= {"iat": now, "exp": now + 10 * 365 * 86400, "email": email}
                 forged = jwt.encode(claims, key, algorithm="HS256")
                 assert not authorized(http, forged)
         raw = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith(db.name))
