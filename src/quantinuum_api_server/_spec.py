@@ -221,8 +221,7 @@ class Spec:
     def _integers(self, schema: Any, value: Any, where: str) -> Any:
         if not isinstance(schema, Mapping):
             return value
-        ref = schema.get("$ref")
-        if isinstance(ref, str):
+        while isinstance(ref := schema.get("$ref"), str):
             schema, _ = self._resolve({"$ref": ref.removeprefix(_SPEC_URI)})
         kinds = schema.get("type", ())
         kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)
