@@ -184,12 +184,14 @@ class LoginGate:
         self._queue = max(0, queue)
         self._wait = wait
         self._semaphore: asyncio.Semaphore | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._waiting = 0
 
     @contextlib.asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
-        if self._semaphore is None:
-            self._semaphore = asyncio.Semaphore(self._slots)
+        loop = asyncio.get_running_loop()
+        if self._semaphore is None or self._loop is not loop:  # e.g. a test harness' loop
+            self._semaphore, self._loop = asyncio.Semaphore(self._slots), loop
         semaphore = self._semaphore
         if semaphore.locked() and self._waiting >= self._queue:
             raise _too_many("Too many logins at once; retry in {} s", 1)

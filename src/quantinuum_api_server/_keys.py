@@ -60,15 +60,21 @@ def private_dir(path: Path) -> None:
 
 
 def private_file(path: Path, *, refuse: bool) -> None:
-    """Create `path` empty with mode 0600 when missing; an existing one readable or
-    writable by others raises `InsecureFileError` (`refuse`) or is logged as a warning."""
+    """Create `path` empty with mode 0600 when missing; an existing one that others can
+    read or write, or that another user owns, raises `InsecureFileError` (`refuse`) or
+    is logged as a warning."""
     flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
     os.close(os.open(path, flags, 0o600))
     if not _POSIX:
         return
-    mode = stat.S_IMODE(path.stat().st_mode)
+    info = path.stat()
+    mode = stat.S_IMODE(info.st_mode)
+    message = ""
     if mode & 0o077:
         message = f"{path} is accessible by other users (mode {mode:o}); chmod 600 it"
+    elif info.st_uid != os.getuid():
+        message = f"{path} belongs to another user (uid {info.st_uid})"
+    if message:
         if refuse:
             raise InsecureFileError(message)
         logger.warning("%s", message)
