@@ -133,3 +133,30 @@ def test_key_rotation_logs_nobody_out(tmp_path: Path) -> None:
         next_step = pyotp.TOTP(secret).at(time.time() + 30)  # one step of drift is allowed
         again = login(http, email=email, password=PASSWORD, code=next_step)
         assert again.status_code == 200, again.text
+
+
+def test_an_old_database_is_upgraded_in_place(tmp_path: Path) -> None:
+    """Keys kept in `meta` by older versions are erased; plain TOTP secrets get sealed."""
+    db = tmp_path / "server.sqlite3"
+    server = LocalServer(db, settings=fast_settings())
+    server.start()
+    email, secret = new_user(server, mfa=True)
+    assert secret is not None
+    server.stop()
+    with sqlite3.connect(db) as conn:  # as an older version left it
+        conn.execute("UPDATE users SET totp_secret = ? WHERE email = ?", (secret, email))
+        conn.execute("INSERT INTO meta (key, value) VALUES ('jwt-hs256', ?)", ("ab" * 32,))
+    server.start()
+    try:
+        with sqlite3.connect(db) as conn:
+            assert (
+                conn.execute("SELECT COUNT(*) FROM meta WHERE key = 'jwt-hs256'").fetchone()[0] == 0
+            )
+            stored = conn.execute(
+                "SELECT totp_secret FROM users WHERE email = ?", (email,)
+            ).fetchone()[0]
+        assert secret not in stored
+        code = pyotp.TOTP(secret).now()
+        assert login(client(server), email=email, password=PASSWORD, code=code).status_code == 200
+    finally:
+        server.close()
