@@ -232,15 +232,17 @@ class Spec:
                 raise _invalid(f"body: must be smaller than 2**63 in magnitude (at '{where}')")
             if "number" in kinds:
                 value = float(value)
-        if isinstance(value, dict):
-            properties = schema.get("properties", {})
+        for combined in ("allOf", "oneOf", "anyOf"):
+            for branch in schema.get(combined, ()):
+                value = self._integers(branch, value, where)
+        if isinstance(value, dict) and "properties" in schema:
+            properties = schema["properties"]
             return {
                 k: self._integers(properties.get(k), v, f"{where}/{k}".lstrip("/"))
                 for k, v in value.items()
             }
-        for combined in ("oneOf", "anyOf"):
-            for branch in schema.get(combined, ()):
-                value = self._integers(branch, value, where)
+        if isinstance(value, list) and "items" in schema:
+            return [self._integers(schema["items"], v, f"{where}/{i}") for i, v in enumerate(value)]
         return value
 
     def validate(self, schema_name: str, value: Any) -> str | None:
