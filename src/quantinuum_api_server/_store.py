@@ -47,6 +47,8 @@ CREATE TABLE IF NOT EXISTS session_tokens (
     replaced_by TEXT
 );
 CREATE INDEX IF NOT EXISTS session_tokens_session ON session_tokens(session);
+CREATE INDEX IF NOT EXISTS session_tokens_expires ON session_tokens(expires);
+CREATE INDEX IF NOT EXISTS sessions_expires ON sessions(expires);
 CREATE TABLE IF NOT EXISTS identities (
     issuer TEXT NOT NULL,
     subject TEXT NOT NULL,
@@ -253,8 +255,16 @@ class Store:
     def start_session(
         self, session: str, user_id: int, token_hash: str, now: float, idle: float, life: float
     ) -> None:
-        """A new session of `user_id` (ending at `now + life`) with its first token."""
+        """A new session of `user_id` (ending at `now + life`) with its first token.
+        Expired tokens and sessions are deleted on the way (presenting one is refused
+        either way)."""
         with self.transaction() as db:
+            db.execute("DELETE FROM session_tokens WHERE expires < ?", (now,))
+            db.execute(
+                "DELETE FROM sessions WHERE expires < ? AND NOT EXISTS"
+                " (SELECT 1 FROM session_tokens WHERE session = sessions.id)",
+                (now,),
+            )
             db.execute(
                 "INSERT INTO sessions (id, user_id, created, expires) VALUES (?, ?, ?, ?)",
                 (session, user_id, now, now + life),

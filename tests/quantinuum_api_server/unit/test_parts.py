@@ -106,3 +106,18 @@ def test_refresh_token_reuse_revokes_the_session(tmp_path: Path) -> None:
         assert store.rotate_refresh_token("h5", "h6", now=11, idle=10, grace=0)[0] == "invalid"
     finally:
         store.close()
+
+
+def test_expired_sessions_and_tokens_are_pruned(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite3")
+    try:
+        user = store.add_user("a@b.c", None, None)
+        store.start_session("old", user, "h1", now=0, idle=10, life=20)
+        assert store.rotate_refresh_token("h1", "h2", now=5, idle=10, grace=0)[0] == "ok"
+        store.start_session("new", user, "h3", now=100, idle=10, life=20)
+        with store.transaction() as db:
+            tokens = [r[0] for r in db.execute("SELECT token_hash FROM session_tokens")]
+            sessions = [r[0] for r in db.execute("SELECT id FROM sessions")]
+        assert (tokens, sessions) == (["h3"], ["new"])
+    finally:
+        store.close()
