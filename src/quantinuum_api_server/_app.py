@@ -17,6 +17,7 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,7 +85,11 @@ class Service:
         self.catalog = MachineCatalog()
         self.events = JobEvents()
         self.jobs = JobService(self.store, self.catalog, settings, self.events)
-        self.tickets = Tickets(lambda: self.keys.all_derived("ws-ticket"), settings.ticket_ttl)
+        self.tickets = Tickets(
+            lambda: self.keys.all_derived("ws-ticket"),
+            settings.ticket_ttl,
+            session_live=lambda sid: self.store.session_user(sid, time.time()) is not None,
+        )
 
     def close(self) -> None:
         self.events.close_all()
@@ -205,7 +210,8 @@ async def _get_job(service: Service, ctx: Context) -> Response:
     row = service.jobs.owned_job(ctx.user_id, ctx.params["job_id"])
     doc = service.jobs.document(row)
     if ctx.params.get("websocket") and doc["status"] not in DONE_STATUSES:
-        doc["websocket"] = service.tickets.issue(doc["job"], ctx.user_id)
+        session = ctx.user["session"] if ctx.user else None
+        doc["websocket"] = service.tickets.issue(doc["job"], ctx.user_id, session)
     return JSONResponse(doc)
 
 

@@ -36,19 +36,31 @@ def _unb64(text: str) -> bytes:
 class Tickets:
     """Issues and verifies tickets with `key`."""
 
-    def __init__(self, keys: bytes | Callable[[], Sequence[bytes]], ttl: int) -> None:
-        """`keys`: one key, or a callable giving the keys (the signing one first)."""
+    def __init__(
+        self,
+        keys: bytes | Callable[[], Sequence[bytes]],
+        ttl: int,
+        session_live: Callable[[str], bool] | None = None,
+    ) -> None:
+        """`keys`: one key, or a callable giving the keys (the signing one first);
+        `session_live(sid)`: whether a ticket issued in session `sid` is still good."""
         self._keys = keys if callable(keys) else (lambda: [keys])
         self._ttl = ttl
+        self._session_live = session_live
 
     def __repr__(self) -> str:
         return f"<Tickets ttl={self._ttl}>"
 
-    def issue(self, job_id: str, user_id: int) -> dict[str, str]:
-        payload = json.dumps(
-            {"job": job_id, "user": user_id, "exp": int(time.time()) + self._ttl},
-            separators=(",", ":"),
-        ).encode()
+    def issue(self, job_id: str, user_id: int, session: str | None = None) -> dict[str, str]:
+        """A ticket for `job_id`; with `session`, it dies with that login session."""
+        claims: dict[str, Any] = {
+            "job": job_id,
+            "user": user_id,
+            "exp": int(time.time()) + self._ttl,
+        }
+        if session is not None:
+            claims["sid"] = session
+        payload = json.dumps(claims, separators=(",", ":")).encode()
         signature = hmac.new(self._keys()[0], payload, hashlib.sha256).digest()
         return {
             "task_token": f"{_b64(payload)}.{_b64(signature)}",
@@ -71,10 +83,13 @@ class Tickets:
         try:
             data: Any = json.loads(payload)
             expires, job_id, user_id = int(data["exp"]), str(data["job"]), int(data["user"])
-        except (ValueError, KeyError, TypeError):
+            session = data.get("sid")
+        except (ValueError, KeyError, TypeError, AttributeError):
             raise TicketError("Malformed task_token") from None
         if expires < time.time():
             raise TicketError("Expired task_token")
+        if session is not None and self._session_live and not self._session_live(str(session)):
+            raise TicketError("The session of this task_token has ended")
         if not hmac.compare_digest(arn.encode(errors="replace"), execution_arn(job_id).encode()):
             raise TicketError("executionArn does not match task_token")
         return job_id, user_id

@@ -5,14 +5,19 @@ absolute lifetime however often it is refreshed."""
 from __future__ import annotations
 
 import argparse
+import json
 import time
 
 import pytest
+from websockets.sync.client import connect
 
 from quantinuum_api_server import _cli
 from quantinuum_api_server.testing import LocalServer, fast_settings
+from tests.programs import BELL
 
 from .conftest import PASSWORD, authorized, client, login, new_user, refresh
+
+SLOW_JOB = {"machine": "H1-1E", "language": "OPENQASM 2.0", "program": BELL, "count": 1000}
 
 
 def test_a_password_reset_ends_every_session(server: LocalServer) -> None:
@@ -80,3 +85,25 @@ def test_refreshing_never_extends_a_session_past_its_lifetime() -> None:
         time.sleep(max(0.0, lifetime + 0.2 - (time.monotonic() - started)))
         assert refresh(http, pair["refresh-token"]).status_code == 400
         assert not authorized(http, pair["id-token"])
+
+
+def test_websocket_tickets_end_with_their_session() -> None:
+    # 10-shot chunks 50 ms apart: the job runs for seconds, so it gets a ticket.
+    slow = fast_settings(chunk_shots=10, chunk_growth=1.0, chunk_delay=0.05)
+    with LocalServer(settings=slow) as server:
+        ticket_after_logout(server)
+
+
+def ticket_after_logout(server: LocalServer) -> None:
+    http = client(server)
+    email, _ = new_user(server)
+    pair = login(http, email=email, password=PASSWORD).json()
+    headers = {"Authorization": pair["id-token"]}
+    job = http.post("v1/job", json=SLOW_JOB, headers=headers).json()["job"]
+    ticket = http.get(f"v1/job/{job}", params={"websocket": "true"}, headers=headers).json()
+    assert "websocket" in ticket, ticket
+    assert http.post("v1/logout", headers=headers).status_code == 200
+    with connect(server.ws_url, open_timeout=10) as socket:
+        socket.send(json.dumps({"action": "OpenConnection", **ticket["websocket"]}))
+        message = json.loads(socket.recv(timeout=10))
+    assert message["error"]["code"] == 20, message
