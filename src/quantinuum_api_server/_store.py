@@ -1,4 +1,6 @@
-"""`Store`: the service's SQLite database (WAL) holding users, tokens, jobs and results.
+"""`Store`: the service's SQLite database (WAL) holding users, login sessions and their
+refresh tokens (as hashes), federated identities, jobs and results. No key is kept in
+it (see `_keys`); the file is created 0600 in a 0700 directory.
 
 One connection shared by all threads behind a lock: every call is short, and the lock
 rules out `SQLITE_BUSY` between the HTTP handlers and the job workers. Rows are plain
