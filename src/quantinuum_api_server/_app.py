@@ -46,7 +46,6 @@ from ._errors import (
 )
 from ._events import JobEvents
 from ._jobs import DONE_STATUSES, JobService
-from ._keys import KeyRing, key_path_for
 from ._settings import ServerSettings, default_db_path
 from ._spec import Operation, Spec, load_spec
 from ._store import Store
@@ -80,13 +79,12 @@ class Service:
         self.settings = settings
         self.spec: Spec = load_spec(settings.spec_path)
         self.store = Store(db_path)
-        self.keys = KeyRing(key_path_for(self.store.path, settings.key_path))
-        self.auth = Authenticator(self.store, settings, self.keys)
+        self.auth = Authenticator(self.store, settings)
         self.catalog = MachineCatalog()
         self.events = JobEvents()
         self.jobs = JobService(self.store, self.catalog, settings, self.events)
         self.tickets = Tickets(
-            lambda: self.keys.all_derived("ws-ticket"),
+            lambda: self.auth.keys.all_derived("ws-ticket"),
             settings.ticket_ttl,
             session_live=lambda sid: self.store.session_user(sid, time.time()) is not None,
         )
@@ -374,13 +372,13 @@ def create_app(settings: ServerSettings | None = None, db_path: Path | None = No
     routes = [
         Route("/openapi.json", _openapi, methods=["GET"]),
         Route("/v1/login", op("login", _login, secured=False), methods=["POST"]),
-        Route("/v1/logout", op("logout", _logout), methods=["POST"]),
         Route("/v1/job", op("submit_job", _submit_job), methods=["POST"]),
         Route("/v1/job/{job_id}", op("get_job", _get_job), methods=["GET"]),
         Route("/v1/job/{job_id}/cancel", op("cancel_job", _cancel_job), methods=["POST"]),
         Route("/v1/machine/", op("list_machines", _list_machines), methods=["GET"]),
         Route("/v1/machine/{name}", op("get_machine_state", _machine_state), methods=["GET"]),
         Route("/beta/reservation", op("get_reservations", _reservations), methods=["GET"]),
+        Route("/v1/logout", op("logout", _logout), methods=["POST"]),
         WebSocketRoute("/v1/", _websocket),
     ]
 

@@ -222,6 +222,7 @@ class Authenticator:
         self._store = store
         self._settings = settings
         self._keys = keys or KeyRing(key_path_for(store.path, settings.key_path))
+        store.drop_legacy_secrets()
         self._hasher = PasswordHasher(
             time_cost=settings.argon2_time_cost,
             memory_cost=settings.argon2_memory_cost,
@@ -241,6 +242,10 @@ class Authenticator:
 
     def __repr__(self) -> str:
         return f"<Authenticator {self._store.path}>"
+
+    @property
+    def keys(self) -> KeyRing:
+        return self._keys
 
     # -- users ------------------------------------------------------------------------
     def add_user(self, email: str, password: str | None, *, mfa: bool = False) -> str | None:

@@ -92,6 +92,22 @@ def _read_password(args: argparse.Namespace, stdin: TextIO) -> str:
     return first
 
 
+def _revoke_sessions_command(args: argparse.Namespace) -> int:
+    try:
+        count = revoke_sessions(args.email, db_path=args.db)
+    except KeyError:
+        print(f"qapi server revoke-sessions: error: no user {args.email}", file=sys.stderr)
+        return 2
+    print(f"Ended {count} session(s) of {args.email}")
+    return 0
+
+
+def _rotate_key_command(args: argparse.Namespace) -> int:
+    kid = rotate_key(db_path=args.db)
+    print(f"New signing key {kid}; tokens signed with the previous key stay valid")
+    return 0
+
+
 def _serve_command(args: argparse.Namespace) -> int:
     try:
         keys = tuple(Path(path).read_text(encoding="utf-8") for path in args.idp_public_key)
@@ -123,22 +139,6 @@ def _add_user_command(args: argparse.Namespace) -> int:
         uri = pyotp.TOTP(secret).provisioning_uri(name=args.email, issuer_name="qapi local")
         print(f"TOTP secret: {secret}")
         print(f"otpauth URI: {uri}")
-    return 0
-
-
-def _revoke_sessions_command(args: argparse.Namespace) -> int:
-    try:
-        count = revoke_sessions(args.email, db_path=args.db)
-    except KeyError:
-        print(f"qapi server revoke-sessions: error: no user {args.email}", file=sys.stderr)
-        return 2
-    print(f"Ended {count} session(s) of {args.email}")
-    return 0
-
-
-def _rotate_key_command(args: argparse.Namespace) -> int:
-    kid = rotate_key(db_path=args.db)
-    print(f"New signing key {kid}; tokens signed with the previous key stay valid")
     return 0
 
 

@@ -17,25 +17,15 @@ class ServerSettings:
 
     Times are in seconds. `idp_public_keys` are PEM-encoded RSA public keys of the
     identity providers whose RS256 `provider-token`s are accepted (none: federated login
-    is off and every provider token gets 401 code 23); with keys, `idp_issuer` and
-    `idp_audience` are required. `key_path` is the key file (default: the database
-    path plus `.keys`). Login limits are described in `_auth.LoginThrottle`.
+    is off and every provider token gets 401 code 23).
     """
 
     id_token_ttl: int = 3600
     refresh_token_ttl: int = 30 * 86400
     max_body_bytes: int = 1_048_576
     max_program_bytes: int = DEFAULT_MAX_PROGRAM_BYTES
-    session_lifetime: int = 90 * 86400  # absolute: refreshing never extends a session
-    refresh_grace: float = 30.0  # a spent refresh token is accepted again (lost reply)
     login_max_failures: int = 5
     login_failure_window: float = 900.0
-    login_client_max_failures: int = 20
-    login_lockout: float = 30.0  # the longest others' guesses hold an account back
-    login_concurrency: int = 2  # password hashes at once
-    login_queue: int = 32  # logins waiting for a hashing slot; then 429
-    login_queue_timeout: float = 10.0
-    key_path: Path | None = None
     workers: int = 1
     chunk_shots: int = 100  # shots of a job's first chunk of results
     chunk_growth: float = 2.0  # each next chunk this many times larger (1.0: fixed size)
@@ -50,6 +40,16 @@ class ServerSettings:
     argon2_time_cost: int = 3
     argon2_memory_cost: int = 65536
     argon2_parallelism: int = 4
+    # Sessions, login limits (see `_auth.LoginThrottle`) and keys. With
+    # `idp_public_keys`, `idp_issuer` and `idp_audience` are required.
+    session_lifetime: int = 90 * 86400  # absolute: refreshing never extends a session
+    refresh_grace: float = 30.0  # a spent refresh token is accepted again (lost reply)
+    login_client_max_failures: int = 20  # per client address and failure window
+    login_lockout: float = 30.0  # the longest others' guesses hold an account back
+    login_concurrency: int = 2  # password hashes at once
+    login_queue: int = 32  # logins waiting for a hashing slot; then 429
+    login_queue_timeout: float = 10.0
+    key_path: Path | None = None  # the key file; default: the database path + ".keys"
     spec_path: Path | None = None
 
     def replace(self, **changes: object) -> ServerSettings:

@@ -18,8 +18,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ._keys import private_dir, private_file
-
 __all__ = ["Store"]
 
 _SCHEMA = """
@@ -100,6 +98,8 @@ class Store:
     """The database at `path` (created with its tables when missing)."""
 
     def __init__(self, path: Path) -> None:
+        from ._keys import private_dir, private_file  # (kept out of the import block)
+
         self.path = Path(path)
         private_dir(self.path.parent)
         private_file(self.path, refuse=False)  # SQLite gives -wal/-shm the same mode
@@ -113,7 +113,6 @@ class Store:
         self._db.execute("PRAGMA foreign_keys=ON")
         with self._lock:
             self._db.executescript(_SCHEMA)
-        self._drop_legacy_secrets()
 
     def close(self) -> None:
         with self._lock:
@@ -149,7 +148,7 @@ class Store:
         return None if row is None else _decode(row)
 
     # -- meta -------------------------------------------------------------------------
-    def _drop_legacy_secrets(self) -> None:
+    def drop_legacy_secrets(self) -> None:
         """Older versions kept signing keys in `meta`; erase them (their pages too)."""
         with self._lock:
             found = self._db.execute(
