@@ -17,6 +17,7 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,7 +83,11 @@ class Service:
         self.catalog = MachineCatalog()
         self.events = JobEvents()
         self.jobs = JobService(self.store, self.catalog, settings, self.events)
-        self.tickets = Tickets(self.store.secret("ws-ticket"), settings.ticket_ttl)
+        self.tickets = Tickets(
+            lambda: self.auth.keys.all_derived("ws-ticket"),
+            settings.ticket_ttl,
+            session_live=lambda sid: self.store.session_user(sid, time.time()) is not None,
+        )
 
     def close(self) -> None:
         self.events.close_all()
@@ -119,10 +124,22 @@ async def _read_json(request: Request, limit: int) -> Any:
         if size > limit:
             raise too_large
         chunks.append(chunk)
+    return _client_json(b"".join(chunks), "body")
+
+
+def _client_json(data: bytes | str, what: str) -> Any:
+    """JSON from a client: no NaN/Infinity, no lone surrogate (they would fail later, in
+    hashing or storage), bounded nesting; ApiError 400 code 10 otherwise."""
     try:
-        return json.loads(b"".join(chunks), parse_constant=_reject_constant)
+        value = json.loads(data, parse_constant=_reject_constant)
+        json.dumps(value, ensure_ascii=False).encode()  # lone surrogates cannot be encoded
+    except UnicodeEncodeError:
+        raise ApiError(
+            400, INVALID_REQUEST, f"Invalid request: {what} has an unpaired surrogate"
+        ) from None
     except (ValueError, RecursionError):
-        raise ApiError(400, INVALID_REQUEST, "Invalid request: body is not valid JSON") from None
+        raise ApiError(400, INVALID_REQUEST, f"Invalid request: {what} is not valid JSON") from None
+    return value
 
 
 Handler = Callable[[Service, Context], Awaitable[Response]]
@@ -143,8 +160,8 @@ def _operation(
             )
             ctx = Context(request, user, params, path=dict(request.path_params))
             if operation.body_validator is not None:
-                ctx.body = await _read_json(request, service.settings.max_body_bytes)
-                service.spec.validate_body(operation, ctx.body)
+                body = await _read_json(request, service.settings.max_body_bytes)
+                ctx.body = service.spec.validate_body(operation, body)
             return await handler(service, ctx)
         except ApiError as exc:
             return _error(exc)
@@ -163,10 +180,22 @@ async def _login(service: Service, ctx: Context) -> Response:
     elif "provider-token" in body:
         pair = await run_in_threadpool(service.auth.login_provider, body["provider-token"])
     else:
-        pair = await run_in_threadpool(
-            service.auth.login_password, body["email"], body["password"], body.get("code")
-        )
+        client = ctx.request.client.host if ctx.request.client else ""
+        async with service.auth.gate.slot():  # bounded argon2 memory and threads
+            pair = await run_in_threadpool(
+                service.auth.login_password,
+                body["email"],
+                body["password"],
+                body.get("code"),
+                client,
+            )
     return JSONResponse(pair)
+
+
+async def _logout(service: Service, ctx: Context) -> Response:
+    assert ctx.user is not None
+    await run_in_threadpool(service.auth.logout, ctx.user)
+    return JSONResponse({"revoked": 1})
 
 
 async def _submit_job(service: Service, ctx: Context) -> Response:
@@ -190,7 +219,8 @@ async def _get_job(service: Service, ctx: Context) -> Response:
     row = service.jobs.owned_job(ctx.user_id, ctx.params["job_id"])
     doc = service.jobs.document(row)
     if ctx.params.get("websocket") and doc["status"] not in DONE_STATUSES:
-        doc["websocket"] = service.tickets.issue(doc["job"], ctx.user_id)
+        session = ctx.user["session"] if ctx.user else None
+        doc["websocket"] = service.tickets.issue(doc["job"], ctx.user_id, session)
     return JSONResponse(doc)
 
 
@@ -253,9 +283,11 @@ async def _push_job(service: Service, websocket: WebSocket) -> None:
     try:
         async with asyncio.timeout(service.settings.websocket_open_timeout):
             raw = await websocket.receive_text()
-        message = json.loads(raw)
+        message = _client_json(raw, "OpenConnection request")
     except TimeoutError:
         return await _reject(websocket, INVALID_REQUEST, "No OpenConnection request received")
+    except ApiError as exc:
+        return await _reject(websocket, exc.code, exc.text)
     except (ValueError, KeyError):
         return await _reject(websocket, INVALID_REQUEST, "Invalid OpenConnection request")
     problem = service.spec.validate("OpenConnectionRequest", message)
@@ -374,6 +406,7 @@ def create_app(settings: ServerSettings | None = None, db_path: Path | None = No
         Route("/v1/machine/", op("list_machines", _list_machines), methods=["GET"]),
         Route("/v1/machine/{name}", op("get_machine_state", _machine_state), methods=["GET"]),
         Route("/beta/reservation", op("get_reservations", _reservations), methods=["GET"]),
+        Route("/v1/logout", op("logout", _logout), methods=["POST"]),
         WebSocketRoute("/v1/", _websocket),
     ]
 

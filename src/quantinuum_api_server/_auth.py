@@ -1,35 +1,45 @@
-"""Login and token checks: passwords, TOTP, JWT id tokens, refresh-token families,
-federated provider tokens and the failed-login throttle.
+"""Login and token checks: passwords, TOTP, JWT id tokens, sessions of refresh tokens,
+federated provider tokens, the failed-login throttle and the password-hashing gate.
 
-- Passwords are hashed with argon2id (`argon2-cffi`; cost from `ServerSettings`).
-- Id tokens are HS256 JWTs signed with a random secret kept in the database; decoding
-  pins the algorithm and requires `exp`, `iat`, `sub` and our issuer.
-- Refresh tokens are opaque random strings stored as SHA-256 hashes. Each is single-use;
-  a login with one returns a new pair in the same *family*. Presenting a token that was
-  already used revokes the whole family (every token descended from the same password
-  login), so a stolen token dies as soon as either party uses it twice. All refresh
-  failures are 400 code 22 "Invalid Refresh Token".
-- MFA: accounts with a TOTP secret need `code` (401 code 73 without it); codes are checked
-  with pyotp (one step of clock drift allowed) and a time step cannot be used twice
-  (401 code 74 for a wrong or replayed code).
-- Throttle: `login_max_failures` failed password/MFA attempts for one email within
-  `login_failure_window` seconds block that email's password logins (429 code 29 with
-  `Retry-After`) until the oldest failure leaves the window. A success clears the count.
+- Passwords are hashed with argon2id (`argon2-cffi`; cost from `ServerSettings`). At
+  most `login_concurrency` hashes run at once and `login_queue` more wait (`LoginGate`);
+  beyond that a login gets 429 code 29 with `Retry-After`, so logins cannot exhaust
+  memory or the worker threads job requests need.
+- Keys live in a `KeyRing` file, never in the database. Id tokens are HS256 JWTs with
+  the signing key's id in `kid`; decoding pins the algorithm and requires `exp`, `iat`,
+  `sub`, `sid` and our issuer, and the session `sid` must still be live.
+- A password login starts a *session*, which ends `session_lifetime` seconds later
+  whatever happens. Its refresh tokens are opaque random strings stored as SHA-256
+  hashes. Each is single-use: a login with one returns a new pair of the same session,
+  in the same transaction that spends it. Presenting a spent token revokes the session
+  (every token of it, and its id tokens), except within `refresh_grace` seconds of its
+  first use while its successor was never used: a retry after a lost reply, which gets
+  a new pair and makes that successor invalid. All refresh failures are 400 code 22.
+  A password reset, `revoke_sessions(email)` and `POST /v1/logout` revoke sessions.
+- MFA: accounts with a TOTP secret (stored sealed with the key ring) need `code` (401
+  code 73 without it); codes are checked with pyotp (one step of clock drift allowed)
+  and a time step cannot be used twice (401 code 74 for a wrong or replayed code).
+- Throttle (`LoginThrottle`): see its docstring; 429 code 29 with `Retry-After`.
 - Federated: `provider-token` must be an RS256 JWT signed by one of
-  `ServerSettings.idp_public_keys` (issuer/audience checked when configured), carrying
-  `preferred_username` or `email`. With `provider_auto_create` (the default) an unknown
-  user is created without a password on first login (like just-in-time provisioning);
-  otherwise the user must already exist. Any failure is 401 code 23.
+  `ServerSettings.idp_public_keys`, with the configured issuer and audience (both
+  required settings) and a `sub`. The account is the one created for that (issuer,
+  subject); with `provider_auto_create` (the default) it is created on first login
+  with the token's e-mail, unless that e-mail belongs to another account: an e-mail
+  claim never links to an existing account. Any failure is 401 code 23.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import secrets
 import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
@@ -47,52 +57,156 @@ from ._errors import (
     TOO_MANY,
     ApiError,
 )
+from ._keys import KeyRing, key_path_for
 from ._settings import ServerSettings
 from ._store import Store
 
-__all__ = ["ISSUER", "Authenticator", "LoginThrottle"]
+__all__ = ["ISSUER", "Authenticator", "LoginAttempt", "LoginGate", "LoginThrottle"]
 
 ISSUER = "quantinuum-api-local"
+_ID_TOKEN = "id-token"  # noqa: S105 - a key-derivation label
+_TOTP = "totp"
+
+
+def _too_many(text: str, wait: float) -> ApiError:
+    seconds = max(1, int(wait + 0.999))
+    return ApiError(429, TOO_MANY, text.format(seconds), headers={"Retry-After": str(seconds)})
+
+
+@dataclass
+class _Counter:
+    failures: deque[float] = field(default_factory=deque)
+    pending: int = 0
+
+
+@dataclass
+class LoginAttempt:
+    """A reserved password attempt; end it with `failed()` or `succeeded()` (once)."""
+
+    throttle: LoginThrottle
+    keys: tuple[tuple[str, ...], ...]
+    done: bool = False
+
+    def failed(self) -> None:
+        self.throttle._end(self, "failed")
+
+    def succeeded(self) -> None:
+        self.throttle._end(self, "succeeded")
+
+    def released(self) -> None:
+        """Neither: the password was right but an MFA code is still needed."""
+        self.throttle._end(self, "released")
 
 
 class LoginThrottle:
-    """Failed-login counter per email (in memory, thread-safe)."""
+    """Failed-password limits, checked and reserved atomically (in memory, thread-safe).
 
-    def __init__(self, max_failures: int, window: float) -> None:
-        self._max = max_failures
-        self._window = window
-        self._failures: dict[str, deque[float]] = {}
+    Three counters, each of failures plus attempts still being evaluated:
+
+    - one account from one client address: `max_failures` per `window` seconds;
+    - one client address over all accounts: `client_max_failures` per `window`;
+    - one account from all addresses: `max_failures` per `lockout` seconds (short), so
+      someone else's guesses hold the owner back for at most `lockout` seconds.
+
+    `begin` refuses (429 with `Retry-After`) when any counter is full and otherwise
+    reserves a place in all three, so parallel guesses cannot all slip past the check.
+    """
+
+    def __init__(
+        self,
+        max_failures: int,
+        window: float,
+        *,
+        client_max_failures: int | None = None,
+        lockout: float | None = None,
+    ) -> None:
+        self._limits = {
+            "pair": (max_failures, window),
+            "client": (client_max_failures or 4 * max_failures, window),
+            "account": (max_failures, window if lockout is None else lockout),
+        }
+        self._counters: dict[tuple[str, ...], _Counter] = {}
         self._lock = threading.Lock()
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        failures = self._failures.setdefault(key, deque())
-        while failures and failures[0] <= now - self._window:
-            failures.popleft()
-        return failures
+    def _counter(self, key: tuple[str, ...], now: float) -> _Counter:
+        counter = self._counters.setdefault(key, _Counter())
+        _, window = self._limits[key[0]]
+        while counter.failures and counter.failures[0] <= now - window:
+            counter.failures.popleft()
+        return counter
 
-    def check(self, email: str) -> None:
-        """Raise 429 when `email` has too many recent failures."""
-        key = email.casefold()
+    def _sweep(self, now: float) -> None:
+        for key in list(self._counters):
+            counter = self._counter(key, now)
+            if not counter.failures and not counter.pending:
+                del self._counters[key]
+
+    def begin(self, email: str, client: str = "") -> LoginAttempt:
+        """Reserve an attempt for `email` from address `client`; 429 when over a limit."""
+        account = email.casefold()
+        keys = (("pair", account, client), ("client", client), ("account", account))
         now = time.monotonic()
         with self._lock:
-            failures = self._recent(key, now)
-            if len(failures) >= self._max:
-                wait = max(1, int(failures[0] + self._window - now + 0.999))
-                raise ApiError(
-                    429,
-                    TOO_MANY,
-                    f"Too many failed logins; retry in {wait} s",
-                    headers={"Retry-After": str(wait)},
-                )
+            if len(self._counters) > 10_000:
+                self._sweep(now)
+            for key in keys:
+                counter = self._counter(key, now)
+                limit, window = self._limits[key[0]]
+                if len(counter.failures) + counter.pending >= limit:
+                    wait = counter.failures[0] + window - now if counter.failures else 1.0
+                    raise _too_many("Too many failed logins; retry in {} s", wait)
+            for key in keys:
+                self._counters[key].pending += 1
+        return LoginAttempt(self, keys)
 
-    def fail(self, email: str) -> None:
-        key = email.casefold()
+    def _end(self, attempt: LoginAttempt, outcome: str) -> None:
+        now = time.monotonic()
         with self._lock:
-            self._recent(key, time.monotonic()).append(time.monotonic())
+            if attempt.done:
+                return
+            attempt.done = True
+            for key in attempt.keys:
+                counter = self._counter(key, now)
+                counter.pending = max(0, counter.pending - 1)
+                if outcome == "failed":
+                    counter.failures.append(now)
+                elif outcome == "succeeded" and key[0] != "client":
+                    counter.failures.clear()
 
-    def clear(self, email: str) -> None:
-        with self._lock:
-            self._failures.pop(email.casefold(), None)
+
+class LoginGate:
+    """Bounds concurrent password hashing: `slots` at once, `queue` waiting (each at
+    most `wait` seconds); beyond that 429 with `Retry-After`. Used from the event loop,
+    so waiting logins hold no worker thread."""
+
+    def __init__(self, slots: int, queue: int, wait: float) -> None:
+        self._slots = max(1, slots)
+        self._queue = max(0, queue)
+        self._wait = wait
+        self._semaphore: asyncio.Semaphore | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._waiting = 0
+
+    @contextlib.asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        loop = asyncio.get_running_loop()
+        if self._semaphore is None or self._loop is not loop:  # e.g. a test harness' loop
+            self._semaphore, self._loop = asyncio.Semaphore(self._slots), loop
+        semaphore = self._semaphore
+        if semaphore.locked() and self._waiting >= self._queue:
+            raise _too_many("Too many logins at once; retry in {} s", 1)
+        self._waiting += 1
+        try:
+            async with asyncio.timeout(self._wait):
+                await semaphore.acquire()
+        except TimeoutError:
+            raise _too_many("Too many logins at once; retry in {} s", 1) from None
+        finally:
+            self._waiting -= 1
+        try:
+            yield
+        finally:
+            semaphore.release()
 
 
 def _hash_token(token: str) -> str:
@@ -100,75 +214,160 @@ def _hash_token(token: str) -> str:
 
 
 class Authenticator:
-    """Issues and checks credentials against the `Store`."""
+    """Issues and checks credentials against the `Store`, with keys from `keys`."""
 
-    def __init__(self, store: Store, settings: ServerSettings) -> None:
+    def __init__(self, store: Store, settings: ServerSettings, keys: KeyRing | None = None) -> None:
+        if settings.idp_public_keys and not (settings.idp_issuer and settings.idp_audience):
+            raise ValueError("federated login needs both an IdP issuer and an audience")
         self._store = store
         self._settings = settings
+        self._keys = keys or KeyRing(key_path_for(store.path, settings.key_path))
+        store.drop_legacy_secrets()
         self._hasher = PasswordHasher(
             time_cost=settings.argon2_time_cost,
             memory_cost=settings.argon2_memory_cost,
             parallelism=settings.argon2_parallelism,
         )
-        self._jwt_key = store.secret("jwt-hs256")
         self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(16))
-        self.throttle = LoginThrottle(settings.login_max_failures, settings.login_failure_window)
+        self.throttle = LoginThrottle(
+            settings.login_max_failures,
+            settings.login_failure_window,
+            client_max_failures=settings.login_client_max_failures,
+            lockout=settings.login_lockout,
+        )
+        self.gate = LoginGate(
+            settings.login_concurrency, settings.login_queue, settings.login_queue_timeout
+        )
+        self._seal_plain_totp_secrets()
+
+    def __repr__(self) -> str:
+        return f"<Authenticator {self._store.path}>"
+
+    @property
+    def keys(self) -> KeyRing:
+        return self._keys
 
     # -- users ------------------------------------------------------------------------
     def add_user(self, email: str, password: str | None, *, mfa: bool = False) -> str | None:
-        """Create (or reset) a user; returns the new TOTP secret when `mfa`."""
+        """Create (or reset, revoking its sessions) a user; the new TOTP secret when `mfa`."""
         if not email or "@" not in email:
             raise ValueError("email must look like name@domain")
         if password is not None and not password:
             raise ValueError("password must not be empty")
         password_hash = None if password is None else self._hasher.hash(password)
         totp_secret = pyotp.random_base32() if mfa else None
-        self._store.add_user(email, password_hash, totp_secret)
+        sealed = None if totp_secret is None else self._keys.encrypt(totp_secret, _TOTP)
+        self._store.add_user(email, password_hash, sealed)
         return totp_secret
 
+    def revoke_sessions(self, email: str) -> int:
+        """End every session of `email` (KeyError when unknown); how many were live."""
+        return self._store.revoke_user_sessions(email)
+
+    def rotate_keys(self) -> str:
+        """New current key; TOTP secrets re-sealed under it. Sessions and id tokens
+        signed with the previous key stay valid. The new key id."""
+        kid = self._keys.rotate()
+        self._reseal_totp_secrets()
+        return kid
+
+    def _seal_plain_totp_secrets(self) -> None:
+        """Databases of older versions kept TOTP secrets in plain text."""
+        for user_id, value in self._store.users_with_totp():
+            if not KeyRing.is_sealed(value):
+                sealed = self._keys.encrypt(value, _TOTP)
+                self._store.set_totp_secret(user_id, sealed, only_if=value)
+
+    def _reseal_totp_secrets(self) -> None:
+        for user_id, value in self._store.users_with_totp():
+            if self._keys.sealed_kid(value) != self._keys.current:
+                plain = self._keys.decrypt(value, _TOTP)
+                sealed = self._keys.encrypt(plain, _TOTP)
+                self._store.set_totp_secret(user_id, sealed, only_if=value)
+
     # -- tokens -----------------------------------------------------------------------
-    def _issue(self, user: dict[str, Any], family: str | None = None) -> dict[str, str]:
+    def _id_token(self, user: dict[str, Any], session: str) -> str:
         now = int(time.time())
         claims = {
             "iss": ISSUER,
             "sub": str(user["id"]),
+            "sid": session,
             "email": user["email"],
             "iat": now,
             "exp": now + self._settings.id_token_ttl,
             "jti": uuid.uuid4().hex,
         }
-        id_token = jwt.encode(claims, self._jwt_key, algorithm="HS256")
+        kid, key = self._keys.signing(_ID_TOKEN)
+        return jwt.encode(claims, key, algorithm="HS256", headers={"kid": kid})
+
+    def _start_session(self, user: dict[str, Any]) -> dict[str, str]:
         refresh = secrets.token_urlsafe(32)
-        self._store.add_refresh_token(
-            _hash_token(refresh),
+        session = uuid.uuid4().hex
+        self._store.start_session(
+            session,
             int(user["id"]),
-            family or uuid.uuid4().hex,
-            time.time() + self._settings.refresh_token_ttl,
+            _hash_token(refresh),
+            time.time(),
+            self._settings.refresh_token_ttl,
+            self._settings.session_lifetime,
         )
-        return {"id-token": id_token, "refresh-token": refresh}
+        return {"id-token": self._id_token(user, session), "refresh-token": refresh}
+
+    def _claims(self, id_token: str) -> dict[str, Any]:
+        kid = jwt.get_unverified_header(id_token).get("kid")
+        if not isinstance(kid, str):
+            raise jwt.InvalidTokenError("no kid")
+        claims: dict[str, Any] = jwt.decode(
+            id_token,
+            self._keys.derived(_ID_TOKEN, kid),
+            algorithms=["HS256"],
+            issuer=ISSUER,
+            options={"require": ["exp", "iat", "sub", "iss", "sid"]},
+        )
+        return claims
 
     def authenticate(self, id_token: str | None) -> dict[str, Any]:
-        """The user an `Authorization` header value belongs to; 401 code 20 otherwise."""
+        """The user an `Authorization` header value belongs to (with its `session`);
+        401 code 20 otherwise."""
         if not id_token:
             raise ApiError(401, BAD_TOKEN, "Missing id token (Authorization header)")
+        user = None
         try:
-            claims = jwt.decode(
-                id_token,
-                self._jwt_key,
-                algorithms=["HS256"],
-                issuer=ISSUER,
-                options={"require": ["exp", "iat", "sub", "iss"]},
-            )
-            user = self._store.user_by_id(int(claims["sub"]))
-        except (jwt.PyJWTError, ValueError, TypeError):
+            claims = self._claims(id_token)
+            user = self._store.session_user(str(claims["sid"]), time.time())
+            if user is not None and str(user["id"]) != str(claims["sub"]):
+                user = None
+        except (jwt.PyJWTError, ValueError, TypeError, KeyError):
             user = None
         if user is None:
             raise ApiError(401, BAD_TOKEN, "Invalid or expired id token")
+        user["session"] = str(claims["sid"])
         return user
 
+    def logout(self, user: dict[str, Any]) -> None:
+        """End the session an authenticated request came from."""
+        self._store.revoke_session(str(user["session"]))
+
     # -- logins -----------------------------------------------------------------------
-    def login_password(self, email: str, password: str, code: str | None) -> dict[str, str]:
-        self.throttle.check(email)
+    def login_password(
+        self, email: str, password: str, code: str | None, client: str = ""
+    ) -> dict[str, str]:
+        attempt = self.throttle.begin(email, client)
+        try:
+            pair = self._check_password(email, password, code)
+        except ApiError as exc:
+            if exc.code == MFA_REQUIRED:
+                attempt.released()
+            else:
+                attempt.failed()
+            raise
+        except BaseException:
+            attempt.failed()
+            raise
+        attempt.succeeded()
+        return pair
+
+    def _check_password(self, email: str, password: str, code: str | None) -> dict[str, str]:
         user = self._store.user_by_email(email)
         stored = user["password_hash"] if user is not None else None
         try:
@@ -177,43 +376,46 @@ class Authenticator:
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             ok = False
         if not ok or user is None:
-            self.throttle.fail(email)
             raise ApiError(401, LOGIN_FAILED, "Invalid email or password")
         if self._hasher.check_needs_rehash(stored or ""):
             self._store.set_password_hash(int(user["id"]), self._hasher.hash(password))
-        secret = user["totp_secret"]
-        if secret:
+        sealed = user["totp_secret"]
+        if sealed:
             if code is None:
                 raise ApiError(401, MFA_REQUIRED, "MFA verification code required")
+            secret = self._keys.decrypt(sealed, _TOTP)
             if not self._verify_totp(int(user["id"]), secret, code):
-                self.throttle.fail(email)
                 raise ApiError(401, MFA_INVALID, "Invalid MFA verification code")
-        self.throttle.clear(email)
-        return self._issue(user)
+        return self._start_session(user)
 
     def _verify_totp(self, user_id: int, secret: str, code: str) -> bool:
         totp = pyotp.TOTP(secret)
         now = time.time()
         for drift in (0, -1, 1):
             at = now + drift * totp.interval
-            if secrets.compare_digest(totp.at(at), code.strip()):
+            if secrets.compare_digest(totp.at(at).encode(), code.strip().encode()):
                 return self._store.claim_totp_step(user_id, int(at // totp.interval))
         return False
 
     def login_refresh(self, refresh_token: str) -> dict[str, str]:
-        outcome, row = self._store.use_refresh_token(_hash_token(refresh_token), time.time())
-        if outcome != "ok" or row is None:
-            raise ApiError(400, BAD_REFRESH_TOKEN, "Invalid Refresh Token")
-        user = self._store.user_by_id(int(row["user_id"]))
+        invalid = ApiError(400, BAD_REFRESH_TOKEN, "Invalid Refresh Token")
+        refresh = secrets.token_urlsafe(32)
+        outcome, session = self._store.rotate_refresh_token(
+            _hash_token(refresh_token),
+            _hash_token(refresh),
+            time.time(),
+            self._settings.refresh_token_ttl,
+            self._settings.refresh_grace,
+        )
+        if outcome != "ok" or session is None:
+            raise invalid
+        user = self._store.user_by_id(int(session["user_id"]))
         if user is None:
-            raise ApiError(400, BAD_REFRESH_TOKEN, "Invalid Refresh Token")
-        return self._issue(user, family=str(row["family"]))
+            raise invalid
+        return {"id-token": self._id_token(user, str(session["id"])), "refresh-token": refresh}
 
     def login_provider(self, provider_token: str) -> dict[str, str]:
         claims: dict[str, Any] | None = None
-        options: jwt.types.Options = {"require": ["exp", "iat"]}
-        if self._settings.idp_audience is None:
-            options["verify_aud"] = False
         for key in self._settings.idp_public_keys:
             try:
                 claims = jwt.decode(
@@ -222,20 +424,33 @@ class Authenticator:
                     algorithms=["RS256"],
                     audience=self._settings.idp_audience,
                     issuer=self._settings.idp_issuer,
-                    options=options,
+                    options={"require": ["exp", "iat", "iss", "aud", "sub"]},
                 )
                 break
             except (jwt.PyJWTError, ValueError, TypeError):
                 continue
-        email = None
-        if claims is not None:
-            email = claims.get("preferred_username") or claims.get("email")
-        if not isinstance(email, str) or "@" not in email:
+        subject = None if claims is None else claims.get("sub")
+        if claims is None or not isinstance(subject, str) or not subject:
             raise ApiError(401, PROVIDER_TOKEN_INVALID, "Invalid provider token")
-        user = self._store.user_by_email(email)
+        issuer = str(claims["iss"])
+        user = self._store.user_by_identity(issuer, subject)
         if user is None and self._settings.provider_auto_create:
-            self._store.add_user(email, None, None)
-            user = self._store.user_by_email(email)
+            email = claims.get("email") or claims.get("preferred_username")
+            if not isinstance(email, str) or "@" not in email:
+                raise ApiError(401, PROVIDER_TOKEN_INVALID, "Invalid provider token")
+            try:
+                user = self._store.add_identity_user(email, issuer, subject)
+            except ValueError:
+                raise ApiError(
+                    401,
+                    PROVIDER_TOKEN_INVALID,
+                    "This e-mail belongs to an account not created for this identity",
+                ) from None
         if user is None:
             raise ApiError(401, PROVIDER_TOKEN_INVALID, "No account for this provider identity")
-        return self._issue(user)
+        return self._start_session(user)
+
+    def add_federated_user(self, email: str, issuer: str, subject: str) -> None:
+        """Create the account for the identity (issuer, subject) ahead of its first login
+        (needed when `provider_auto_create` is off); ValueError when `email` is taken."""
+        self._store.add_identity_user(email, issuer, subject)

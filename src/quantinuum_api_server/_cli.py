@@ -1,4 +1,5 @@
-"""`qapi serve` and `qapi server add-user`: the local service's commands.
+"""`qapi serve` and `qapi server add-user | revoke-sessions | rotate-key`: the local
+service's commands.
 
 `register_commands(subparsers)` adds both to `qapi`'s argparse sub-parsers; each parsed
 command carries `handler(args) -> int` (the exit code). The library functions `serve` and
@@ -9,14 +10,19 @@ or one line of standard input with `--password-stdin`).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ._settings import ServerSettings, default_db_path
 
-__all__ = ["add_user", "register_commands", "serve"]
+if TYPE_CHECKING:
+    from ._auth import Authenticator
+
+__all__ = ["add_user", "register_commands", "revoke_sessions", "rotate_key", "serve"]
 
 
 def serve(
@@ -42,13 +48,36 @@ def add_user(
     db_path: Path | None = None,
     settings: ServerSettings | None = None,
 ) -> str | None:
-    """Create (or reset) a user in the database; the TOTP secret when `mfa`."""
+    """Create (or reset, ending its sessions) a user in the database; the TOTP secret
+    when `mfa`."""
+    with _authenticator(db_path, settings) as auth:
+        return auth.add_user(email, password, mfa=mfa)
+
+
+def revoke_sessions(
+    email: str, *, db_path: Path | None = None, settings: ServerSettings | None = None
+) -> int:
+    """End every session of `email` (KeyError when unknown); how many were live."""
+    with _authenticator(db_path, settings) as auth:
+        return auth.revoke_sessions(email)
+
+
+def rotate_key(*, db_path: Path | None = None, settings: ServerSettings | None = None) -> str:
+    """Make a new current key (the previous one stays valid); its id."""
+    with _authenticator(db_path, settings) as auth:
+        return auth.rotate_keys()
+
+
+@contextlib.contextmanager
+def _authenticator(
+    db_path: Path | None, settings: ServerSettings | None
+) -> Iterator[Authenticator]:
     from ._auth import Authenticator
     from ._store import Store
 
     store = Store(db_path or default_db_path())
     try:
-        return Authenticator(store, settings or ServerSettings()).add_user(email, password, mfa=mfa)
+        yield Authenticator(store, settings or ServerSettings())
     finally:
         store.close()
 
@@ -61,6 +90,22 @@ def _read_password(args: argparse.Namespace, stdin: TextIO) -> str:
     if first != second:
         raise ValueError("the passwords do not match")
     return first
+
+
+def _revoke_sessions_command(args: argparse.Namespace) -> int:
+    try:
+        count = revoke_sessions(args.email, db_path=args.db)
+    except KeyError:
+        print(f"qapi server revoke-sessions: error: no user {args.email}", file=sys.stderr)
+        return 2
+    print(f"Ended {count} session(s) of {args.email}")
+    return 0
+
+
+def _rotate_key_command(args: argparse.Namespace) -> int:
+    kid = rotate_key(db_path=args.db)
+    print(f"New signing key {kid}; tokens signed with the previous key stay valid")
+    return 0
 
 
 def _serve_command(args: argparse.Namespace) -> int:
@@ -182,3 +227,12 @@ def register_commands(subparsers: Any) -> None:
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
     add.set_defaults(handler=_add_user_command)
+    revoke = commands.add_parser("revoke-sessions", help="log a user out everywhere")
+    revoke.add_argument("email")
+    revoke.add_argument("--db", type=Path, help=f"default: {default_db_path()}")
+    revoke.set_defaults(handler=_revoke_sessions_command)
+    rotate = commands.add_parser(
+        "rotate-key", help="new signing/encryption key; nobody is logged out"
+    )
+    rotate.add_argument("--db", type=Path, help=f"default: {default_db_path()}")
+    rotate.set_defaults(handler=_rotate_key_command)

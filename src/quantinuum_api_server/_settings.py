@@ -40,6 +40,16 @@ class ServerSettings:
     argon2_time_cost: int = 3
     argon2_memory_cost: int = 65536
     argon2_parallelism: int = 4
+    # Sessions, login limits (see `_auth.LoginThrottle`) and keys. With
+    # `idp_public_keys`, `idp_issuer` and `idp_audience` are required.
+    session_lifetime: int = 90 * 86400  # absolute: refreshing never extends a session
+    refresh_grace: float = 30.0  # a spent refresh token is accepted again (lost reply)
+    login_client_max_failures: int = 20  # per client address and failure window
+    login_lockout: float = 30.0  # the longest others' guesses hold an account back
+    login_concurrency: int = 2  # password hashes at once
+    login_queue: int = 32  # logins waiting for a hashing slot; then 429
+    login_queue_timeout: float = 10.0
+    key_path: Path | None = None  # the key file; default: the database path + ".keys"
     spec_path: Path | None = None
 
     def replace(self, **changes: object) -> ServerSettings:

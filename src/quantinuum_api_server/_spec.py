@@ -73,9 +73,37 @@ def _pointer_escape(part: str) -> str:
     return part.replace("~", "~0").replace("/", "~1")
 
 
+# Messages that never quote the offending value (it may be a password or a token).
+_MESSAGES = {
+    "type": "must be of type {}",
+    "minLength": "must have at least {} characters",
+    "maxLength": "must have at most {} characters",
+    "minimum": "must be >= {}",
+    "maximum": "must be <= {}",
+    "exclusiveMinimum": "must be > {}",
+    "exclusiveMaximum": "must be < {}",
+    "pattern": "must match the pattern {}",
+    "format": "must be a valid {}",
+    "enum": "must be one of {}",
+    "const": "must be {}",
+    "minItems": "must have at least {} items",
+    "maxItems": "must have at most {} items",
+    "oneOf": "matches none of the allowed forms",
+    "anyOf": "matches none of the allowed forms",
+}
+
+
 def _describe(error: Any) -> str:
+    """A short account of a schema error that quotes property names, never values."""
     where = "/".join(str(p) for p in error.absolute_path)
-    message = str(error.message)
+    if error.validator in ("required", "additionalProperties", "dependentRequired"):
+        message = str(error.message)  # names properties only
+    elif error.validator in _MESSAGES:
+        value = error.validator_value
+        shown = value if isinstance(value, int | float | str | list) else ""
+        message = _MESSAGES[error.validator].format(shown)
+    else:
+        message = f"fails the '{error.validator}' rule"
     if len(message) > 300:
         message = message[:300] + "..."
     return f"{message} (at '{where}')" if where else message
@@ -178,13 +206,44 @@ class Spec:
             values[param.name] = value
         return values
 
-    def validate_body(self, operation: Operation, body: Any) -> None:
-        """Check a parsed JSON body against the operation's schema."""
+    def validate_body(self, operation: Operation, body: Any) -> Any:
+        """Check a parsed JSON body against the operation's schema; the body with
+        integral numbers where the schema says `integer` made `int` (JSON Schema counts
+        `1.0` as an integer) and integers checked to fit in 64 bits."""
         if operation.body_validator is None:
-            return
+            return body
         error = jsonschema.exceptions.best_match(operation.body_validator.iter_errors(body))
         if error is not None:
             raise _invalid(f"body: {_describe(error)}")
+        schema = operation.body_validator.schema
+        return self._integers(schema, body, "")
+
+    def _integers(self, schema: Any, value: Any, where: str) -> Any:
+        if not isinstance(schema, Mapping):
+            return value
+        while isinstance(ref := schema.get("$ref"), str):
+            schema, _ = self._resolve({"$ref": ref.removeprefix(_SPEC_URI)})
+        kinds = schema.get("type", ())
+        kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)
+        if isinstance(value, float) and "integer" in kinds and value.is_integer():
+            value = int(value)
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2**63:
+            if "integer" in kinds:
+                raise _invalid(f"body: must be smaller than 2**63 in magnitude (at '{where}')")
+            if "number" in kinds:
+                value = float(value)
+        for combined in ("allOf", "oneOf", "anyOf"):
+            for branch in schema.get(combined, ()):
+                value = self._integers(branch, value, where)
+        if isinstance(value, dict) and "properties" in schema:
+            properties = schema["properties"]
+            return {
+                k: self._integers(properties.get(k), v, f"{where}/{k}".lstrip("/"))
+                for k, v in value.items()
+            }
+        if isinstance(value, list) and "items" in schema:
+            return [self._integers(schema["items"], v, f"{where}/{i}") for i, v in enumerate(value)]
+        return value
 
     def validate(self, schema_name: str, value: Any) -> str | None:
         """Check `value` against `components/schemas/<schema_name>`; the problem or None."""

@@ -1,4 +1,6 @@
-"""`Store`: the service's SQLite database (WAL) holding users, tokens, jobs and results.
+"""`Store`: the service's SQLite database (WAL) holding users, login sessions and their
+refresh tokens (as hashes), federated identities, jobs and results. No key is kept in
+it (see `_keys`); the file is created 0600 in a 0700 directory.
 
 One connection shared by all threads behind a lock: every call is short, and the lock
 rules out `SQLITE_BUSY` between the HTTP handlers and the job workers. Rows are plain
@@ -8,7 +10,6 @@ dicts; the JSON columns (`options`, `results`, `error`) are decoded on the way o
 from __future__ import annotations
 
 import json
-import secrets
 import sqlite3
 import threading
 import time
@@ -29,15 +30,32 @@ CREATE TABLE IF NOT EXISTS users (
     totp_last_step INTEGER NOT NULL DEFAULT 0,
     created REAL NOT NULL
 );
-CREATE TABLE IF NOT EXISTS refresh_tokens (
-    token_hash TEXT PRIMARY KEY,
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,
     user_id INTEGER NOT NULL REFERENCES users(id),
-    family TEXT NOT NULL,
+    created REAL NOT NULL,
     expires REAL NOT NULL,
-    used INTEGER NOT NULL DEFAULT 0,
     revoked INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX IF NOT EXISTS refresh_tokens_family ON refresh_tokens(family);
+CREATE INDEX IF NOT EXISTS sessions_user ON sessions(user_id);
+CREATE TABLE IF NOT EXISTS session_tokens (
+    token_hash TEXT PRIMARY KEY,
+    session TEXT NOT NULL REFERENCES sessions(id),
+    expires REAL NOT NULL,
+    used REAL,
+    superseded INTEGER NOT NULL DEFAULT 0,
+    replaced_by TEXT
+);
+CREATE INDEX IF NOT EXISTS session_tokens_session ON session_tokens(session);
+CREATE INDEX IF NOT EXISTS session_tokens_expires ON session_tokens(expires);
+CREATE INDEX IF NOT EXISTS sessions_expires ON sessions(expires);
+CREATE TABLE IF NOT EXISTS identities (
+    issuer TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    PRIMARY KEY (issuer, subject)
+);
+DROP TABLE IF EXISTS refresh_tokens;
 CREATE TABLE IF NOT EXISTS jobs (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL UNIQUE,
@@ -100,8 +118,11 @@ class Store:
     """The database at `path` (created with its tables when missing)."""
 
     def __init__(self, path: Path) -> None:
+        from ._keys import private_dir, private_file  # (kept out of the import block)
+
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
+        private_file(self.path, refuse=False)  # SQLite gives -wal/-shm the same mode
         self._lock = threading.RLock()
         self._db = sqlite3.connect(
             str(self.path), check_same_thread=False, isolation_level=None, timeout=10.0
@@ -147,15 +168,20 @@ class Store:
         return None if row is None else _decode(row)
 
     # -- meta -------------------------------------------------------------------------
-    def secret(self, name: str) -> bytes:
-        """A random 32-byte secret stored under `name`, created on first use."""
-        with self.transaction() as db:
-            row = db.execute("SELECT value FROM meta WHERE key = ?", (name,)).fetchone()
-            if row is not None:
-                return bytes.fromhex(row["value"])
-            value = secrets.token_bytes(32)
-            db.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (name, value.hex()))
-            return value
+    def drop_legacy_secrets(self) -> None:
+        """Older versions kept signing keys in `meta`; erase them (their pages too)."""
+        with self._lock:
+            found = self._db.execute(
+                "SELECT COUNT(*) FROM meta WHERE key IN ('jwt-hs256', 'ws-ticket')"
+            ).fetchone()[0]
+            if not found:
+                return
+            self._db.execute("PRAGMA secure_delete=ON")
+            try:
+                self._db.execute("DELETE FROM meta WHERE key IN ('jwt-hs256', 'ws-ticket')")
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                self._db.execute("PRAGMA secure_delete=OFF")
 
     # -- users ------------------------------------------------------------------------
     def add_user(self, email: str, password_hash: str | None, totp_secret: str | None) -> int:
@@ -168,6 +194,8 @@ class Store:
                     " WHERE id = ?",
                     (password_hash, totp_secret, row["id"]),
                 )
+                # A reset credential ends every session started with the old one.
+                db.execute("UPDATE sessions SET revoked = 1 WHERE user_id = ?", (row["id"],))
                 return int(row["id"])
             cursor = db.execute(
                 "INSERT INTO users (email, password_hash, totp_secret, created)"
@@ -195,31 +223,154 @@ class Store:
             )
             return cursor.rowcount == 1
 
-    # -- refresh tokens -----------------------------------------------------------------
-    def add_refresh_token(self, token_hash: str, user_id: int, family: str, expires: float) -> None:
-        with self.transaction() as db:
-            db.execute(
-                "INSERT INTO refresh_tokens (token_hash, user_id, family, expires)"
-                " VALUES (?, ?, ?, ?)",
-                (token_hash, user_id, family, expires),
-            )
+    def users_with_totp(self) -> list[tuple[int, str]]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, totp_secret FROM users WHERE totp_secret IS NOT NULL"
+            ).fetchall()
+        return [(int(r[0]), str(r[1])) for r in rows]
 
-    def use_refresh_token(self, token_hash: str, now: float) -> tuple[str, dict[str, Any] | None]:
-        """Spend a refresh token: ("ok", row), ("reused", row) after revoking its family,
-        or ("invalid", None) for an unknown, expired or revoked one."""
+    def set_totp_secret(self, user_id: int, sealed: str, *, only_if: str | None = None) -> None:
+        """Store a (sealed) TOTP secret; with `only_if`, only over that exact value."""
+        sql = "UPDATE users SET totp_secret = ? WHERE id = ?"
+        args: tuple[Any, ...] = (sealed, user_id)
+        if only_if is not None:
+            sql += " AND totp_secret = ?"
+            args += (only_if,)
+        with self.transaction() as db:
+            db.execute(sql, args)
+
+    # -- federated identities -----------------------------------------------------------
+    def user_by_identity(self, issuer: str, subject: str) -> dict[str, Any] | None:
+        return self._one(
+            "SELECT users.* FROM identities JOIN users ON users.id = identities.user_id"
+            " WHERE identities.issuer = ? AND identities.subject = ?",
+            (issuer, subject),
+        )
+
+    def add_identity_user(self, email: str, issuer: str, subject: str) -> dict[str, Any]:
+        """Create a password-less user for the identity (issuer, subject), or return the
+        one it has; ValueError when `email` belongs to another account."""
         with self.transaction() as db:
             row = db.execute(
-                "SELECT * FROM refresh_tokens WHERE token_hash = ?", (token_hash,)
+                "SELECT user_id FROM identities WHERE issuer = ? AND subject = ?",
+                (issuer, subject),
             ).fetchone()
-            if row is None or row["revoked"] or row["expires"] <= now:
-                return "invalid", None
-            if row["used"]:
-                db.execute(
-                    "UPDATE refresh_tokens SET revoked = 1 WHERE family = ?", (row["family"],)
+            if row is None:
+                if db.execute("SELECT 1 FROM users WHERE email = ?", (email,)).fetchone():
+                    raise ValueError("the e-mail belongs to another account")
+                cursor = db.execute(
+                    "INSERT INTO users (email, created) VALUES (?, ?)", (email, time.time())
                 )
-                return "reused", dict(row)
-            db.execute("UPDATE refresh_tokens SET used = 1 WHERE token_hash = ?", (token_hash,))
-            return "ok", dict(row)
+                user_id = int(cursor.lastrowid or 0)
+                db.execute(
+                    "INSERT INTO identities (issuer, subject, user_id) VALUES (?, ?, ?)",
+                    (issuer, subject, user_id),
+                )
+            else:
+                user_id = int(row["user_id"])
+            found = db.execute("SELECT * FROM users WHERE id = ?", (user_id,)).fetchone()
+        return _decode(found)
+
+    # -- sessions (refresh-token families) ----------------------------------------------
+    def start_session(
+        self, session: str, user_id: int, token_hash: str, now: float, idle: float, life: float
+    ) -> None:
+        """A new session of `user_id` (ending at `now + life`) with its first token.
+        Expired tokens and sessions are deleted on the way (presenting one is refused
+        either way)."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM session_tokens WHERE expires < ?", (now,))
+            db.execute(
+                "DELETE FROM sessions WHERE expires < ? AND NOT EXISTS"
+                " (SELECT 1 FROM session_tokens WHERE session = sessions.id)",
+                (now,),
+            )
+            db.execute(
+                "INSERT INTO sessions (id, user_id, created, expires) VALUES (?, ?, ?, ?)",
+                (session, user_id, now, now + life),
+            )
+            db.execute(
+                "INSERT INTO session_tokens (token_hash, session, expires) VALUES (?, ?, ?)",
+                (token_hash, session, min(now + idle, now + life)),
+            )
+
+    def rotate_refresh_token(
+        self, token_hash: str, new_hash: str, now: float, idle: float, grace: float
+    ) -> tuple[str, dict[str, Any] | None]:
+        """Spend a refresh token and store its successor `new_hash`, in one transaction.
+
+        ("ok", session) on success; ("reused", None) after revoking the session when the
+        token was spent before (or superseded); ("invalid", None) for an unknown, expired
+        or revoked one. Within `grace` seconds of its first use, a spent token whose
+        successor was never used is taken as a retry after a lost reply: the successor
+        is superseded (presenting it later counts as reuse) and `new_hash` replaces it.
+        """
+        with self.transaction() as db:
+            row = db.execute(
+                "SELECT t.*, s.user_id, s.revoked, s.expires AS ends FROM session_tokens t"
+                " JOIN sessions s ON s.id = t.session WHERE t.token_hash = ?",
+                (token_hash,),
+            ).fetchone()
+            if row is None or row["revoked"] or min(row["expires"], row["ends"]) <= now:
+                return "invalid", None
+            retry = False
+            if row["used"] is not None or row["superseded"]:
+                child = None
+                if row["replaced_by"] is not None and not row["superseded"]:
+                    child = db.execute(
+                        "SELECT used, superseded FROM session_tokens WHERE token_hash = ?",
+                        (row["replaced_by"],),
+                    ).fetchone()
+                retry = (
+                    child is not None
+                    and child["used"] is None
+                    and not child["superseded"]
+                    and now - row["used"] <= grace
+                )
+                if not retry:
+                    db.execute("UPDATE sessions SET revoked = 1 WHERE id = ?", (row["session"],))
+                    return "reused", None
+                db.execute(
+                    "UPDATE session_tokens SET superseded = 1 WHERE token_hash = ?",
+                    (row["replaced_by"],),
+                )
+            db.execute(
+                "UPDATE session_tokens SET used = COALESCE(used, ?), replaced_by = ?"
+                " WHERE token_hash = ?",
+                (now, new_hash, token_hash),
+            )
+            db.execute(
+                "INSERT INTO session_tokens (token_hash, session, expires) VALUES (?, ?, ?)",
+                (new_hash, row["session"], min(now + idle, row["ends"])),
+            )
+            session = {"id": row["session"], "user_id": row["user_id"], "expires": row["ends"]}
+        return "ok", session
+
+    def session_user(self, session: str, now: float) -> dict[str, Any] | None:
+        """The user of a live (not revoked, not expired) session, else None."""
+        return self._one(
+            "SELECT users.* FROM sessions JOIN users ON users.id = sessions.user_id"
+            " WHERE sessions.id = ? AND sessions.revoked = 0 AND sessions.expires > ?",
+            (session, now),
+        )
+
+    def revoke_session(self, session: str) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE sessions SET revoked = 1 WHERE id = ?", (session,))
+
+    def revoke_user_sessions(self, email: str) -> int:
+        """Revoke every session of the user `email`; how many were live. KeyError when
+        there is no such user."""
+        with self.transaction() as db:
+            row = db.execute("SELECT id FROM users WHERE email = ?", (email,)).fetchone()
+            if row is None:
+                raise KeyError(email)
+            cursor = db.execute(
+                "UPDATE sessions SET revoked = 1 WHERE user_id = ? AND revoked = 0",
+                (row["id"],),
+            )
+            return cursor.rowcount
 
     # -- jobs ---------------------------------------------------------------------------
     def insert_job(self, job: dict[str, Any], idempotency: tuple[str, str] | None) -> str:

@@ -1,5 +1,6 @@
 """Websocket tickets: `task_token` = base64url(JSON {job, user, exp}) "." base64url(HMAC),
-signed with a random per-database key; `executionArn` names the job. A ticket is bound
+signed with the service's ticket key (from its key file; tickets signed with the
+previous key stay valid after a rotation); `executionArn` names the job. A ticket is bound
 to one job and one user and expires after `ServerSettings.ticket_ttl` seconds.
 """
 
@@ -10,6 +11,7 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 __all__ = ["TicketError", "Tickets", "execution_arn"]
@@ -34,16 +36,32 @@ def _unb64(text: str) -> bytes:
 class Tickets:
     """Issues and verifies tickets with `key`."""
 
-    def __init__(self, key: bytes, ttl: int) -> None:
-        self._key = key
+    def __init__(
+        self,
+        keys: bytes | Callable[[], Sequence[bytes]],
+        ttl: int,
+        session_live: Callable[[str], bool] | None = None,
+    ) -> None:
+        """`keys`: one key, or a callable giving the keys (the signing one first);
+        `session_live(sid)`: whether a ticket issued in session `sid` is still good."""
+        self._keys = keys if callable(keys) else (lambda: [keys])
         self._ttl = ttl
+        self._session_live = session_live
 
-    def issue(self, job_id: str, user_id: int) -> dict[str, str]:
-        payload = json.dumps(
-            {"job": job_id, "user": user_id, "exp": int(time.time()) + self._ttl},
-            separators=(",", ":"),
-        ).encode()
-        signature = hmac.new(self._key, payload, hashlib.sha256).digest()
+    def __repr__(self) -> str:
+        return f"<Tickets ttl={self._ttl}>"
+
+    def issue(self, job_id: str, user_id: int, session: str | None = None) -> dict[str, str]:
+        """A ticket for `job_id`; with `session`, it dies with that login session."""
+        claims: dict[str, Any] = {
+            "job": job_id,
+            "user": user_id,
+            "exp": int(time.time()) + self._ttl,
+        }
+        if session is not None:
+            claims["sid"] = session
+        payload = json.dumps(claims, separators=(",", ":")).encode()
+        signature = hmac.new(self._keys()[0], payload, hashlib.sha256).digest()
         return {
             "task_token": f"{_b64(payload)}.{_b64(signature)}",
             "executionArn": execution_arn(job_id),
@@ -57,13 +75,21 @@ class Tickets:
             given = _unb64(signature)
         except ValueError:
             raise TicketError("Malformed task_token") from None
-        expected = hmac.new(self._key, payload, hashlib.sha256).digest()
-        if not hmac.compare_digest(given, expected):
+        if not any(
+            hmac.compare_digest(given, hmac.new(key, payload, hashlib.sha256).digest())
+            for key in self._keys()
+        ):
             raise TicketError("Invalid task_token")
-        data: Any = json.loads(payload)
-        if int(data["exp"]) < time.time():
+        try:
+            data: Any = json.loads(payload)
+            expires, job_id, user_id = int(data["exp"]), str(data["job"]), int(data["user"])
+            session = data.get("sid")
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise TicketError("Malformed task_token") from None
+        if expires < time.time():
             raise TicketError("Expired task_token")
-        job_id = str(data["job"])
-        if not hmac.compare_digest(arn.encode(), execution_arn(job_id).encode()):
+        if session is not None and self._session_live and not self._session_live(str(session)):
+            raise TicketError("The session of this task_token has ended")
+        if not hmac.compare_digest(arn.encode(errors="replace"), execution_arn(job_id).encode()):
             raise TicketError("executionArn does not match task_token")
-        return job_id, int(data["user"])
+        return job_id, user_id

@@ -69,7 +69,11 @@ class LocalServer:
             .decode()
         )
         base = settings or fast_settings()
-        self.settings = base.replace(idp_public_keys=(*base.idp_public_keys, public_pem))
+        self.settings = base.replace(
+            idp_public_keys=(*base.idp_public_keys, public_pem),
+            idp_issuer=base.idp_issuer or TEST_IDP_ISSUER,
+            idp_audience=base.idp_audience or TEST_IDP_AUDIENCE,
+        )
         self.port = 0
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None

@@ -46,6 +46,7 @@ def test_every_documented_endpoint_is_present(spec: dict[str, Any]) -> None:
     found = {(path, method) for path, method, _ in operations(spec)}
     assert found == {
         ("/v1/login", "post"),
+        ("/v1/logout", "post"),
         ("/v1/job", "post"),
         ("/v1/job", "get"),
         ("/v1/job/{job_id}", "get"),

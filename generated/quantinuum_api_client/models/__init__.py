@@ -19,6 +19,7 @@ from .language import Language
 from .login_password_request import LoginPasswordRequest
 from .login_provider_request import LoginProviderRequest
 from .login_refresh_request import LoginRefreshRequest
+from .logout_result import LogoutResult
 from .machine import Machine
 from .machine_benchmarks import MachineBenchmarks
 from .machine_state import MachineState
@@ -53,6 +54,7 @@ __all__ = (
     "LoginPasswordRequest",
     "LoginProviderRequest",
     "LoginRefreshRequest",
+    "LogoutResult",
     "Machine",
     "MachineBenchmarks",
     "MachineState",

@@ -76,27 +76,48 @@ def test_calendar_days_are_contiguous_and_deterministic() -> None:
 
 def test_throttle_blocks_after_the_limit() -> None:
     throttle = LoginThrottle(max_failures=2, window=60)
-    throttle.fail("A@x.y")
-    throttle.check("a@x.y")
-    throttle.fail("a@x.y")
+    throttle.begin("A@x.y", "c1").failed()
+    throttle.begin("a@x.y", "c1").failed()
     with pytest.raises(ApiError) as info:
-        throttle.check("a@X.Y")
+        throttle.begin("a@X.Y", "c1")
     assert info.value.status == 429
     assert 0 < int(info.value.headers["Retry-After"]) <= 60
-    throttle.clear("a@x.y")
-    throttle.check("a@x.y")
 
 
-def test_refresh_token_reuse_revokes_the_family(tmp_path: Path) -> None:
+def test_throttle_counts_attempts_in_flight() -> None:
+    throttle = LoginThrottle(max_failures=2, window=60)
+    first, second = throttle.begin("a@x.y", "c1"), throttle.begin("a@x.y", "c1")
+    with pytest.raises(ApiError):
+        throttle.begin("a@x.y", "c1")
+    first.succeeded()
+    second.succeeded()
+    throttle.begin("a@x.y", "c1").succeeded()
+
+
+def test_refresh_token_reuse_revokes_the_session(tmp_path: Path) -> None:
     store = Store(tmp_path / "db.sqlite3")
     try:
         user = store.add_user("a@b.c", None, None)
-        store.add_refresh_token("h1", user, "fam", expires=1e12)
-        store.add_refresh_token("h2", user, "fam", expires=1e12)
-        assert store.use_refresh_token("h1", now=0)[0] == "ok"
-        assert store.use_refresh_token("h1", now=0)[0] == "reused"
-        assert store.use_refresh_token("h2", now=0)[0] == "invalid"
-        store.add_refresh_token("h3", user, "other", expires=10)
-        assert store.use_refresh_token("h3", now=11)[0] == "invalid"
+        store.start_session("s1", user, "h1", now=0, idle=100, life=1000)
+        assert store.rotate_refresh_token("h1", "h2", now=1, idle=100, grace=0)[0] == "ok"
+        assert store.rotate_refresh_token("h1", "h3", now=2, idle=100, grace=0)[0] == "reused"
+        assert store.rotate_refresh_token("h2", "h4", now=3, idle=100, grace=0)[0] == "invalid"
+        store.start_session("s2", user, "h5", now=0, idle=10, life=1000)
+        assert store.rotate_refresh_token("h5", "h6", now=11, idle=10, grace=0)[0] == "invalid"
+    finally:
+        store.close()
+
+
+def test_expired_sessions_and_tokens_are_pruned(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite3")
+    try:
+        user = store.add_user("a@b.c", None, None)
+        store.start_session("old", user, "h1", now=0, idle=10, life=20)
+        assert store.rotate_refresh_token("h1", "h2", now=5, idle=10, grace=0)[0] == "ok"
+        store.start_session("new", user, "h3", now=100, idle=10, life=20)
+        with store.transaction() as db:
+            tokens = [r[0] for r in db.execute("SELECT token_hash FROM session_tokens")]
+            sessions = [r[0] for r in db.execute("SELECT id FROM sessions")]
+        assert (tokens, sessions) == (["h3"], ["new"])
     finally:
         store.close()

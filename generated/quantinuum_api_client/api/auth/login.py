@@ -103,8 +103,10 @@ def sync_detailed(
      Three body variants. Password login to an account with MFA needs `code`; without
     it the reply is 401 with error code 73. A refresh token is single-use: the reply
     carries a new pair, and presenting a used token revokes its whole family (400,
-    "Invalid Refresh Token"). `provider-token` is an id token from a federated
-    identity provider (Microsoft).
+    "Invalid Refresh Token"). A service may accept the immediately previous token
+    again for a few seconds, while the token it was exchanged for is unused (a
+    retry after a lost reply); that token then stops working. `provider-token` is
+    an id token from a federated identity provider (Microsoft).
 
     Args:
         body (LoginPasswordRequest | LoginProviderRequest | LoginRefreshRequest):
@@ -138,8 +140,10 @@ def sync(
      Three body variants. Password login to an account with MFA needs `code`; without
     it the reply is 401 with error code 73. A refresh token is single-use: the reply
     carries a new pair, and presenting a used token revokes its whole family (400,
-    "Invalid Refresh Token"). `provider-token` is an id token from a federated
-    identity provider (Microsoft).
+    "Invalid Refresh Token"). A service may accept the immediately previous token
+    again for a few seconds, while the token it was exchanged for is unused (a
+    retry after a lost reply); that token then stops working. `provider-token` is
+    an id token from a federated identity provider (Microsoft).
 
     Args:
         body (LoginPasswordRequest | LoginProviderRequest | LoginRefreshRequest):
@@ -168,8 +172,10 @@ async def asyncio_detailed(
      Three body variants. Password login to an account with MFA needs `code`; without
     it the reply is 401 with error code 73. A refresh token is single-use: the reply
     carries a new pair, and presenting a used token revokes its whole family (400,
-    "Invalid Refresh Token"). `provider-token` is an id token from a federated
-    identity provider (Microsoft).
+    "Invalid Refresh Token"). A service may accept the immediately previous token
+    again for a few seconds, while the token it was exchanged for is unused (a
+    retry after a lost reply); that token then stops working. `provider-token` is
+    an id token from a federated identity provider (Microsoft).
 
     Args:
         body (LoginPasswordRequest | LoginProviderRequest | LoginRefreshRequest):
@@ -201,8 +207,10 @@ async def asyncio(
      Three body variants. Password login to an account with MFA needs `code`; without
     it the reply is 401 with error code 73. A refresh token is single-use: the reply
     carries a new pair, and presenting a used token revokes its whole family (400,
-    "Invalid Refresh Token"). `provider-token` is an id token from a federated
-    identity provider (Microsoft).
+    "Invalid Refresh Token"). A service may accept the immediately previous token
+    again for a few seconds, while the token it was exchanged for is unused (a
+    retry after a lost reply); that token then stops working. `provider-token` is
+    an id token from a federated identity provider (Microsoft).
 
     Args:
         body (LoginPasswordRequest | LoginProviderRequest | LoginRefreshRequest):
