@@ -300,7 +300,8 @@ def cmd_login(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_logout(args: argparse.Namespace, ctx: Context) -> int:
     target = _target(args)
-    _storage(target).delete_credential()
+    with _client(target, ctx) as c:
+        c.logout()  # ends the session on the service where it can, then deletes the tokens
     if args.json:
         ctx.json({"profile": target.profile, "api_url": target.api_url, "logged_out": True})
     else:

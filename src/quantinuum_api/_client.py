@@ -14,14 +14,16 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime
+import logging
 import os
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator, Mapping
 from typing import Any, Self, TypedDict, Unpack
 
 import httpx
 
 from quantinuum_api_client import AuthenticatedClient, models
+from quantinuum_api_client.api.auth import logout
 from quantinuum_api_client.api.calendar import get_reservations
 from quantinuum_api_client.api.jobs import cancel_job, get_job, submit_job
 from quantinuum_api_client.api.machines import get_machine_state, list_machines
@@ -30,8 +32,14 @@ from quantinuum_api_client.types import UNSET, Response
 from ._api import acall, call, json_body
 from ._auth import QuantinuumAuth, TokenManager
 from ._config import ENV_PROFILE, Config
-from ._credentials import CredentialStorage, MemoryCredentialStorage, profile_session
-from ._exceptions import JobFailedError, NotFoundError, ResponseValidationError
+from ._credentials import (
+    CredentialStorage,
+    MemoryCredentialStorage,
+    jwt_expiry,
+    profile_session,
+    token_is_fresh,
+)
+from ._exceptions import JobFailedError, NotFoundError, QuantinuumAPIError, ResponseValidationError
 from ._http import HttpOptions, aclose_api_client, arequest, close_api_client, request
 from ._pagination import DEFAULT_PAGE_SIZE, aiter_jobs, iter_jobs
 from ._prompts import DEFAULT_PROMPT
@@ -55,6 +63,9 @@ __all__ = [
 JobRef = Job | str
 
 
+logger = logging.getLogger("quantinuum_api")
+
+
 class ClientOptions(TypedDict, total=False):
     """The keyword arguments both clients accept (defaults and meaning: `_BaseClient`)."""
 
@@ -74,6 +85,20 @@ class ClientOptions(TypedDict, total=False):
     wait_timeout: float | None
     wait_policy: WaitPolicy | None
     token_manager: TokenManager | None
+
+
+class _StoredToken(httpx.Auth):
+    """Signs requests with one given id token (no refresh, no login)."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def __repr__(self) -> str:
+        return "_StoredToken(<hidden>)"
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response]:
+        request.headers["Authorization"] = self._token
+        yield request
 
 
 class _NotGiven:
@@ -342,9 +367,14 @@ class _BaseClient:
             ws_kwargs=self.http.websocket_kwargs(self.urls.websocket),
         )
 
-    def logout(self) -> None:
-        """Forget the stored tokens and credentials."""
-        self.token_manager.logout()
+    def _session_client(self) -> AuthenticatedClient | None:
+        """A one-off generated client signed with the stored id token while it is fresh, to
+        end that session on the service; None when there is none (never logs in)."""
+        token = self.token_manager.store.id_token
+        expiry = jwt_expiry(token)
+        if token is None or expiry is None or not token_is_fresh(expiry):
+            return None
+        return self.http.api_client(self._api_root, auth=_StoredToken(token))
 
 
 # -- async --------------------------------------------------------------------------------------
@@ -607,6 +637,19 @@ class AsyncClient(_BaseClient):
         result = await self.jobs.wait(job, timeout=timeout, raise_on_failure=True)
         return _cost_of(result, checker)
 
+    async def logout(self) -> None:
+        """End the session on the service (`POST /v1/logout`, where it has it) and forget
+        the stored tokens and credentials; never asks for credentials."""
+        session = self._session_client()
+        if session is not None:
+            try:
+                await acall(logout.asyncio_detailed, "logout", client=session)
+            except QuantinuumAPIError as exc:  # the local tokens go in any case
+                logger.info("logout: the service did not end the session: %s", exc)
+            finally:
+                await aclose_api_client(session)
+        self.token_manager.logout()
+
     async def aclose(self) -> None:
         """Close the HTTP connections (not an `httpx_client` passed in)."""
         close_api_client(self.api)
@@ -861,6 +904,19 @@ class Client(_BaseClient):
         job = self.jobs.submit(program, checker, shots, language=language, name="cost")
         result = self.jobs.wait(job, timeout=timeout, raise_on_failure=True)
         return _cost_of(result, checker)
+
+    def logout(self) -> None:
+        """End the session on the service (`POST /v1/logout`, where it has it) and forget
+        the stored tokens and credentials; never asks for credentials."""
+        session = self._session_client()
+        if session is not None:
+            try:
+                call(logout.sync_detailed, "logout", client=session)
+            except QuantinuumAPIError as exc:  # the local tokens go in any case
+                logger.info("logout: the service did not end the session: %s", exc)
+            finally:
+                run_sync(aclose_api_client(session))
+        self.token_manager.logout()
 
     def close(self) -> None:
         """Close the HTTP connections."""

@@ -1,4 +1,4 @@
-"""`client.jobs.list()`: the caller's job history as SDK `Job`s, lazily, sync and async."""
+"""`client.jobs.list()` (job history, lazily, sync and async) and `logout()` on the service."""
 
 from __future__ import annotations
 
@@ -40,3 +40,29 @@ async def test_async_list_matches_sync(server: LocalServer) -> None:
         second = await client.jobs.submit(BELL, "H1-1SC", 10, group=group)
         ids = [job.id async for job in client.jobs.list(group=group, page_size=1)]
     assert ids == [second.id, first.id]
+
+
+def test_logout_ends_the_session_on_the_service(server: LocalServer) -> None:
+    import httpx
+
+    store = MemoryCredentialStorage()
+    with Client(server.base_url, email=EMAIL, password=PASSWORD, token_store=store) as client:
+        client.login()
+        refresh = store.refresh_token
+        assert refresh is not None
+        client.logout()
+        assert store.refresh_token is None
+    # the refresh token is dead on the service too, not only forgotten here
+    reply = httpx.post(f"{server.base_url}v1/login", json={"refresh-token": refresh})
+    assert reply.status_code == 400
+    assert reply.json()["error"]["code"] == 22  # Invalid Refresh Token (revoked)
+
+
+def test_logout_without_a_session_asks_for_nothing(server: LocalServer) -> None:
+    def no_prompt() -> tuple[str, str]:
+        raise AssertionError("logout must not ask for credentials")
+
+    with Client(
+        server.base_url, token_store=MemoryCredentialStorage(), credentials_prompt=no_prompt
+    ) as client:
+        client.logout()
