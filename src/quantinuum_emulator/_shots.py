@@ -1,0 +1,183 @@
+"""Per-shot quantum state for programs whose classical logic runs shot by shot.
+
+`ShotEngine` makes one fresh state per shot: a numpy state vector ("statevector") or a
+stim tableau ("stabilizer", Clifford only, any qubit count a machine has). Gates arrive as
+unitary matrices with a cache key (qubit order: first qubit is the most significant, as in
+pytket and QIR); the stabilizer engine turns each distinct matrix into a stim tableau
+once and refuses a non-Clifford one. Noise follows `_noise` (the same channels the
+qiskit-aer path uses): a Pauli error after every one-qubit gate with probability p1, the
+two-qubit depolarizing + dephasing channel after every two-qubit gate, and readout flips.
+Every random choice comes from the engine's generator, so a seeded job repeats exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from ._noise import two_qubit_pauli_channel
+from ._qasm import ProgramError
+
+__all__ = ["ShotEngine", "ShotState"]
+
+_PAULI_1Q = ("X", "Y", "Z")
+
+
+class ShotEngine:
+    """Makes per-shot states for one job (method, qubit count, noise, seed)."""
+
+    def __init__(
+        self,
+        n_qubits: int,
+        *,
+        method: str,
+        noise_specs: Mapping[str, Any] | None,
+        rng: np.random.Generator,
+    ) -> None:
+        self.n_qubits = n_qubits
+        self.method = method
+        self.rng = rng
+        self._tableaus: dict[Any, Any] = {}
+        specs = noise_specs or {}
+        self.p1 = _prob(specs, "1q_gate_error", "p1")
+        p2 = _prob(specs, "2q_gate_error", "p2")
+        memory = _prob(specs, "memory_error", "memory_error")
+        terms = two_qubit_pauli_channel(p2, memory) if (p2 or memory) else []
+        errors = [(p, w) for p, w in terms if p != "II"]
+        self.p2_total = float(sum(w for _, w in errors))
+        self.p2_paulis = [p for p, _ in errors]
+        self.p2_weights = np.array([w for _, w in errors]) / (self.p2_total or 1.0)
+        self.flip0 = _prob(specs, "spam_error", "p_meas_0")
+        self.flip1 = _prob(specs, "spam_error", "p_meas_1")
+
+    def new_state(self) -> ShotState:
+        if self.method == "stabilizer":
+            return _StabilizerState(self)
+        return _VectorState(self)
+
+    def tableau(self, key: Any, matrix: np.ndarray) -> Any:
+        """The stim tableau of a Clifford gate's matrix (cached by `key`)."""
+        tab = self._tableaus.get(key)
+        if tab is None:
+            import stim  # type: ignore[import-untyped]
+
+            try:
+                tab = stim.Tableau.from_unitary_matrix(matrix, endian="big")
+            except ValueError:
+                raise ProgramError(
+                    f"gate '{key[0] if isinstance(key, tuple) else key}' is not a Clifford"
+                    " operation, which the stabilizer simulator cannot run; use the"
+                    " state-vector simulator"
+                ) from None
+            self._tableaus[key] = tab
+        return tab
+
+
+class ShotState:
+    """One shot's quantum state: gates, measurements, resets (with the engine's noise)."""
+
+    def __init__(self, engine: ShotEngine) -> None:
+        self.engine = engine
+        self.rng = engine.rng
+
+    def gate(self, key: Any, matrix: np.ndarray, qubits: tuple[int, ...]) -> None:
+        self._apply(key, matrix, qubits)
+        engine = self.engine
+        if len(qubits) == 1:
+            if engine.p1 and self.rng.random() < engine.p1:
+                self._pauli(_PAULI_1Q[int(self.rng.integers(3))], qubits[0])
+        elif len(qubits) == 2 and engine.p2_total and self.rng.random() < engine.p2_total:
+            pauli = engine.p2_paulis[
+                int(self.rng.choice(len(engine.p2_paulis), p=engine.p2_weights))
+            ]
+            for letter, qubit in zip(pauli, qubits, strict=True):
+                if letter != "I":
+                    self._pauli(letter, qubit)
+
+    def measure(self, qubit: int) -> int:
+        outcome = self._measure(qubit)
+        flip = self.engine.flip1 if outcome else self.engine.flip0
+        if flip and self.rng.random() < flip:
+            return 1 - outcome
+        return outcome
+
+    def reset(self, qubit: int) -> None:
+        if self._measure(qubit):
+            self._pauli("X", qubit)
+
+    def _apply(self, key: Any, matrix: np.ndarray, qubits: tuple[int, ...]) -> None:
+        raise NotImplementedError
+
+    def _pauli(self, letter: str, qubit: int) -> None:
+        raise NotImplementedError
+
+    def _measure(self, qubit: int) -> int:
+        raise NotImplementedError
+
+
+_PAULI_MATRICES = {
+    "X": np.array([[0, 1], [1, 0]], dtype=complex),
+    "Y": np.array([[0, -1j], [1j, 0]], dtype=complex),
+    "Z": np.array([[1, 0], [0, -1]], dtype=complex),
+}
+
+
+class _VectorState(ShotState):
+    """A state vector as an n-axis tensor, axis i = qubit i."""
+
+    def __init__(self, engine: ShotEngine) -> None:
+        super().__init__(engine)
+        n = max(engine.n_qubits, 1)
+        state = np.zeros((2,) * n, dtype=complex)
+        state[(0,) * n] = 1.0
+        self.state = state
+
+    def _apply(self, key: Any, matrix: np.ndarray, qubits: tuple[int, ...]) -> None:
+        k = len(qubits)
+        tensor = matrix.reshape((2,) * (2 * k))
+        moved = np.tensordot(tensor, self.state, axes=(list(range(k, 2 * k)), list(qubits)))
+        self.state = np.moveaxis(moved, list(range(k)), list(qubits))
+
+    def _pauli(self, letter: str, qubit: int) -> None:
+        self._apply(letter, _PAULI_MATRICES[letter], (qubit,))
+
+    def _measure(self, qubit: int) -> int:
+        state = np.moveaxis(self.state, qubit, 0)
+        p1 = float(np.vdot(state[1], state[1]).real)
+        p0 = float(np.vdot(state[0], state[0]).real)
+        outcome = int(self.rng.random() * (p0 + p1) < p1)
+        kept = state[outcome] / np.sqrt(p1 if outcome else p0)
+        new = np.zeros_like(state)
+        new[outcome] = kept
+        self.state = np.moveaxis(new, 0, qubit)
+        return outcome
+
+
+class _StabilizerState(ShotState):
+    """A stim tableau simulator seeded from the engine's generator."""
+
+    def __init__(self, engine: ShotEngine) -> None:
+        super().__init__(engine)
+        import stim
+
+        self.sim = stim.TableauSimulator(seed=int(engine.rng.integers(0, 2**63)))
+        self.sim.set_num_qubits(max(engine.n_qubits, 1))
+
+    def _apply(self, key: Any, matrix: np.ndarray, qubits: tuple[int, ...]) -> None:
+        self.sim.do_tableau(self.engine.tableau(key, matrix), list(qubits))
+
+    def _pauli(self, letter: str, qubit: int) -> None:
+        getattr(self.sim, letter.lower())(qubit)
+
+    def _measure(self, qubit: int) -> int:
+        return int(self.sim.measure(qubit))
+
+
+def _prob(specs: Mapping[str, Any], section: str, key: str) -> float:
+    block = specs.get(section)
+    if not isinstance(block, Mapping):
+        return 0.0
+    value = block.get(key)
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
