@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -67,6 +67,9 @@ class HqsProgram(ShotProgram):
         self.widths = {name: len(bits) for name, bits in outputs.items()}
         self.wasm_functions = wasm_functions
 
+    def gate_matrices(self) -> Iterator[tuple[Any, np.ndarray]]:
+        yield from _gate_matrices(self.instrs)
+
     def run_shot(self, ctx: ShotContext) -> dict[str, int]:
         bits = [0] * (self.n_bits + 1)  # the last slot is a constant 0 for unused bits
         for instr in self.instrs:
@@ -78,6 +81,16 @@ class HqsProgram(ShotProgram):
                 value |= bits[slot] << i
             result[name] = value
         return result
+
+
+def _gate_matrices(instrs: Iterable[Instr]) -> Iterator[tuple[Any, np.ndarray]]:
+    for instr in instrs:
+        if instr[0] == "g":
+            yield instr[1], instr[2]
+        elif instr[0] == "if":
+            yield from _gate_matrices([instr[3]])
+        elif instr[0] == "seq":
+            yield from _gate_matrices(instr[1])
 
 
 def _value(bits: list[int], slots: tuple[int, ...]) -> int:
@@ -305,9 +318,7 @@ class _Compiler:
 _Eval = Callable[[list[int]], int]
 
 
-def _expression(
-    expr: Any, bit_vars: dict[int, int], reg_vars: dict[int, tuple[int, ...]]
-) -> _Eval:
+def _expression(expr: Any, bit_vars: dict[int, int], reg_vars: dict[int, tuple[int, ...]]) -> _Eval:
     """Compile a pytket `ClExpr` into a function of the bit array (unsigned, 64-bit wrap)."""
     from pytket.circuit import ClBitVar, ClExpr, ClOp, ClRegVar
 

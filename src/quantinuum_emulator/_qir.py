@@ -21,7 +21,7 @@ from __future__ import annotations
 import base64
 import binascii
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -98,6 +98,17 @@ class QirProgram(ShotProgram):
         self.info = info
         self.widths = widths
         self.wasm_functions = wasm_functions
+
+    def gate_matrices(self) -> Iterator[tuple[Any, np.ndarray]]:
+        for block in self.blocks:
+            for ins in block:
+                if ins[0] != "g":
+                    continue
+                _, key, build, angles, _ = ins
+                if any(a[0] != "c" for a in angles):
+                    raise ProgramError(f"gate '{key}' has an angle computed at run time")
+                params = tuple(a[1] for a in angles)
+                yield (key, params), build(params)
 
     def run_shot(self, ctx: ShotContext) -> dict[str, int]:
         slots: list[Any] = [0] * self.n_slots

@@ -66,6 +66,10 @@ class ShotProgram:
     def run_shot(self, ctx: ShotContext) -> Mapping[str, int]:
         raise NotImplementedError
 
+    def gate_matrices(self) -> Iterator[tuple[Any, Any]]:
+        """(cache key, matrix) of every gate; `ProgramError` for one known only at run time."""
+        raise NotImplementedError
+
 
 def iter_shot_chunks(
     program: ShotProgram,

@@ -125,33 +125,42 @@ _PAULI_MATRICES = {
 
 
 class _VectorState(ShotState):
-    """A state vector as an n-axis tensor, axis i = qubit i."""
+    """A flat state vector; bit i of an index is qubit i."""
 
     def __init__(self, engine: ShotEngine) -> None:
         super().__init__(engine)
-        n = max(engine.n_qubits, 1)
-        state = np.zeros((2,) * n, dtype=complex)
-        state[(0,) * n] = 1.0
+        self.n = max(engine.n_qubits, 1)
+        state = np.zeros(1 << self.n, dtype=complex)
+        state[0] = 1.0
         self.state = state
 
     def _apply(self, key: Any, matrix: np.ndarray, qubits: tuple[int, ...]) -> None:
-        k = len(qubits)
-        tensor = matrix.reshape((2,) * (2 * k))
-        moved = np.tensordot(tensor, self.state, axes=(list(range(k, 2 * k)), list(qubits)))
-        self.state = np.moveaxis(moved, list(range(k)), list(qubits))
+        if len(qubits) == 1:
+            view = self.state.reshape(-1, 2, 1 << qubits[0])
+            a = view[:, 0, :].copy()
+            b = view[:, 1, :].copy()
+            view[:, 0, :] = matrix[0, 0] * a + matrix[0, 1] * b
+            view[:, 1, :] = matrix[1, 0] * a + matrix[1, 1] * b
+            return
+        n, k = self.n, len(qubits)
+        tensor = self.state.reshape((2,) * n)  # axis j is qubit n - 1 - j
+        axes = [n - 1 - q for q in qubits]
+        gate = matrix.reshape((2,) * (2 * k))
+        moved = np.tensordot(gate, tensor, axes=(list(range(k, 2 * k)), axes))
+        self.state = np.ascontiguousarray(np.moveaxis(moved, list(range(k)), axes)).reshape(-1)
 
     def _pauli(self, letter: str, qubit: int) -> None:
         self._apply(letter, _PAULI_MATRICES[letter], (qubit,))
 
     def _measure(self, qubit: int) -> int:
-        state = np.moveaxis(self.state, qubit, 0)
-        p1 = float(np.vdot(state[1], state[1]).real)
-        p0 = float(np.vdot(state[0], state[0]).real)
-        outcome = int(self.rng.random() * (p0 + p1) < p1)
-        kept = state[outcome] / np.sqrt(p1 if outcome else p0)
-        new = np.zeros_like(state)
-        new[outcome] = kept
-        self.state = np.moveaxis(new, 0, qubit)
+        view = self.state.reshape(-1, 2, 1 << qubit)
+        one = view[:, 1, :]
+        p1 = float(np.vdot(one, one).real)
+        total = float(np.vdot(self.state, self.state).real)
+        outcome = int(self.rng.random() * total < p1)
+        view[:, 1 - outcome, :] = 0.0
+        kept = p1 if outcome else total - p1
+        self.state *= 1.0 / np.sqrt(kept)
         return outcome
 
 

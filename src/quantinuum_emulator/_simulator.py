@@ -12,7 +12,8 @@ non-Clifford-named gate is replaced by its Clifford circuit, or refused if it is
 
 The "statevector" method runs on Aer's automatic method (exact: it uses the state-vector
 engine, or the faster stabilizer engine for Clifford circuits, as a bare `AerSimulator()`
-does), with shot branching on. Noise models only carry errors for the gates a circuit uses.
+does), with shot branching on for noiseless runs and off for noisy ones (every shot samples
+its own errors). Noise models only carry errors for the gates a circuit uses.
 """
 
 from __future__ import annotations
@@ -144,9 +145,10 @@ class Simulator:
 
     # --- internals ------------------------------------------------------------------------
 
-    def _backend(self, method: str) -> Any:
+    def _backend(self, method: str, *, branching: bool = True) -> Any:
+        key = f"{method}:{'branching' if branching else 'per-shot'}"
         with self._lock:
-            backend = self._backends.get(method)
+            backend = self._backends.get(key)
             if backend is None:
                 from qiskit_aer import AerSimulator
 
@@ -154,12 +156,13 @@ class Simulator:
                 # statevector method does but picks a faster exact engine where one applies
                 # (stabilizer for Clifford circuits), as a bare AerSimulator() does.
                 # Shot branching simulates shots together until a mid-circuit measurement
-                # (or noise) makes them differ: 20x faster for programs with `if` or noise.
+                # makes them differ: 20x faster for noiseless programs with `if`. Noisy runs
+                # sample every shot on its own, so that shots stay independent.
                 backend = AerSimulator(
                     method="automatic" if method == "statevector" else method,
-                    shot_branching_enable=True,
+                    shot_branching_enable=branching,
                 )
-                self._backends[method] = backend
+                self._backends[key] = backend
             return backend
 
     def _noise_model(
@@ -207,7 +210,7 @@ class Simulator:
         registers = program.info.registers
         if shots == 0 or not registers:
             return {name: [] for name in registers}
-        backend = self._backend(method)
+        backend = self._backend(method, branching=noise is None)
         options: dict[str, Any] = {"shots": shots, "memory": True}
         if seed is not None:
             options["seed_simulator"] = seed
@@ -266,10 +269,14 @@ def _check_seed(seed: int | None) -> None:
 
 
 def _aer_seed(seed: int | None) -> int | None:
-    """Aer takes seeds in [0, 2**31); any other integer is mapped there deterministically."""
-    if seed is None or 0 <= seed <= _MAX_SEED:
-        return seed
-    return random.Random(seed).randint(0, _MAX_SEED)  # noqa: S311 - not crypto
+    """A job's seed as Aer's, in [0, 2**31), through a hash.
+
+    Aer seeds shot i with seed + i, so passing seeds straight through would make the job
+    seeded s + 1 replay all but one shot of the job seeded s.
+    """
+    if seed is None:
+        return None
+    return random.Random(f"aer:{seed}").randint(0, _MAX_SEED)  # noqa: S311 - not crypto
 
 
 # --- compilation ----------------------------------------------------------------------------
