@@ -81,7 +81,7 @@ class Emulator:
         from ._qasm import ParsedProgram, ProgramError
         from ._shotprogram import ShotLimitError, iter_shot_chunks
         from ._simulator import SimulationError
-        from ._wasm import WasmError
+        from ._wasm import WasmError, WasmLimitError
 
         options = job_simulation_options(job)
         if isinstance(job.program, ParsedProgram):
@@ -94,6 +94,8 @@ class Emulator:
             )
         try:
             yield from chunks
+        except WasmLimitError as exc:
+            raise JobRejected(LIMIT_EXCEEDED, str(exc)) from None
         except (ProgramError, WasmError) as exc:  # e.g. a non-Clifford gate, a WASM trap
             raise JobRejected(INVALID_PROGRAM, str(exc)) from None
         except (SimulationError, ShotLimitError, MemoryError) as exc:

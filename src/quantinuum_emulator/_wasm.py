@@ -19,6 +19,7 @@ __all__ = [
     "DEFAULT_WASM_MEMORY_BYTES",
     "DEFAULT_WASM_SECONDS",
     "WasmError",
+    "WasmLimitError",
     "WasmModule",
     "decode_cfl",
 ]
@@ -36,7 +37,11 @@ _INIT = "init"
 
 
 class WasmError(ValueError):
-    """The module is invalid, lacks a function, or a call trapped or ran out of fuel."""
+    """The module is invalid, lacks a function, or a call trapped."""
+
+
+class WasmLimitError(WasmError):
+    """A call ran out of fuel, memory or time."""
 
 
 def decode_cfl(cfl: object) -> bytes:
@@ -124,7 +129,7 @@ class WasmInstance:
 
         module = self._module
         if module.spent > module.seconds:
-            raise WasmError(f"the job spent more than {module.seconds:g} s in WASM")
+            raise WasmLimitError(f"the job spent more than {module.seconds:g} s in WASM")
         func = self._exports[name]
         assert isinstance(func, wasmtime.Func)
         ty = func.type(self._store)
@@ -133,10 +138,17 @@ class WasmInstance:
         try:
             result: Any = func(self._store, *values)
         except (wasmtime.Trap, wasmtime.WasmtimeError) as exc:
-            text = _first_line(exc)
-            if "fuel" in text:
-                text = f"it ran out of fuel ({module.fuel} instructions per shot)"
-            raise WasmError(f"WASM function '{name}' failed: {text}") from None
+            full = str(exc)
+            if "fuel" in full:
+                raise WasmLimitError(
+                    f"WASM function '{name}' ran out of fuel ({module.fuel} instructions per shot)"
+                ) from None
+            if "memory" in full and "grow" in full:
+                raise WasmLimitError(
+                    f"WASM function '{name}' exceeded the memory limit"
+                    f" ({module.memory_bytes} bytes)"
+                ) from None
+            raise WasmError(f"WASM function '{name}' failed: {_trap_text(exc)}") from None
         finally:
             module.spent += time.monotonic() - start
         if result is None:
@@ -151,6 +163,15 @@ def _wrap(value: int, type_name: str) -> int:
     bits = 64 if "64" in type_name else 32
     value &= (1 << bits) - 1
     return value - (1 << bits) if value >> (bits - 1) else value
+
+
+def _trap_text(exc: BaseException) -> str:
+    """The trap's reason (wasmtime puts it after the backtrace)."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    for line in reversed(lines):
+        if not line.startswith(("0:", "1:", "2:", "error while executing", "wasm backtrace")):
+            return line[:200]
+    return _first_line(exc)
 
 
 def _first_line(exc: BaseException) -> str:
