@@ -6,8 +6,8 @@ import base64
 
 from pytket import Circuit
 from pytket.circuit.logic_exp import reg_eq
-from pytket.qasm import circuit_to_qasm_str
-from pytket.qir import QIRFormat, QIRProfile, pytket_to_qir
+from pytket.qasm.qasm import circuit_to_qasm_str
+from pytket.qir.conversion.api import QIRFormat, QIRProfile, pytket_to_qir
 
 #: A module in WAT: add_one(x) = x + 1, and count() = how often add_one ran in this shot.
 WAT = """(module
@@ -72,7 +72,7 @@ def rng_circuit(*, with_index: bool) -> Circuit:
 
 
 def wasm_circuit() -> Circuit:
-    from pytket.wasm import WasmModuleHandler
+    from pytket.wasm.wasm import WasmModuleHandler
 
     handler = WasmModuleHandler(wasm_bytes())
     c = Circuit(1, name="wasm")
