@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = ["MAX_SHOT_STEPS", "ShotContext", "ShotLimitError", "ShotProgram", "iter_shot_chunks"]
 
-MAX_SHOT_STEPS = 1_000_000
+MAX_SHOT_STEPS = 200_000
 """Most classical instructions one shot may execute (QIR may loop)."""
 
 
