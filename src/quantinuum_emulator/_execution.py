@@ -161,8 +161,21 @@ def prepare_job(
         raise JobRejected(INVALID_PROGRAM, f"Invalid program: {exc}") from None
     _check_wasm(program, wasm)
     _check_limits(machine, doc, program.info)
+    _check_work(program, count)
     cost = round(float(hqc_cost(program.info, count)), 6)
     return PreparedJob(machine, placement, count, program, options, cost, method, wasm)
+
+
+def _check_work(program: Any, count: int) -> None:
+    """Refuse a per-shot job whose shots would execute too many instructions together."""
+    from ._shotprogram import MAX_JOB_STEPS
+
+    size = getattr(program, "size", None)
+    if size is not None and size * count > MAX_JOB_STEPS:
+        raise _limit(
+            f"{count} shots of {size} operations each exceed the {MAX_JOB_STEPS} operations"
+            " a job with classical logic may run; use fewer shots or a shorter program"
+        )
 
 
 def _wasm_module(cfl: object) -> WasmModule | None:

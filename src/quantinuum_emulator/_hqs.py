@@ -66,6 +66,7 @@ class HqsProgram(ShotProgram):
         self.info = info
         self.widths = {name: len(bits) for name, bits in outputs.items()}
         self.wasm_functions = wasm_functions
+        self.size = sum(1 for _ in _flatten(instrs))
 
     def gate_matrices(self) -> Iterator[tuple[Any, np.ndarray]]:
         yield from _gate_matrices(self.instrs)
@@ -81,6 +82,14 @@ class HqsProgram(ShotProgram):
                 value |= bits[slot] << i
             result[name] = value
         return result
+
+
+def _flatten(instrs: Iterable[Instr]) -> Iterator[Instr]:
+    for instr in instrs:
+        if instr[0] == "seq":
+            yield from _flatten(instr[1])
+        else:
+            yield instr
 
 
 def _gate_matrices(instrs: Iterable[Instr]) -> Iterator[tuple[Any, np.ndarray]]:

@@ -98,6 +98,7 @@ class QirProgram(ShotProgram):
         self.info = info
         self.widths = widths
         self.wasm_functions = wasm_functions
+        self.size = len(blocks[0]) if blocks else 0
 
     def gate_matrices(self) -> Iterator[tuple[Any, np.ndarray]]:
         for block in self.blocks:
@@ -183,6 +184,7 @@ class QirProgram(ShotProgram):
                     value = _get(slots, ins[1])
                     nxt = ins[3].get(value, ins[2])
                 elif kind == "ret":
+                    ctx.steps = steps
                     return out
             previous, block = block, nxt
 

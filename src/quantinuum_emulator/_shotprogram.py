@@ -23,10 +23,21 @@ if TYPE_CHECKING:
     from ._qasm import ProgramInfo
     from ._wasm import WasmInstance, WasmModule
 
-__all__ = ["MAX_SHOT_STEPS", "ShotContext", "ShotLimitError", "ShotProgram", "iter_shot_chunks"]
+__all__ = [
+    "MAX_JOB_STEPS",
+    "MAX_SHOT_STEPS",
+    "ShotContext",
+    "ShotLimitError",
+    "ShotProgram",
+    "iter_shot_chunks",
+]
 
 MAX_SHOT_STEPS = 200_000
-"""Most classical instructions one shot may execute (QIR may loop)."""
+"""Most instructions one shot may execute (QIR may loop)."""
+
+MAX_JOB_STEPS = 20_000_000
+"""Most instructions all the shots of one job may execute together (checked in `prepare`
+from the program's size for straight-line programs, and while running for loops)."""
 
 
 class ShotLimitError(RuntimeError):
@@ -40,6 +51,8 @@ class ShotContext:
         self.state = state
         self.rng = rng
         self.shot = shot
+        #: Instructions this shot executed (counted by programs that can loop).
+        self.steps = 0
         self._wasm_module = wasm
         self._wasm: WasmInstance | None = None
 
@@ -60,8 +73,10 @@ class ShotProgram:
     info: ProgramInfo
     #: Reported register name -> width in bits, in report order.
     widths: dict[str, int]
-    #: Whether the program calls WASM (then the job needs a `cfl` module).
+    #: WASM functions the program calls -> (inputs, outputs); they need a `cfl` module.
     wasm_functions: dict[str, tuple[int, int]]
+    #: Instructions one shot executes at least (exactly, for a program without loops).
+    size: int
 
     def run_shot(self, ctx: ShotContext) -> Mapping[str, int]:
         raise NotImplementedError
@@ -88,7 +103,7 @@ def iter_shot_chunks(
     job_seed = int(rng.integers(0, 2**63))
     formats = {name: f"0{width}b" for name, width in program.widths.items()}
     masks = {name: (1 << width) - 1 for name, width in program.widths.items()}
-    done = 0
+    done = steps = 0
     chunk = float(chunk_shots)
     while done < shots:
         size = min(int(chunk), shots - done)
@@ -96,6 +111,11 @@ def iter_shot_chunks(
         for shot in range(done, done + size):
             ctx = ShotContext(engine.new_state(), ShotRng(_shot_seed(job_seed, shot)), wasm, shot)
             values = program.run_shot(ctx)
+            steps += max(ctx.steps, program.size)
+            if steps > MAX_JOB_STEPS:
+                raise ShotLimitError(
+                    f"the job executed more than {MAX_JOB_STEPS} instructions (shot {shot})"
+                )
             for name, spec in formats.items():
                 out[name].append(format(values.get(name, 0) & masks[name], spec))
         yield out

@@ -147,3 +147,11 @@ def test_syntax_checkers_return_all_zero_results_per_register(
             results.setdefault(name, []).extend(shots)
     assert results["c"] == ["00"] * 25
     assert results["flags"] == ["000"] * 25
+
+
+def test_classical_work_of_a_whole_job_is_bounded_at_submission(emulator: Emulator) -> None:
+    program = HEADER + "qreg q[1];\ncreg a[8];\n" + "a = a + 1;\n" * 2500
+    emulator.prepare(body(program, count=100))
+    error = rejected(emulator, body(program, count=10000))
+    assert error.code == 41
+    assert "operations" in error.text
