@@ -142,12 +142,34 @@ class _VectorState(ShotState):
             view[:, 0, :] = matrix[0, 0] * a + matrix[0, 1] * b
             view[:, 1, :] = matrix[1, 0] * a + matrix[1, 1] * b
             return
+        if len(qubits) == 2:
+            self._apply2(matrix, qubits[0], qubits[1])
+            return
         n, k = self.n, len(qubits)
         tensor = self.state.reshape((2,) * n)  # axis j is qubit n - 1 - j
         axes = [n - 1 - q for q in qubits]
         gate = matrix.reshape((2,) * (2 * k))
         moved = np.tensordot(gate, tensor, axes=(list(range(k, 2 * k)), axes))
         self.state = np.ascontiguousarray(np.moveaxis(moved, list(range(k)), axes)).reshape(-1)
+
+    def _apply2(self, matrix: np.ndarray, first: int, second: int) -> None:
+        """A two-qubit gate on strided views (row index = 2 * bit(first) + bit(second))."""
+        hi, lo = max(first, second), min(first, second)
+        view = self.state.reshape(-1, 2, 1 << (hi - lo - 1), 2, 1 << lo)
+        old = []
+        for index in range(4):
+            b_first, b_second = index >> 1, index & 1
+            b_hi, b_lo = (b_first, b_second) if first == hi else (b_second, b_first)
+            old.append((b_hi, b_lo, view[:, b_hi, :, b_lo, :].copy()))
+        for row in range(4):
+            b_hi, b_lo, _ = old[row]
+            total = None
+            for col in range(4):
+                coeff = matrix[row, col]
+                if coeff != 0:
+                    term = coeff * old[col][2]
+                    total = term if total is None else total + term
+            view[:, b_hi, :, b_lo, :] = 0.0 if total is None else total
 
     def _pauli(self, letter: str, qubit: int) -> None:
         self._apply(letter, _PAULI_MATRICES[letter], (qubit,))
