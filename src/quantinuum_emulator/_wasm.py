@@ -118,7 +118,12 @@ class WasmInstance:
         try:
             self._instance = wasmtime.Instance(self._store, module._module, [])
         except (wasmtime.WasmtimeError, wasmtime.Trap) as exc:
-            raise WasmError(f"the WASM module failed to start: {_first_line(exc)}") from None
+            if "memory" in str(exc) or "limit" in str(exc):
+                raise WasmLimitError(
+                    f"the WASM module needs more memory than the limit ({module.memory_bytes}"
+                    " bytes)"
+                ) from None
+            raise WasmError(f"the WASM module failed to start: {_trap_text(exc)}") from None
         self._exports = self._instance.exports(self._store)
         if _INIT in module.functions and module.functions[_INIT] == (0, 0):
             self.call(_INIT, [])
