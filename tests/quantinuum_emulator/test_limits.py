@@ -155,3 +155,8 @@ def test_classical_work_of_a_whole_job_is_bounded_at_submission(emulator: Emulat
     error = rejected(emulator, body(program, count=10000))
     assert error.code == 41
     assert "operations" in error.text
+
+
+def test_a_program_with_a_lone_surrogate_is_a_program_error(emulator: Emulator) -> None:
+    error = rejected(emulator, body(HEADER + "qreg q[1];\n// \ud800\n"))
+    assert error.code == 40

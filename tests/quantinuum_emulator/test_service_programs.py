@@ -107,3 +107,20 @@ def test_syntax_checker_returns_zeros(client: Client) -> None:
     doc = client.run(qasm(classical_circuit()), "OPENQASM 2.0", machine="H1-1SC", count=5)
     assert doc["status"] == "completed"
     assert doc["results"]["a"] == ["00000000"] * 5
+
+
+@pytest.mark.parametrize(
+    ("program", "code"),
+    [
+        ("OPENQASM 2.0;\nqreg q[1];\ncreg c[99999999999999999999];\n", 41),
+        ("OPENQASM 2.0;\nqreg q[1];\ncreg c[65];\n", 41),
+        ("OPENQASM 2.0;\nqreg q[1];\ncreg c[1];\nmeasure q[0] -> c[99999999999999999999];\n", 40),
+    ],
+    ids=["size-beyond-u64", "65-bits", "index-beyond-u64"],
+)
+def test_register_sizes_beyond_64_bits_get_a_clear_400(
+    client: Client, program: str, code: int
+) -> None:
+    reply = client.submit(program, "OPENQASM 2.0")
+    assert reply.status_code == 400
+    assert reply.json()["error"]["code"] == code
