@@ -12,8 +12,9 @@ non-Clifford-named gate is replaced by its Clifford circuit, or refused if it is
 
 The "statevector" method runs on Aer's automatic method (exact: it uses the state-vector
 engine, or the faster stabilizer engine for Clifford circuits, as a bare `AerSimulator()`
-does), with shot branching on for noiseless runs and off for noisy ones (every shot samples
-its own errors). Noise models only carry errors for the gates a circuit uses.
+does), with shot branching on. Readout errors are applied to each shot's bits after the
+run, except in circuits with control flow, which run without branching (see `_Noise`).
+Noise models only carry errors for the gates a circuit uses.
 """
 
 from __future__ import annotations
@@ -156,8 +157,8 @@ class Simulator:
                 # statevector method does but picks a faster exact engine where one applies
                 # (stabilizer for Clifford circuits), as a bare AerSimulator() does.
                 # Shot branching simulates shots together until a mid-circuit measurement
-                # makes them differ: 20x faster for noiseless programs with `if`. Noisy runs
-                # sample every shot on its own, so that shots stay independent.
+                # makes them differ: 20x faster for programs with `if` or noise. `_execute`
+                # turns it off where it would correlate shots (see `_Noise`).
                 backend = AerSimulator(
                     method="automatic" if method == "statevector" else method,
                     shot_branching_enable=branching,
