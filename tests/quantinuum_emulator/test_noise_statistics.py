@@ -1,9 +1,10 @@
 """Noisy shots are independent and unbiased: statistical tests at fixed seeds.
 
-A 12-qubit GHZ state with the H1-1 error model, 3,000 shots: the two ideal outcomes split
-evenly, no single error pattern takes a share of the shots that independent errors could
-not produce, and a job never replays another job's shots (jobs seeded s and s+1 used to
-share all but one shot, since qiskit-aer seeds shot i with seed + i).
+A 12-qubit GHZ state, 3,000 shots: the two ideal outcomes split evenly, no single error
+pattern takes a share of the shots that independent errors could not produce, the error
+rate is the model's (qiskit-aer's shot branching with readout and gate errors together
+put 21 % of the shots in one pattern), and a job never replays another job's shots (jobs
+seeded s and s+1 used to share all but one shot: qiskit-aer seeds shot i with seed + i).
 """
 
 from __future__ import annotations
