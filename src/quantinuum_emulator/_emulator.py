@@ -1,10 +1,11 @@
 """`Emulator`: the one entry point that runs jobs, for the service's workers and offline mode.
 
-`prepare(body)` checks a job request (the JSON body of `POST /v1/job`) against its machine,
-parses and prices it, or raises `JobRejected`. `run(job)` yields its results in chunks,
-register name -> one bitstring per shot, until `job.count` shots are done; a failure while
-running also raises `JobRejected` (code 40 for a program the engine cannot run, 41 for
-one beyond its limits). Stop iterating to cancel the rest.
+`prepare(body)` checks a job request (the JSON body of `POST /v1/job`, including `cfl` for
+WASM) against its machine, parses and prices it, or raises `JobRejected`. `run(job)`
+yields its results in chunks, register name -> one bitstring per shot, until `job.count`
+shots are done; a failure while running also raises `JobRejected` (code 40 for a program
+the engine cannot run, 41 for one beyond its limits). Stop iterating to cancel the rest.
+Syntax checkers yield all-zero bitstrings per register, as the cloud returns.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from typing import Any
 from ._errors import INVALID_PROGRAM, LIMIT_EXCEEDED, JobRejected
 from ._execution import (
     DEFAULT_MAX_PROGRAM_BYTES,
+    DEFAULT_MEMORY_BUDGET_BYTES,
     PreparedJob,
+    job_simulation_options,
     prepare_job,
-    simulation_options,
 )
 from ._machines import MachineCatalog
 
@@ -36,18 +38,29 @@ class Emulator:
         machines: MachineCatalog | Iterable[Mapping[str, Any]] | None = None,
         *,
         max_program_bytes: int = DEFAULT_MAX_PROGRAM_BYTES,
+        memory_budget_bytes: int = DEFAULT_MEMORY_BUDGET_BYTES,
     ) -> None:
-        """`machines`: a catalogue, or machine documents for one (default: the built-in)."""
+        """`machines`: a catalogue, or machine documents for one (default: the built-in).
+
+        `memory_budget_bytes`: the most memory one job's simulation state may take; a job
+        whose state vector would not fit is refused in `prepare` (code 41).
+        """
         self.catalog = (
             machines if isinstance(machines, MachineCatalog) else MachineCatalog(machines)
         )
         self.max_program_bytes = max_program_bytes
+        self.memory_budget_bytes = memory_budget_bytes
         self._simulator: Any = None
         self._lock = threading.Lock()
 
     def prepare(self, body: Mapping[str, Any]) -> PreparedJob:
         """Check and price a job request; `JobRejected` if it cannot run as asked."""
-        return prepare_job(body, self.catalog, max_program_bytes=self.max_program_bytes)
+        return prepare_job(
+            body,
+            self.catalog,
+            max_program_bytes=self.max_program_bytes,
+            memory_budget_bytes=self.memory_budget_bytes,
+        )
 
     def run(
         self,
@@ -59,26 +72,34 @@ class Emulator:
         """Yield the job's results in chunks (all at once when `chunk_shots` is None).
 
         The first chunk has `chunk_shots` shots and each next one `chunk_growth` times as
-        many. Syntax checkers yield nothing: they only price a job.
+        many. Syntax checkers yield all-zero bitstrings for every register.
         """
+        first = chunk_shots or job.count
         if job.placement.is_syntax_checker:
+            yield from _zeros(job, first, chunk_growth)
             return
-        from ._qasm import ProgramError
+        from ._qasm import ParsedProgram, ProgramError
+        from ._shotprogram import ShotLimitError, iter_shot_chunks
         from ._simulator import SimulationError
+        from ._wasm import WasmError, WasmLimitError
 
-        chunks = self.simulator().iter_chunks(
-            job.program,
-            job.count,
-            chunk_shots or job.count,
-            growth=chunk_growth,
-            **simulation_options(job.placement, job.options),
-        )
+        options = job_simulation_options(job)
+        if isinstance(job.program, ParsedProgram):
+            chunks = self.simulator().iter_chunks(
+                job.program, job.count, first, growth=chunk_growth, **options
+            )
+        else:
+            chunks = iter_shot_chunks(
+                job.program, job.count, first, growth=chunk_growth, wasm=job.wasm, **options
+            )
         try:
             yield from chunks
-        except ProgramError as exc:  # e.g. a non-Clifford gate with `simulator: stabilizer`
-            raise JobRejected(INVALID_PROGRAM, str(exc)) from None
-        except SimulationError as exc:  # e.g. too many qubits for the state vector
+        except WasmLimitError as exc:
             raise JobRejected(LIMIT_EXCEEDED, str(exc)) from None
+        except (ProgramError, WasmError) as exc:  # e.g. a non-Clifford gate, a WASM trap
+            raise JobRejected(INVALID_PROGRAM, str(exc)) from None
+        except (SimulationError, ShotLimitError, MemoryError) as exc:
+            raise JobRejected(LIMIT_EXCEEDED, str(exc) or "out of memory") from None
 
     def simulator(self) -> Any:
         """The warm simulator runs share (created on first use)."""
@@ -88,3 +109,13 @@ class Emulator:
 
                 self._simulator = Simulator()
             return self._simulator
+
+
+def _zeros(job: PreparedJob, first: int, growth: float) -> Iterator[Chunk]:
+    registers = job.program.info.registers
+    done, chunk = 0, float(first)
+    while done < job.count:
+        size = min(int(chunk), job.count - done)
+        yield {name: ["0" * width] * size for name, width in registers.items()}
+        done += size
+        chunk *= max(growth, 1.0)

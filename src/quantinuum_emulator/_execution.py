@@ -5,16 +5,21 @@ One place for these rules, used by the service (`JobService`) and by the SDK's o
 simulation (`quantinuum_api._offline`), so a job behaves the same in both:
 
 Refusals raise `JobRejected` (a 400 reply in the service): unknown machine → code 31; a
-language other than OpenQASM 2.0 or a program that does not parse → code 40; program
-size, shots, qubits and classical registers beyond the machine's limits → code 41; bad
-`options.simulator` / `options.seed` → code 10;
+language other than OpenQASM 2.0 / QIR 1.0, a program that does not parse, a gate the
+chosen engine cannot run or a bad WASM module (`cfl`) → code 40; program size, shots,
+qubits, register widths, unrolled size, or a state that would not fit the memory budget →
+code 41; bad `options.simulator` / `options.seed` → code 10;
 - a job whose HQC cost exceeds `max-cost` is accepted and fails at once with code 42;
-- syntax checkers price and complete without running; emulators run noiseless unless
+- syntax checkers price and return all-zero results; emulators run noiseless unless
   `options["error-model"]` is true; hardware names always run with their noise model.
+
+Plain OpenQASM circuits run on qiskit-aer (`_simulator`, all shots at once); programs with
+hqslib1 classical extensions (`_hqs`), WASM, or QIR (`_qir`) run shot by shot (`_shots`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -31,11 +36,15 @@ from ._machines import MachineCatalog, Placement
 
 if TYPE_CHECKING:
     from ._qasm import ParsedProgram, ProgramInfo
+    from ._shotprogram import ShotProgram
+    from ._wasm import WasmModule
 
 __all__ = [
     "DEFAULT_MAX_PROGRAM_BYTES",
+    "DEFAULT_MEMORY_BUDGET_BYTES",
     "METHODS",
     "PreparedJob",
+    "job_simulation_options",
     "max_cost_error",
     "prepare_job",
     "simulation_options",
@@ -44,20 +53,47 @@ __all__ = [
 #: The largest program accepted unless the caller sets another limit (256 KiB).
 DEFAULT_MAX_PROGRAM_BYTES = 262_144
 
+#: The default memory a job's simulation state may take (a 28-qubit state vector).
+DEFAULT_MEMORY_BUDGET_BYTES = 4 * 2**30
+
+#: Bytes per amplitude of a state vector (complex128).
+STATE_BYTES_PER_AMPLITUDE = 16
+
+QIR = "QIR 1.0"
+LANGUAGES = ("OPENQASM 2.0", QIR)
+
+#: hqslib1 classical extensions that qiskit's OpenQASM 2 reader does not know: assignment,
+#: RNG and shot-number built-ins, conditions on a bit or with another comparison than ==.
+_CLASSICAL = re.compile(
+    r"(?:^|[;{}])\s*[A-Za-z_]\w*\s*(?:\[\s*\d+\s*\])?\s*=(?!=)"
+    r"|\bRNG(?:seed|bound|index|num)\b|\bJOB_shotnum\b"
+    r"|\bif\s*\(\s*[A-Za-z_]\w*\s*\["
+    r"|\bif\s*\([^)]*(?:!=|<|>)",
+    re.M,
+)
+
 #: `options.simulator` values → the simulator's method.
 METHODS = {"state-vector": "statevector", "statevector": "statevector", "stabilizer": "stabilizer"}
 
 
 @dataclass(frozen=True)
 class PreparedJob:
-    """A checked job request: where it runs, what it runs, and what it costs."""
+    """A checked job request: where it runs, what it runs, and what it costs.
+
+    Not picklable when the program runs shot by shot or carries a WASM module: a worker
+    process re-creates it with `Emulator.prepare(body)` from the same request body.
+    """
 
     machine: str
     placement: Placement
     count: int
-    program: ParsedProgram
+    program: ParsedProgram | ShotProgram
     options: dict[str, Any]
     cost: float
+    #: The simulation method (`statevector` or `stabilizer`) the job runs with.
+    method: str = "statevector"
+    #: The job's WASM module (from `cfl`), if any.
+    wasm: WasmModule | None = None
 
 
 def _limit(text: str) -> JobRejected:
@@ -69,8 +105,14 @@ def prepare_job(
     catalog: MachineCatalog,
     *,
     max_program_bytes: int = DEFAULT_MAX_PROGRAM_BYTES,
+    memory_budget_bytes: int = DEFAULT_MEMORY_BUDGET_BYTES,
 ) -> PreparedJob:
-    """Check a job request against the machine and parse its program; `JobRejected` if refused."""
+    """Check a job request against the machine and parse its program; `JobRejected` if refused.
+
+    Every limit that can be read from the text (program size, declared qubits and register
+    widths, unrolled operations) is checked before a parser runs, so nothing proportional
+    to a declared size is allocated for a program that is refused.
+    """
     machine, count, program_text = body.get("machine"), body.get("count"), body.get("program")
     if not isinstance(machine, str) or not isinstance(program_text, str):
         raise JobRejected(INVALID_REQUEST, "Invalid request: 'machine' and 'program' needed")
@@ -80,10 +122,13 @@ def prepare_job(
     if placement is None:
         raise JobRejected(MACHINE_NOT_FOUND, f"Unknown machine '{machine}'")
     language = body.get("language", "OPENQASM 2.0")
-    if language != "OPENQASM 2.0":
+    if language not in LANGUAGES:
         raise JobRejected(INVALID_PROGRAM, f"The local service cannot run {language} programs")
     options = dict(body.get("options") or {})
-    size = len(program_text.encode())
+    try:
+        size = len(program_text.encode())
+    except UnicodeEncodeError:
+        raise JobRejected(INVALID_PROGRAM, "Invalid program: not valid UTF-8 text") from None
     if size > max_program_bytes:
         raise _limit(f"Program is {size} bytes; the limit is {max_program_bytes}")
     doc = placement.doc
@@ -99,19 +144,181 @@ def prepare_job(
         isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**31
     ):
         raise JobRejected(INVALID_REQUEST, "options.seed must be an integer in [0, 2**31)")
+    wasm = _wasm_module(body.get("cfl"))
     from ._cost import hqc_cost
-    from ._qasm import ProgramError, parse_program
+    from ._qasm import ProgramError, ProgramTooLarge
 
+    method = METHODS[str(options.get("simulator", "state-vector"))]
     try:
-        program = parse_program(program_text, max_bytes=None)
+        if language == QIR:
+            program = _parse_qir(program_text, machine, doc)
+        else:
+            program = _parse_qasm(program_text, machine, doc, force_shots=wasm is not None)
+        method = _check_engine(program, method, machine, doc, memory_budget_bytes)
+    except ProgramTooLarge as exc:
+        raise _limit(str(exc)) from None
     except ProgramError as exc:
         raise JobRejected(INVALID_PROGRAM, f"Invalid program: {exc}") from None
+    _check_wasm(program, wasm)
     _check_limits(machine, doc, program.info)
+    _check_work(program, count)
     cost = round(float(hqc_cost(program.info, count)), 6)
-    return PreparedJob(machine, placement, count, program, options, cost)
+    return PreparedJob(machine, placement, count, program, options, cost, method, wasm)
+
+
+def _check_work(program: Any, count: int) -> None:
+    """Refuse a per-shot job whose shots would execute too many instructions together."""
+    from ._shotprogram import MAX_JOB_STEPS
+
+    size = getattr(program, "size", None)
+    if size is not None and size * count > MAX_JOB_STEPS:
+        raise _limit(
+            f"{count} shots of {size} operations each exceed the {MAX_JOB_STEPS} operations"
+            " a job with classical logic may run; use fewer shots or a shorter program"
+        )
+
+
+def _wasm_module(cfl: object) -> WasmModule | None:
+    if cfl is None:
+        return None
+    from ._wasm import WasmError, WasmModule, decode_cfl
+
+    try:
+        return WasmModule(decode_cfl(cfl))
+    except WasmError as exc:
+        raise JobRejected(INVALID_PROGRAM, f"Invalid WASM module: {exc}") from None
+
+
+def _check_wasm(program: Any, wasm: WasmModule | None) -> None:
+    functions = getattr(program, "wasm_functions", None)
+    if not functions:
+        return
+    if wasm is None:
+        names = ", ".join(sorted(functions))
+        raise JobRejected(
+            INVALID_PROGRAM, f"Invalid program: it calls WASM ({names}) but the job has no 'cfl'"
+        )
+    from ._wasm import WasmError
+
+    for name, (n_in, n_out) in functions.items():
+        try:
+            wasm.check_function(name, n_in, n_out)
+        except WasmError as exc:
+            raise JobRejected(INVALID_PROGRAM, f"Invalid program: {exc}") from None
+
+
+def _machine_qubits(doc: Mapping[str, Any]) -> int:
+    return int(doc.get("n_qubits", 0))
+
+
+def _parse_qir(text: str, machine: str, doc: Mapping[str, Any]) -> Any:
+    from ._qasm import ProgramTooLarge
+    from ._qir import decode_qir, parse_qir
+
+    try:
+        return parse_qir(decode_qir(text), max_qubits=_machine_qubits(doc))
+    except ProgramTooLarge as exc:
+        raise ProgramTooLarge(f"{exc}; {machine} has {_machine_qubits(doc)} qubits") from None
+
+
+def _parse_qasm(text: str, machine: str, doc: Mapping[str, Any], *, force_shots: bool) -> Any:
+    """The qiskit-aer path for plain circuits, the per-shot path for classical extensions."""
+    from ._bounds import MAX_REGISTER_WIDTH, scan_qasm
+    from ._qasm import MAX_EXPANDED_OPERATIONS, ProgramError, ProgramTooLarge, parse_program
+
+    scan = scan_qasm(text, max_operations=MAX_EXPANDED_OPERATIONS)
+    n_qubits = _machine_qubits(doc)
+    if scan.n_qubits > n_qubits:
+        raise ProgramTooLarge(f"Program uses {scan.n_qubits} qubits; {machine} has {n_qubits}")
+    for name, width in scan.cregs.items():
+        if width > MAX_REGISTER_WIDTH:
+            raise ProgramTooLarge(
+                f"Classical register '{name}' has width {width}; {machine} allows"
+                f" {MAX_REGISTER_WIDTH}"
+            )
+    if scan.operations > MAX_EXPANDED_OPERATIONS:
+        raise ProgramTooLarge(
+            f"program expands to more than {MAX_EXPANDED_OPERATIONS} operations once its"
+            " gate definitions are unrolled"
+        )
+    from ._hqs import parse_hqs
+
+    if force_shots or _CLASSICAL.search(text):
+        return parse_hqs(text, scan.cregs)
+    try:
+        return parse_program(text, max_bytes=None)
+    except ProgramError as first:
+        try:  # e.g. a register named like a gate, which qiskit's reader refuses
+            return parse_hqs(text, scan.cregs)
+        except ProgramError:
+            raise first from None
+
+
+def _check_engine(
+    program: Any, method: str, machine: str, doc: Mapping[str, Any], budget: int
+) -> str:
+    """The simulation method a job runs with; refuse one whose state would not fit.
+
+    As qiskit-aer's automatic method does, a Clifford program asked for the state vector
+    runs on the stabilizer engine (exact for it, and far faster per shot).
+    """
+    from ._qasm import ParsedProgram, ProgramTooLarge
+
+    n = int(program.info.n_qubits)
+    if method == "stabilizer":
+        _check_clifford(program)
+        return method
+    per_shot = not isinstance(program, ParsedProgram)
+    if per_shot and _is_clifford(program):
+        return "stabilizer"
+    need = STATE_BYTES_PER_AMPLITUDE * (3 if per_shot else 1) << n
+    if need <= budget:
+        return method
+    if not per_shot and _is_clifford(program):
+        return "stabilizer"  # as Aer's automatic method would, without the state vector
+    raise ProgramTooLarge(
+        f"a {n}-qubit state vector needs {_gib(need)} of memory; the emulator's budget is"
+        f" {_gib(budget)}. Use options.simulator 'stabilizer' for Clifford circuits"
+        f" (up to {machine}'s {int(doc.get('n_qubits', 0))} qubits) or fewer qubits"
+    )
+
+
+def _gib(n: int) -> str:
+    return f"{n / 2**30:.3g} GiB"
+
+
+def _is_clifford(program: Any) -> bool:
+    from ._qasm import ProgramError
+
+    try:
+        _check_clifford(program)
+    except ProgramError:
+        return False
+    return True
+
+
+def _check_clifford(program: Any) -> None:
+    """Refuse (`ProgramError`) a program with a gate the stabilizer engine cannot run."""
+    from ._qasm import ParsedProgram
+
+    if isinstance(program, ParsedProgram):
+        from ._simulator import _compile
+
+        if "stabilizer" not in program.compiled:
+            program.compiled["stabilizer"] = _compile(program.circuit, "stabilizer")
+        return
+    import numpy as np
+
+    from ._shots import ShotEngine
+
+    engine = ShotEngine(1, method="stabilizer", noise_specs=None, rng=np.random.default_rng(0))
+    for key, matrix in program.gate_matrices():
+        engine.tableau(key, matrix)
 
 
 def _check_limits(machine: str, doc: Mapping[str, Any], info: ProgramInfo) -> None:
+    from ._bounds import MAX_REGISTER_WIDTH
+
     n_qubits = int(doc.get("n_qubits", 0))
     if info.n_qubits > n_qubits:
         raise _limit(f"Program uses {info.n_qubits} qubits; {machine} has {n_qubits}")
@@ -121,13 +328,12 @@ def _check_limits(machine: str, doc: Mapping[str, Any], info: ProgramInfo) -> No
             f"Program declares {len(info.registers)} classical registers;"
             f" {machine} allows {max_regs}"
         )
-    max_width = doc.get("max_classical_register_width")
-    if max_width is not None:
-        for name, width in info.registers.items():
-            if width > int(max_width):
-                raise _limit(
-                    f"Classical register '{name}' has width {width}; {machine} allows {max_width}"
-                )
+    for name, width in info.registers.items():
+        if width > MAX_REGISTER_WIDTH:
+            raise _limit(
+                f"Classical register '{name}' has width {width}; {machine} allows"
+                f" {MAX_REGISTER_WIDTH}"
+            )
 
 
 def max_cost_error(cost: float, max_cost: object) -> dict[str, Any] | None:
@@ -146,3 +352,8 @@ def simulation_options(placement: Placement, options: Mapping[str, Any]) -> dict
         "seed": seed if isinstance(seed, int) and not isinstance(seed, bool) else None,
         "method": METHODS[str(options.get("simulator", "state-vector"))],
     }
+
+
+def job_simulation_options(job: PreparedJob) -> dict[str, Any]:
+    """`simulation_options` for a prepared job, with the method `prepare` settled on."""
+    return {**simulation_options(job.placement, job.options), "method": job.method}

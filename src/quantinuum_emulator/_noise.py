@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["NOISY_1Q_GATES", "NOISY_2Q_GATES", "noise_model_from_specs"]
+__all__ = ["NOISY_1Q_GATES", "NOISY_2Q_GATES", "noise_model_from_specs", "two_qubit_pauli_channel"]
 
 # Gate names the compiled circuits use (see `_simulator`), which the errors attach to.
 NOISY_1Q_GATES = (
@@ -104,7 +104,7 @@ def noise_model_from_specs(
     p2 = _probability(noise_specs, "2q_gate_error", "p2")
     memory = _probability(noise_specs, "memory_error", "memory_error")
     if (p2 is not None or memory is not None) and two_qubit:
-        terms = _two_qubit_pauli_channel(p2 or 0.0, memory or 0.0)
+        terms = two_qubit_pauli_channel(p2 or 0.0, memory or 0.0)
         model.add_all_qubit_quantum_error(pauli_error(terms), two_qubit)
 
     p0 = _probability(noise_specs, "spam_error", "p_meas_0")
@@ -118,7 +118,7 @@ def noise_model_from_specs(
 _TIMES_Z = {"I": "Z", "Z": "I", "X": "Y", "Y": "X"}  # a Pauli times Z, up to phase
 
 
-def _two_qubit_pauli_channel(p2: float, memory: float) -> list[tuple[str, float]]:
+def two_qubit_pauli_channel(p2: float, memory: float) -> list[tuple[str, float]]:
     """Two-qubit depolarizing (p2) followed by a Z flip (memory) on each qubit, as Paulis."""
     paulis = [a + b for a in "IXYZ" for b in "IXYZ"]
     depolarized = {p: (1.0 - p2 if p == "II" else p2 / 15) for p in paulis}

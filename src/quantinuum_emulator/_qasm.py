@@ -30,6 +30,7 @@ __all__ = [
     "ParsedProgram",
     "ProgramError",
     "ProgramInfo",
+    "ProgramTooLarge",
     "hqslib1_source",
     "parse_program",
 ]
@@ -68,6 +69,10 @@ _STANDARD_GATES = (
 
 class ProgramError(ValueError):
     """The program cannot be run: bad syntax, unknown gate, unsupported language, too big..."""
+
+
+class ProgramTooLarge(ProgramError):
+    """The program is valid but beyond a limit (qubits, register width, operations)."""
 
 
 @dataclass(frozen=True)
@@ -143,6 +148,12 @@ def _parse_text(text: str) -> ParsedProgram:
         info = _program_info(circuit)
     except RecursionError:
         raise ProgramError("program nests gate definitions too deeply") from None
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:
+        if isinstance(exc, ProgramError):
+            raise
+        raise ProgramError(f"invalid program: {type(exc).__name__}") from None
     return ParsedProgram(circuit=circuit, info=info)
 
 

@@ -12,7 +12,9 @@ non-Clifford-named gate is replaced by its Clifford circuit, or refused if it is
 
 The "statevector" method runs on Aer's automatic method (exact: it uses the state-vector
 engine, or the faster stabilizer engine for Clifford circuits, as a bare `AerSimulator()`
-does), with shot branching on. Noise models only carry errors for the gates a circuit uses.
+does), with shot branching on. Readout errors are applied to each shot's bits after the
+run, except in circuits with control flow, which run without branching (see `_Noise`).
+Noise models only carry errors for the gates a circuit uses.
 """
 
 from __future__ import annotations
@@ -144,9 +146,10 @@ class Simulator:
 
     # --- internals ------------------------------------------------------------------------
 
-    def _backend(self, method: str) -> Any:
+    def _backend(self, method: str, *, branching: bool = True) -> Any:
+        key = f"{method}:{'branching' if branching else 'per-shot'}"
         with self._lock:
-            backend = self._backends.get(method)
+            backend = self._backends.get(key)
             if backend is None:
                 from qiskit_aer import AerSimulator
 
@@ -154,12 +157,13 @@ class Simulator:
                 # statevector method does but picks a faster exact engine where one applies
                 # (stabilizer for Clifford circuits), as a bare AerSimulator() does.
                 # Shot branching simulates shots together until a mid-circuit measurement
-                # (or noise) makes them differ: 20x faster for programs with `if` or noise.
+                # makes them differ: 20x faster for programs with `if` or noise. `_execute`
+                # turns it off where it would correlate shots (see `_Noise`).
                 backend = AerSimulator(
                     method="automatic" if method == "statevector" else method,
-                    shot_branching_enable=True,
+                    shot_branching_enable=branching,
                 )
-                self._backends[method] = backend
+                self._backends[key] = backend
             return backend
 
     def _noise_model(
@@ -171,6 +175,11 @@ class Simulator:
         if gates is None:
             gates = frozenset(_gate_names(program.compiled[method]))
             program.compiled[f"{method}:gates"] = gates
+        readout = None
+        if not _has_control_flow(program.compiled[method]):
+            readout = _readout_error(noise_specs)
+            if readout is not None:
+                noise_specs = {k: v for k, v in noise_specs.items() if k != "spam_error"}
         try:
             key = json.dumps([noise_specs, sorted(gates)], sort_keys=True, default=repr)
         except (TypeError, ValueError) as exc:
@@ -179,13 +188,13 @@ class Simulator:
             model = self._noise_models.get(key)
             if model is not None:
                 self._noise_models.move_to_end(key)
-                return model
+                return _Noise(model, readout)
         model = noise_model_from_specs(noise_specs, gates)
         with self._lock:
             self._noise_models[key] = model
             while len(self._noise_models) > _NOISE_CACHE_SIZE:
                 self._noise_models.popitem(last=False)
-        return model
+        return _Noise(model, readout)
 
     def _compiled(self, program: ParsedProgram, method: str) -> QuantumCircuit:
         cached = program.compiled.get(method)
@@ -207,12 +216,16 @@ class Simulator:
         registers = program.info.registers
         if shots == 0 or not registers:
             return {name: [] for name in registers}
-        backend = self._backend(method)
+        # Shot branching is exact without noise and with gate errors alone; combined with
+        # readout errors qiskit-aer 0.18 correlates shots (see `_Noise`), so readout errors
+        # are then applied here, or branching is turned off where a condition reads a bit.
+        branching = noise is None or noise.readout is not None
+        backend = self._backend(method, branching=branching)
         options: dict[str, Any] = {"shots": shots, "memory": True}
         if seed is not None:
             options["seed_simulator"] = seed
         if noise is not None:
-            options["noise_model"] = noise
+            options["noise_model"] = noise.model
         try:
             with self._run_lock:
                 result = backend.run(circuit, **options).result()
@@ -223,7 +236,74 @@ class Simulator:
         memory = getattr(result.results[0].data, "memory", None)
         if memory is None:  # no measurement at all: every register reads all zeros
             return {name: ["0" * width] * shots for name, width in registers.items()}
+        if noise is not None and noise.readout is not None:
+            memory = _flip_readout(memory, _measured_clbits(circuit), noise.readout, seed)
         return _split_memory(memory, _register_layout(circuit, registers))
+
+
+class _Noise:
+    """A noise model, and the readout error (P(1|0), P(0|1)) applied after the run if any.
+
+    Measured with qiskit-aer 0.18.2 (12-qubit GHZ, 3000 shots, readout error 1 % and
+    dephasing 1 %): with shot branching one outcome, a single flipped bit, took 621
+    shots (21 %) against 20 without branching; with readout and gate errors branching
+    lost a third of the errors (489 non-ideal shots against 751). Readout errors only
+    change the recorded bit, so applying them to each shot's bits afterwards is exact
+    when nothing reads a measured bit during the run (no control flow).
+    """
+
+    def __init__(self, model: Any, readout: tuple[float, float] | None) -> None:
+        self.model = model
+        self.readout = readout
+
+
+def _readout_error(noise_specs: Mapping[str, Any]) -> tuple[float, float] | None:
+    block = noise_specs.get("spam_error")
+    if not isinstance(block, Mapping):
+        return None
+    values = []
+    for key in ("p_meas_0", "p_meas_1"):
+        value = block.get(key) or 0.0
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            raise ValueError(f"noise_specs.spam_error.{key} must be a probability: {value!r}")
+        values.append(float(value))
+    return (values[0], values[1]) if any(values) else None
+
+
+def _has_control_flow(circuit: QuantumCircuit) -> bool:
+    return any(getattr(inst.operation, "blocks", None) is not None for inst in circuit.data)
+
+
+def _measured_clbits(circuit: QuantumCircuit) -> list[int]:
+    return sorted(
+        {
+            circuit.find_bit(clbit).index
+            for inst in circuit.data
+            if inst.operation.name == "measure"
+            for clbit in inst.clbits
+        }
+    )
+
+
+def _flip_readout(
+    memory: list[str], measured: list[int], readout: tuple[float, float], seed: int | None
+) -> list[str]:
+    """Flip each measured bit of each shot with P(1|0) or P(0|1), independently."""
+    import numpy as np
+
+    if not measured:
+        return memory
+    rng = np.random.default_rng(None if seed is None else [seed, 0x5EAD])
+    values = [int(v, 16) for v in memory]
+    bits = np.array([[(v >> c) & 1 for c in measured] for v in values], dtype=bool)
+    flips = rng.random(bits.shape) < np.where(bits, readout[1], readout[0])
+    out = list(memory)
+    for shot in np.flatnonzero(flips.any(axis=1)):
+        value = values[shot]
+        for column in np.flatnonzero(flips[shot]):
+            value ^= 1 << measured[column]
+        out[shot] = hex(value)
+    return out
 
 
 def _register_layout(
@@ -266,10 +346,14 @@ def _check_seed(seed: int | None) -> None:
 
 
 def _aer_seed(seed: int | None) -> int | None:
-    """Aer takes seeds in [0, 2**31); any other integer is mapped there deterministically."""
-    if seed is None or 0 <= seed <= _MAX_SEED:
-        return seed
-    return random.Random(seed).randint(0, _MAX_SEED)  # noqa: S311 - not crypto
+    """A job's seed as Aer's, in [0, 2**31), through a hash.
+
+    Aer seeds shot i with seed + i, so passing seeds straight through would make the job
+    seeded s + 1 replay all but one shot of the job seeded s.
+    """
+    if seed is None:
+        return None
+    return random.Random(f"aer:{seed}").randint(0, _MAX_SEED)  # noqa: S311 - not crypto
 
 
 # --- compilation ----------------------------------------------------------------------------

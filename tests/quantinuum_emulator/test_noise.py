@@ -10,8 +10,8 @@ from quantinuum_emulator._machines import default_machines
 from quantinuum_emulator._noise import (
     NOISY_1Q_GATES,
     NOISY_2Q_GATES,
-    _two_qubit_pauli_channel,
     noise_model_from_specs,
+    two_qubit_pauli_channel,
 )
 
 
@@ -60,7 +60,7 @@ def test_bad_probabilities_are_refused(specs: dict[str, Any]) -> None:
 
 
 def test_two_qubit_channel_combines_depolarizing_and_dephasing() -> None:
-    terms = dict(_two_qubit_pauli_channel(0.15, 0.1))
+    terms = dict(two_qubit_pauli_channel(0.15, 0.1))
     assert sum(terms.values()) == pytest.approx(1.0)
     # II survives when no depolarizing Pauli fired and neither qubit dephased, or when a
     # depolarizing ZZ/IZ/ZI was undone by the matching Z flips.
@@ -68,7 +68,7 @@ def test_two_qubit_channel_combines_depolarizing_and_dephasing() -> None:
     expected_ii = 0.85 * no_flip + 0.01 * (0.1 * 0.9) * 2 + 0.01 * (0.1 * 0.1)
     assert terms["II"] == pytest.approx(expected_ii)
     assert terms["XX"] == pytest.approx(0.01 * no_flip + 0.01 * 0.09 * 2 + 0.01 * 0.01)
-    assert dict(_two_qubit_pauli_channel(0.0, 0.0)) == {"II": 1.0}
+    assert dict(two_qubit_pauli_channel(0.0, 0.0)) == {"II": 1.0}
 
 
 def test_gates_argument_limits_the_model() -> None:

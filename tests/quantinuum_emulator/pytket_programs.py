@@ -1,0 +1,98 @@
+"""Programs as pytket really writes them (QASM with hqslib1, QIR from pytket-qir), and WASM."""
+
+from __future__ import annotations
+
+import base64
+
+from pytket import Circuit
+from pytket.circuit.logic_exp import reg_eq
+from pytket.qasm.qasm import circuit_to_qasm_str
+from pytket.qir.conversion.api import QIRFormat, QIRProfile, pytket_to_qir
+
+#: A module in WAT: add_one(x) = x + 1, and count() = how often add_one ran in this shot.
+WAT = """(module
+  (global $n (mut i32) (i32.const 0))
+  (func (export "init"))
+  (func (export "add_one") (param i32) (result i32)
+    (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    (i32.add (local.get 0) (i32.const 1)))
+  (func (export "count") (result i32) (global.get $n))
+  (func (export "spin") (param i32) (result i32)
+    (loop $l (br $l)) (i32.const 0)))
+"""
+
+
+def wasm_bytes() -> bytes:
+    import wasmtime
+
+    return bytes(wasmtime.wat2wasm(WAT))
+
+
+def cfl() -> str:
+    """The job's `cfl` field for the module above."""
+    return base64.b64encode(wasm_bytes()).decode()
+
+
+def classical_circuit() -> Circuit:
+    """Bell pair into `a`, `r = a + b`, `r = a*b ^ r`, conditions on a register and a bit."""
+    c = Circuit(2, name="classical")
+    a = c.add_c_register("a", 8)
+    b = c.add_c_register("b", 8)
+    r = c.add_c_register("r", 8)
+    s = c.add_c_register("s", 1)
+    c.H(0).CX(0, 1).Measure(0, a[0]).Measure(1, a[1])
+    c.add_c_setreg(5, b)
+    c.add_clexpr_from_logicexp(a + b, r.to_list())
+    c.add_clexpr_from_logicexp(a * b ^ r, r.to_list())
+    c.X(0, condition=reg_eq(a, 3))
+    c.X(1, condition_bits=[a[0]], condition_value=1)
+    c.Measure(0, s[0])
+    return c
+
+
+def rng_circuit(*, with_index: bool) -> Circuit:
+    c = Circuit(1, name="rng")
+    seed = c.add_c_register("seed", 64)
+    bound = c.add_c_register("bound", 32)
+    index = c.add_c_register("index", 32)
+    first = c.add_c_register("first", 32)
+    second = c.add_c_register("second", 32)
+    shot = c.add_c_register("shot", 32)
+    c.add_c_setreg(123456789, seed)
+    c.set_rng_seed(seed)
+    c.add_c_setreg(9, bound)
+    c.set_rng_bound(bound)
+    c.get_job_shot_num(shot)
+    if with_index:
+        c.add_c_copyreg(shot, index)
+        c.set_rng_index(index)
+    c.get_rng_num(first)
+    c.get_rng_num(second)
+    return c
+
+
+def wasm_circuit() -> Circuit:
+    from pytket.wasm.wasm import WasmModuleHandler
+
+    handler = WasmModuleHandler(wasm_bytes())
+    c = Circuit(1, name="wasm")
+    a = c.add_c_register("a", 8)
+    n = c.add_c_register("n", 8)
+    c.add_c_setreg(3, a)
+    c.add_wasm_to_reg("add_one", handler, [a], [a])
+    c.add_wasm_to_reg("add_one", handler, [a], [a])
+    c.add_wasm_to_reg("count", handler, [], [n])
+    c.X(0).Measure(0, a[7])
+    return c
+
+
+def qasm(circuit: Circuit) -> str:
+    """What QuantinuumBackend submits for Language.QASM."""
+    return circuit_to_qasm_str(circuit, header="hqslib1", maxwidth=64)
+
+
+def qir(circuit: Circuit, profile: QIRProfile) -> str:
+    """What QuantinuumBackend submits for Language.QIR (PYTKET) / Language.PQIR (ADAPTIVE)."""
+    data = pytket_to_qir(circuit, circuit.name or "circuit", QIRFormat.BINARY, profile=profile)
+    assert isinstance(data, bytes)
+    return base64.b64encode(data).decode()
