@@ -18,7 +18,6 @@ pytest.importorskip("pytket.extensions.quantinuum")
 from pytket import Circuit
 from pytket.backends.status import StatusEnum
 from pytket.extensions.quantinuum.backends.quantinuum import (
-    GetResultFailed,
     Language,
     QuantinuumBackend,
 )
@@ -94,12 +93,6 @@ def test_cancel(api: QuantinuumAPI) -> None:
     assert status in {StatusEnum.CANCELLED, StatusEnum.CANCELLING, StatusEnum.COMPLETED}
 
 
-@pytest.mark.xfail(
-    raises=GetResultFailed,
-    strict=False,
-    reason="needs the emulator's syntax checker to return all-zero results with the cost, as "
-    "the cloud does (reference: 'More of the cloud's behaviour'); emulator branch",
-)
 def test_cost_on_the_syntax_checker(api: QuantinuumAPI) -> None:
     backend = QuantinuumBackend("H1-1E", api_handler=handler(api))
     circuit = backend.get_compiled_circuit(bell())
