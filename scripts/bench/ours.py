@@ -41,6 +41,7 @@ async def _batch_async(task: Task) -> dict[str, Any]:
     # submissions are bounded, as a careful user would do.
     limit = asyncio.Semaphore(int(task.get("submit_concurrency", SUBMIT_CONCURRENCY)))
     runs = []
+    rss_before = current_rss_mb()
     async with AsyncClient(task["base_url"], **_client_kw(task)) as client:
         await client.login()
 
@@ -66,7 +67,7 @@ async def _batch_async(task: Task) -> dict[str, Any]:
                     "ids": [job.id for job in jobs],
                 }
             )
-    return {"runs": runs}
+    return {"runs": runs, "rss_before_mb": rss_before, "peak_rss_mb": peak_rss_mb()}
 
 
 def _batch_sync(task: Task) -> dict[str, Any]:
@@ -208,6 +209,61 @@ def _service_job(task: Task) -> dict[str, Any]:
     return {"samples": samples}
 
 
+def _api_latency(task: Task) -> dict[str, Any]:
+    """Per-call time of a raw `GET /v1/job/{id}` (a finished tiny job) on an idle service,
+    then while a heavy job runs: timed calls stop once the heavy job is seen done (or after
+    `n` calls); only calls made before its last "running" sighting count. The heavy job is
+    left running: the runner stops this dedicated service afterwards."""
+    import httpx
+
+    from quantinuum_api import Client, QuantinuumAPI
+
+    base, n = task["base_url"], int(task["n"])
+    api = QuantinuumAPI(
+        api_url=base,
+        _QuantinuumAPI__user_name=task["email"],
+        _QuantinuumAPI__pwd=task["password"],
+    )
+    token = api.login()
+    raw = httpx.Client(headers={"Authorization": token}, base_url=base)
+    with Client(base, **_client_kw(task)) as client:
+        client.login()
+        tiny = client.jobs.wait(client.jobs.submit(BELL, MACHINE, 10))
+        _check_completed([tiny])
+
+        def timed() -> float:
+            t0 = time.perf_counter()
+            raw.get(f"v1/job/{tiny.id}").raise_for_status()
+            return time.perf_counter() - t0
+
+        for _ in range(20):  # warm up
+            timed()
+        idle = [timed() for _ in range(n)]
+        heavy = client.jobs.submit(task["program"], task["machine"], int(task["shots"]))
+
+        def heavy_status() -> str:
+            return str(raw.get(f"v1/job/{heavy.id}").json()["status"])
+
+        deadline = time.monotonic() + float(task.get("start_timeout_s", 30.0))
+        while heavy_status() != "running":
+            if time.monotonic() > deadline:
+                raise RuntimeError("bench: the heavy job did not start")
+            time.sleep(0.005)
+        time.sleep(float(task.get("settle_s", 0.0)))  # past the job's set-up, into the run
+        busy: list[float] = []
+        pending: list[float] = []
+        status = heavy_status()
+        while status == "running" and len(busy) + len(pending) < n:
+            pending.extend(timed() for _ in range(10))
+            status = heavy_status()
+            if status == "running":  # these calls all ran while the job was running
+                busy.extend(pending)
+                pending.clear()
+    api.close()
+    raw.close()
+    return {"idle": idle, "busy": busy, "heavy_id": heavy.id, "heavy_status": status}
+
+
 # -- (6): memory while waiting on many jobs ------------------------------------------------
 def _memory(task: Task) -> dict[str, Any]:
     """Peak RSS while `Client.jobs.wait_many` waits on the given (just submitted) jobs."""
@@ -247,6 +303,7 @@ def run_task(task: Task) -> dict[str, Any]:
         "bare_sim": _bare_sim,
         "service_job": _service_job,
         "memory": _memory,
+        "api_latency": _api_latency,
     }
     if kind not in handlers:
         raise ValueError(f"unknown task {kind!r}")
