@@ -95,10 +95,12 @@ def ensure_reference_venv(venv: Path, log: IO[str]) -> Path:
 
 
 def _json_line(lines: Sequence[str]) -> str | None:
-    """The last line that is a JSON object (py-spy prints its own lines on stdout)."""
+    """The last JSON object on a line of its own or after py-spy's prompt text (py-spy
+    prints on the same stdout, without always ending its lines)."""
     for line in reversed(lines):
-        if line.startswith("{"):
-            return line
+        start = line.find('{"')
+        if start >= 0:
+            return line[start:]
     return None
 
 
@@ -132,15 +134,22 @@ class ServerProcess:
                     f"bench: the {self.mode} server process exited (code {code}); "
                     f"see {self._log.name}"
                 )
-            if line.startswith("{"):
-                return line
+            found = _json_line([line])
+            if found is not None:
+                return found
 
-    def completions(self, ids: Sequence[str]) -> dict[str, float]:
-        """Server-side completion stamps (monotonic seconds) of these jobs."""
+    def stamps(self, ids: Sequence[str]) -> tuple[dict[str, float], dict[str, float]]:
+        """Server-side (completion, start) stamps (monotonic seconds) of the jobs that
+        have them."""
         assert self._proc.stdin is not None
         self._proc.stdin.write(json.dumps({"cmd": "completions", "ids": list(ids)}) + "\n")
         self._proc.stdin.flush()
-        times: dict[str, float] = json.loads(self._read_json())["times"]
+        answer = json.loads(self._read_json())
+        return answer["times"], answer["starts"]
+
+    def completions(self, ids: Sequence[str]) -> dict[str, float]:
+        """Server-side completion stamps (monotonic seconds) of these (finished) jobs."""
+        times, _ = self.stamps(ids)
         missing = [i for i in ids if i not in times]
         if missing:
             raise BenchError(f"bench: no completion stamp for {len(missing)} job(s)")

@@ -5,9 +5,11 @@ A folded file has one line per distinct stack, `outer;...;leaf COUNT`, each fram
 file in), so the `.txt` next to each summary is the flame graph.
 
 `summarise(path)` reports the share of samples per cost category (a stack counts towards
-every category one of its frames matches: inclusive shares, which may overlap), the top
-functions by self samples (the leaf) and by inclusive samples, all without the start-up
-imports (stacks through `_find_and_load`), which are reported as one share of their own.
+every category one of its frames matches: inclusive shares, which may overlap), the self
+samples per package of the leaf (a partition), the top functions by self samples (the
+leaf) and by inclusive samples, all without the start-up
+imports (stacks through `_find_and_load`) and the waiting threads (`WAITING` leaves: py-spy
+samples idle threads here too), each reported as one share of its own.
 """
 
 from __future__ import annotations
@@ -28,7 +30,10 @@ CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("schema validation (jsonschema)", ("jsonschema", "referencing/")),
     ("JSON encode/decode", ("json/encoder.py", "json/decoder.py", "json/__init__.py")),
     ("password hashing (argon2)", ("argon2",)),
-    ("websocket (server push / client wait)", ("websocket", "_events.py", "_push_job")),
+    (
+        "websocket (server push / client wait)",
+        ("websocket", "quantinuum_api_server/_events.py", "_push_job"),
+    ),
     ("auth per request (tokens)", ("_auth.py", "jwt/")),
     ("HTTP server (uvicorn, h11)", ("uvicorn/", "h11/")),
     ("Starlette", ("starlette/",)),
@@ -37,9 +42,28 @@ CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("logging", ("logging/",)),
     ("HTTP client (httpx, httpcore)", ("httpx/", "httpcore/")),
     ("generated client (attrs models)", ("quantinuum_api_client",)),
-    ("SDK (quantinuum_api)", ("quantinuum_api/",)),
+    (
+        "SDK (quantinuum_api)",
+        tuple(
+            f"quantinuum_api/_{name}.py"
+            for name in ("client", "http", "waiter", "legacy", "results", "sync", "retry")
+        ),
+    ),
 )
 STARTUP = "_find_and_load"
+#: Leaf frames of a thread that waits (py-spy shows the Python frame that called the
+#: blocking C function): a lock or condition, an idle pool worker, the selector, stdin,
+#: the socket. They are reported as one share and left out of every other share.
+WAITING = (
+    "Condition.wait (",
+    "Event.wait (",
+    "_worker (concurrent/futures/thread.py)",
+    "Selector.select (selectors.py)",
+    "_wait_for_tstate_lock (",
+    "_answer (bench/server_proc.py)",
+    "_wait_listening (bench/server_proc.py)",
+    "SyncStream.read (httpcore/",
+)
 _FRAME = re.compile(r"^(?P<func>.*?) \((?P<file>.*?)(?::\d+)?\)$")
 
 
@@ -66,20 +90,40 @@ def _short(frame: str) -> str:
     return f"{match['func']} ({path})"
 
 
+def _module(short: str) -> str:
+    """The leaf's package (its module for this project's own packages)."""
+    path = short.rpartition(" (")[2].rstrip(")")
+    if path.startswith(("quantinuum_", "bench/")):
+        return path
+    return path.split("/", 1)[0]
+
+
 def summarise(stacks: list[tuple[list[str], int]], top: int = 20) -> dict[str, Any]:
     """Category shares and top functions of the sampled stacks (see the module docs)."""
     total = sum(count for _, count in stacks)
-    startup = sum(count for frames, count in stacks if any(STARTUP in f for f in frames))
-    running = [(frames, count) for frames, count in stacks if not any(STARTUP in f for f in frames)]
-    steady = total - startup
+    startup = waiting = 0
+    waits: Counter[str] = Counter()
+    busy: list[tuple[list[str], int]] = []
+    for frames, count in stacks:
+        leaf = _short(frames[-1])
+        if any(STARTUP in frame for frame in frames):
+            startup += count
+        elif any(leaf.startswith(mark) or mark in leaf for mark in WAITING):
+            waiting += count
+            waits[leaf] += count
+        else:
+            busy.append((frames, count))
+    steady = total - startup - waiting
     categories: Counter[str] = Counter()
     self_time: Counter[str] = Counter()
+    modules: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
-    for frames, count in running:
+    for frames, count in busy:
         for name, needles in CATEGORIES:
             if any(needle in frame for frame in frames for needle in needles):
                 categories[name] += count
         self_time[_short(frames[-1])] += count
+        modules[_module(_short(frames[-1]))] += count
         for short in {_short(frame) for frame in frames}:
             inclusive[short] += count
 
@@ -89,8 +133,11 @@ def summarise(stacks: list[tuple[list[str], int]], top: int = 20) -> dict[str, A
     return {
         "samples": total,
         "startup_samples": startup,
-        "steady_samples": steady,
+        "waiting_samples": waiting,
+        "busy_samples": steady,
+        "waiting_top": waits.most_common(8),
         "categories_pct": {name: share(categories[name]) for name, _ in CATEGORIES},
+        "self_by_package_pct": [(name, share(count)) for name, count in modules.most_common(top)],
         "top_self_pct": [(name, share(count)) for name, count in self_time.most_common(top)],
         "top_inclusive_pct": [(name, share(count)) for name, count in inclusive.most_common(top)],
     }
@@ -100,16 +147,25 @@ def render_summary(title: str, summary: dict[str, Any]) -> str:
     """The summary as text (what `<profile>.top.txt` holds)."""
     lines = [
         title,
-        f"samples: {summary['samples']} ({summary['startup_samples']} in start-up imports,"
-        f" excluded below; shares are of the other {summary['steady_samples']})",
+        f"samples: {summary['samples']} = {summary['startup_samples']} start-up imports"
+        f" + {summary['waiting_samples']} waiting + {summary['busy_samples']} busy;"
+        " shares below are of the busy samples",
         "",
-        "category (inclusive, overlapping)          % of samples",
+        "waiting (samples by leaf):",
+        *(f"  {count:7d}  {name}" for name, count in summary["waiting_top"]),
+        "",
+        "category (inclusive, overlapping)          % of busy",
     ]
     for name, pct in summary["categories_pct"].items():
         if pct:
             lines.append(f"  {name:<42} {pct:5.1f}")
-    for key, label in (("top_self_pct", "self (leaf)"), ("top_inclusive_pct", "inclusive")):
-        lines.extend(["", f"top functions, {label}:"])
+    labels = (
+        ("self_by_package_pct", "self by package (a partition)"),
+        ("top_self_pct", "self (leaf)"),
+        ("top_inclusive_pct", "inclusive"),
+    )
+    for key, label in labels:
+        lines.extend(["", f"top {label}, % of busy:"])
         lines.extend(f"  {pct:5.1f}  {name}" for name, pct in summary[key])
     return "\n".join(lines) + "\n"
 

@@ -11,8 +11,9 @@ Run as `python -m bench.server_proc MODE` (with `scripts/` on `PYTHONPATH`), MOD
 It prints one JSON line `{"base_url", "ws_url", "email", "password", "pid"}` once the
 service answers, then answers JSON-line commands on stdin, one JSON line each on stdout:
 
-- `{"cmd": "completions", "ids": [...]}` -> `{"times": {job_id: monotonic_seconds}}`: when
-  each job finished on the server (its last status change was stored and is being pushed).
+- `{"cmd": "completions", "ids": [...]}` -> `{"times": {job_id: monotonic_seconds},
+  "starts": {...}}`: when each job finished on the server (its last status change was
+  stored and is being pushed), and when it started (its first status change: running).
 - `{"cmd": "stop"}` (or end of stdin) -> stops the service and exits.
 
 The completion stamps come from wrapping `JobEvents.publish` (the one call every status
@@ -40,9 +41,9 @@ from bench._common import EMAIL, PASSWORD
 MODES = ("serve", "local")
 
 
-def _record_completions() -> dict[str, float]:
+def _record_completions() -> tuple[dict[str, float], dict[str, float]]:
     """Wrap `JobEvents.publish` (class-wide, before any service exists) so it stamps each
-    job's latest status change."""
+    job's latest and first status change."""
     from quantinuum_api_server import _events
 
     events_cls: Any = getattr(_events, "JobEvents", None)
@@ -52,14 +53,17 @@ def _record_completions() -> dict[str, float]:
             "bench: the service changed (no JobEvents.publish); update scripts/bench/server_proc.py"
         )
     times: dict[str, float] = {}
+    starts: dict[str, float] = {}
 
     def stamped(self: Any, job_id: str, kind: str, *args: Any, **kwargs: Any) -> Any:
         if kind == "status":
-            times[job_id] = time.monotonic()  # one dict store: atomic under the GIL
+            now = time.monotonic()
+            times[job_id] = now  # dict stores: atomic under the GIL
+            starts.setdefault(job_id, now)
         return publish(self, job_id, kind, *args, **kwargs)
 
     events_cls.publish = stamped
-    return times
+    return times, starts
 
 
 def _free_port() -> int:
@@ -81,15 +85,18 @@ def _wait_listening(port: int, alive: Callable[[], bool], timeout: float = 60.0)
     raise RuntimeError(f"bench: `qapi serve` did not listen on port {port} in {timeout} s")
 
 
-def _answer(proto: IO[str], times: dict[str, float]) -> None:
+def _answer(proto: IO[str], stamps: tuple[dict[str, float], dict[str, float]]) -> None:
     """The command loop (until `stop` or end of stdin)."""
     for line in sys.stdin:
         if not line.strip():
             continue
         command = json.loads(line)
         if command.get("cmd") == "completions":
-            found = {i: times[i] for i in command.get("ids", []) if i in times}
-            print(json.dumps({"times": found}), file=proto, flush=True)
+            ids = command.get("ids", [])
+            times, starts = stamps
+            found = {i: times[i] for i in ids if i in times}
+            started = {i: starts[i] for i in ids if i in starts}
+            print(json.dumps({"times": found, "starts": started}), file=proto, flush=True)
         elif command.get("cmd") == "stop":
             return
         else:
@@ -111,18 +118,18 @@ def _hello(base_url: str, ws_url: str) -> str:
 def run_local(proto: IO[str]) -> None:
     from quantinuum_api_server.testing import LocalServer
 
-    times = _record_completions()
+    stamps = _record_completions()
     with LocalServer() as server:
         server.add_user(EMAIL, PASSWORD)
         print(_hello(server.base_url, server.ws_url), file=proto, flush=True)
-        _answer(proto, times)
+        _answer(proto, stamps)
 
 
 def run_serve(proto: IO[str]) -> int:
     from quantinuum_api._cli import main as qapi
     from quantinuum_api_server._cli import add_user
 
-    times = _record_completions()
+    stamps = _record_completions()
     with tempfile.TemporaryDirectory(prefix="qapi-bench-serve-") as tmp:
         db = Path(tmp) / "server.sqlite3"
         add_user(EMAIL, PASSWORD, db_path=db)  # as `qapi server add-user` does
@@ -134,7 +141,7 @@ def run_serve(proto: IO[str]) -> int:
                 _wait_listening(port, main_thread.is_alive)
                 base = f"http://127.0.0.1:{port}/"
                 print(_hello(base, f"ws://127.0.0.1:{port}/v1/"), file=proto, flush=True)
-                _answer(proto, times)
+                _answer(proto, stamps)
             finally:  # uvicorn's own handler: a graceful shutdown, as Ctrl-C
                 os.kill(os.getpid(), signal.SIGINT)
 

@@ -74,15 +74,11 @@ def test_quick_run_writes_positive_numbers_and_honest_verdicts(
         server = document["servers"][mode]
         rows = server["rows"]
         scenarios = {str(row["scenario"]).split()[0] for row in rows}
-        assert scenarios == (
-            EXPECTED_SCENARIOS if mode == "serve" else EXPECTED_SCENARIOS - {"(4)"}
-        )
+        assert scenarios == (EXPECTED_SCENARIOS if mode == "serve" else SERVICE_SIDE)
         assert server["failures"] == {}
         for row in rows:
             assert isinstance(row["ours"], float), row
             assert row["load"] >= 0, row
-            if "while a" in row["metric"] and not math.isfinite(row["ours"]):
-                continue  # the heavy job may finish before a call is made (a tiny one here)
             assert math.isfinite(row["ours"]), row
             if "growth" in row["metric"]:  # a peak RSS can stay where start-up left it
                 assert row["ours"] >= 0, row
@@ -101,7 +97,7 @@ def test_quick_run_writes_positive_numbers_and_honest_verdicts(
             if f"({target.scenario})" in CLIENT_SIDE and mode != "serve":
                 continue
             for name in target.inputs:
-                if "reference" not in name and name != "5.busy_p99_ms":
+                if "reference" not in name:
                     assert math.isfinite(server["metrics"][name]), (mode, name)
         assert set(server["verdicts"].values()) <= {"met", "NOT met", "n/a"}
         for key in ("1.speedup", "2.ws_p50"):  # they need the reference

@@ -29,26 +29,30 @@ STACKS = [
         f"<module> ({SP}/qiskit/__init__.py:1)",
         100,
     ),
+    ("_bootstrap (/x/lib/python3.11/threading.py:1)", "Condition.wait (threading.py:2)", 40),
 ]
 FOLDED = "".join(";".join(map(str, s[:-1])) + f" {s[-1]}\n" for s in STACKS) + "not a stack line\n"
 
 
-def test_summary_shares_exclude_start_up_and_name_the_top_costs(tmp_path: Path) -> None:
+def test_summary_shares_exclude_start_up_and_waiting_and_name_the_top_costs(tmp_path: Path) -> None:
     path = tmp_path / "profile.txt"
     path.write_text(FOLDED)
     stacks = parse_folded(FOLDED.splitlines())
-    assert len(stacks) == 4
+    assert len(stacks) == 5
     summary = summarise_file(path, "title")
-    assert summary["samples"] == 200
+    assert summary["samples"] == 240
     assert summary["startup_samples"] == 100
-    assert summary["steady_samples"] == 100
+    assert summary["waiting_samples"] == 40
+    assert summary["waiting_top"] == [("Condition.wait (threading.py)", 40)]
+    assert summary["busy_samples"] == 100
     shares = summary["categories_pct"]
     assert shares["schema validation (jsonschema)"] == 50.0
     assert shares["SQLite store"] == 30.0
     assert shares["JSON encode/decode"] == 20.0
     assert shares["HTTP server (uvicorn, h11)"] == 100.0
     assert shares["simulation (qiskit/Aer)"] == 0.0  # its only stack was an import
+    assert summary["self_by_package_pct"][:2] == [("jsonschema", 50.0), ("x", 30.0)]
     assert summary["top_self_pct"][0] == ("validate (jsonschema/validators.py)", 50.0)
     written = path.with_suffix(".top.txt").read_text()
     assert written == render_summary("title", summary)
-    assert written.startswith("title\nsamples: 200 (100 in start-up imports")
+    assert written.startswith("title\nsamples: 240 = 100 start-up imports + 40 waiting + 100 busy")
