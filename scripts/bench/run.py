@@ -137,7 +137,7 @@ QUICK = Sizes(
     medium_shots=200,
     medium_reps=1,
     bare_tiny_reps=5,
-    heavy_qubits=22,
+    heavy_qubits=20,
     heavy_calls=30,
     memory_jobs=20,
     scale_jobs=30,
@@ -203,6 +203,7 @@ class Bench:
         log: IO[str],
         out: Path,
         profile: bool = False,
+        warm_up: bool = True,
     ) -> None:
         self.mode = mode
         self.sizes = sizes
@@ -210,6 +211,7 @@ class Bench:
         self.log = log
         self.out = out
         self.profile = profile
+        self.warm_up = warm_up
         self.results = ModeResults(mode)
         self.server: ServerProcess | None = None
         self.done_job_id: str | None = None
@@ -221,11 +223,12 @@ class Bench:
 
     def start_server(self, profile: Path | None = None) -> ServerProcess:
         server = ServerProcess(self.mode, self.out / f"server-{self.mode}.log", profile)
-        run_worker(  # warm up: connections, caches, the simulator
-            [sys.executable, "-m", "bench.ours"],
-            {**server.hello, "task": "batch_async", "n": 2, "shots": 10, "reps": 1},
-            "ours",
-        )
+        if self.warm_up:  # connections, caches, the simulator's imports
+            run_worker(
+                [sys.executable, "-m", "bench.ours"],
+                {**server.hello, "task": "batch_async", "n": 2, "shots": 10, "reps": 1},
+                "ours",
+            )
         return server
 
     @property
@@ -959,7 +962,9 @@ def _parse_servers(text: str) -> list[str]:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="run.py", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="tiny sizes (the unit test)")
+    parser.add_argument(
+        "--quick", action="store_true", help="tiny sizes, no warm-up (the unit test)"
+    )
     parser.add_argument(
         "--only-ours",
         action="store_true",
@@ -1018,7 +1023,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("bench: --profile: numbers below are measured under py-spy", file=log)
         modes = []
         for index, mode in enumerate(args.servers):
-            bench = Bench(mode, sizes, ref_python, log, args.out, args.profile)
+            bench = Bench(mode, sizes, ref_python, log, args.out, args.profile, not args.quick)
             modes.append(bench.run(args.scenarios, with_client_side=index == 0))
     except BenchError as exc:
         print(exc, file=sys.stderr)
