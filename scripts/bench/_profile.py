@@ -4,10 +4,10 @@ A folded file has one line per distinct stack, `outer;...;leaf COUNT`, each fram
 `function (path:line)`. It is also the input of flamegraph.pl and speedscope (drag the
 file in), so the `.txt` next to each summary is the flame graph.
 
-`summarise(path)` reports the share of samples per cost category (a stack counts towards
-every category one of its frames matches: inclusive shares, which may overlap), the self
-samples per package of the leaf (a partition), the top functions by self samples (the
-leaf) and by inclusive samples, all without the start-up
+`summarise(stacks)` reports the share of samples per cost category (a stack counts towards
+every category one of its frames matches: inclusive shares, which may overlap), the busy
+samples per thread role (`ROLES`) and per package of the leaf (both partitions), the top
+functions by self samples (the leaf) and by inclusive samples, all without the start-up
 imports (stacks through `_find_and_load`) and the waiting threads (`WAITING` leaves: py-spy
 samples idle threads here too), each reported as one share of its own.
 """
@@ -49,6 +49,13 @@ CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
             for name in ("client", "http", "waiter", "legacy", "results", "sync", "retry")
         ),
     ),
+)
+#: (thread role, a frame substring marking it); the first match names a busy stack's role.
+ROLES: tuple[tuple[str, str], ...] = (
+    ("simulator (Aer)", "qiskit_aer/"),
+    ("job worker thread", "JobService._work"),
+    ("thread pool (run_in_threadpool, to_thread)", "_worker (concurrent/futures/thread.py"),
+    ("event loop thread", "run_forever ("),
 )
 STARTUP = "_find_and_load"
 #: Leaf frames of a thread that waits (py-spy shows the Python frame that called the
@@ -117,8 +124,11 @@ def summarise(stacks: list[tuple[list[str], int]], top: int = 20) -> dict[str, A
     categories: Counter[str] = Counter()
     self_time: Counter[str] = Counter()
     modules: Counter[str] = Counter()
+    roles: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
     for frames, count in busy:
+        role = next((r for r, mark in ROLES if any(mark in f for f in frames)), "other")
+        roles[role] += count
         for name, needles in CATEGORIES:
             if any(needle in frame for frame in frames for needle in needles):
                 categories[name] += count
@@ -136,6 +146,7 @@ def summarise(stacks: list[tuple[list[str], int]], top: int = 20) -> dict[str, A
         "waiting_samples": waiting,
         "busy_samples": steady,
         "waiting_top": waits.most_common(8),
+        "roles_pct": [(name, share(count)) for name, count in roles.most_common()],
         "categories_pct": {name: share(categories[name]) for name, _ in CATEGORIES},
         "self_by_package_pct": [(name, share(count)) for name, count in modules.most_common(top)],
         "top_self_pct": [(name, share(count)) for name, count in self_time.most_common(top)],
@@ -153,6 +164,9 @@ def render_summary(title: str, summary: dict[str, Any]) -> str:
         "",
         "waiting (samples by leaf):",
         *(f"  {count:7d}  {name}" for name, count in summary["waiting_top"]),
+        "",
+        "thread role (a partition)                  % of busy",
+        *(f"  {name:<42} {pct:5.1f}" for name, pct in summary["roles_pct"]),
         "",
         "category (inclusive, overlapping)          % of busy",
     ]

@@ -7,7 +7,7 @@ from pathlib import Path
 from bench._profile import parse_folded, render_summary, summarise_file
 
 SP = "/v/lib/python3.11/site-packages"
-SERVER = "run (uvicorn/server.py:10)"
+SERVER = "run_forever (asyncio/base_events.py:1);run (uvicorn/server.py:10)"
 STACKS = [
     (
         SERVER,
@@ -51,6 +51,7 @@ def test_summary_shares_exclude_start_up_and_waiting_and_name_the_top_costs(tmp_
     assert shares["JSON encode/decode"] == 20.0
     assert shares["HTTP server (uvicorn, h11)"] == 100.0
     assert shares["simulation (qiskit/Aer)"] == 0.0  # its only stack was an import
+    assert summary["roles_pct"] == [("event loop thread", 100.0)]
     assert summary["self_by_package_pct"][:2] == [("jsonschema", 50.0), ("x", 30.0)]
     assert summary["top_self_pct"][0] == ("validate (jsonschema/validators.py)", 50.0)
     written = path.with_suffix(".top.txt").read_text()
