@@ -54,6 +54,7 @@ CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
 ROLES: tuple[tuple[str, str], ...] = (
     ("simulator (Aer)", "qiskit_aer/"),
     ("job worker thread", "JobService._work"),
+    ("thread pool (run_in_threadpool, to_thread)", "WorkerThread.run (anyio/"),
     ("thread pool (run_in_threadpool, to_thread)", "_worker (concurrent/futures/thread.py"),
     ("event loop thread", "run_forever ("),
 )
@@ -70,6 +71,7 @@ WAITING = (
     "_answer (bench/server_proc.py)",
     "_wait_listening (bench/server_proc.py)",
     "SyncStream.read (httpcore/",
+    "Queue.get (queue.py)",
 )
 _FRAME = re.compile(r"^(?P<func>.*?) \((?P<file>.*?)(?::\d+)?\)$")
 
@@ -127,14 +129,15 @@ def summarise(stacks: list[tuple[list[str], int]], top: int = 20) -> dict[str, A
     roles: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
     for frames, count in busy:
-        role = next((r for r, mark in ROLES if any(mark in f for f in frames)), "other")
+        shorts = [_short(frame) for frame in frames]
+        role = next((r for r, mark in ROLES if any(mark in f for f in shorts)), "other (main)")
         roles[role] += count
         for name, needles in CATEGORIES:
             if any(needle in frame for frame in frames for needle in needles):
                 categories[name] += count
         self_time[_short(frames[-1])] += count
         modules[_module(_short(frames[-1]))] += count
-        for short in {_short(frame) for frame in frames}:
+        for short in set(shorts):
             inclusive[short] += count
 
     def share(count: int) -> float:
