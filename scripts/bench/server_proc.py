@@ -12,13 +12,12 @@ It prints one JSON line `{"base_url", "ws_url", "email", "password", "pid"}` onc
 service answers, then answers JSON-line commands on stdin, one JSON line each on stdout:
 
 - `{"cmd": "completions", "ids": [...]}` -> `{"times": {job_id: monotonic_seconds},
-  "starts": {...}}`: when each job finished on the server (its last status change was
-  stored and is being pushed), and when it started (its first status change: running).
+  "starts": {...}}`: when each job finished on the server (its final status was about
+  to be stored) and when it started (its first status change: running).
 - `{"cmd": "stop"}` (or end of stdin) -> stops the service and exits.
 
-The completion stamps come from wrapping `JobEvents.publish` (the one call every status
-change of a job goes through, whoever stored it) in this process only; nothing else is
-changed. The last `"status"` event of a finished job is its completion.
+The stamps come from wrapping `Store.update_job` and `JobEvents.publish` (see
+`_record_completions`) in this process only; nothing else is changed.
 Anything the service prints goes to stderr: stdout carries only the protocol.
 """
 
@@ -33,6 +32,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -41,10 +41,36 @@ from bench._common import EMAIL, PASSWORD
 MODES = ("serve", "local")
 
 
-def _record_completions() -> tuple[dict[str, float], dict[str, float]]:
-    """Wrap `JobEvents.publish` (class-wide, before any service exists) so it stamps each
-    job's latest and first status change."""
-    from quantinuum_api_server import _events
+DONE = frozenset({"completed", "failed", "canceled", "depleted", "terminated"})
+
+
+@dataclass(frozen=True)
+class Stamps:
+    """Monotonic stamps per job id (see `_record_completions`)."""
+
+    finished: dict[str, float]
+    last: dict[str, float]
+    starts: dict[str, float]
+
+    def answer(self, ids: list[str]) -> dict[str, dict[str, float]]:
+        """The protocol's reply: completion and start stamps of the ids that have them."""
+        done = {i: self.finished.get(i, self.last.get(i)) for i in ids}
+        return {
+            "times": {i: t for i, t in done.items() if t is not None},
+            "starts": {i: self.starts[i] for i in ids if i in self.starts},
+        }
+
+
+def _record_completions() -> Stamps:
+    """Stamp jobs' status changes (class-wide wrappers, before any service exists).
+
+    Completion: when `Store.update_job` is called with a final status, before it stores
+    it, so no client can see the job done before its stamp (a stamp after the commit could
+    be beaten by a polling client); if no final status goes through `update_job` in this
+    process, the last `JobEvents.publish(job_id, "status")` (right after the commit).
+    Start: the first `"status"` event (the job was claimed: running).
+    """
+    from quantinuum_api_server import _events, _store
 
     events_cls: Any = getattr(_events, "JobEvents", None)
     publish = getattr(events_cls, "publish", None)
@@ -52,18 +78,30 @@ def _record_completions() -> tuple[dict[str, float], dict[str, float]]:
         raise RuntimeError(
             "bench: the service changed (no JobEvents.publish); update scripts/bench/server_proc.py"
         )
-    times: dict[str, float] = {}
+    finished: dict[str, float] = {}
+    last: dict[str, float] = {}
     starts: dict[str, float] = {}
 
     def stamped(self: Any, job_id: str, kind: str, *args: Any, **kwargs: Any) -> Any:
         if kind == "status":
             now = time.monotonic()
-            times[job_id] = now  # dict stores: atomic under the GIL
+            last[job_id] = now  # dict stores: atomic under the GIL
             starts.setdefault(job_id, now)
         return publish(self, job_id, kind, *args, **kwargs)
 
     events_cls.publish = stamped
-    return times, starts
+    store_cls: Any = getattr(_store, "Store", None)
+    update_job = getattr(store_cls, "update_job", None)
+    if update_job is not None:
+
+        def stamped_update(self: Any, job_id: str, *args: Any, **fields: Any) -> Any:
+            if fields.get("status") in DONE:
+                finished.setdefault(job_id, time.monotonic())
+            return update_job(self, job_id, *args, **fields)
+
+        store_cls.update_job = stamped_update
+
+    return Stamps(finished, last, starts)
 
 
 def _free_port() -> int:
@@ -85,18 +123,14 @@ def _wait_listening(port: int, alive: Callable[[], bool], timeout: float = 60.0)
     raise RuntimeError(f"bench: `qapi serve` did not listen on port {port} in {timeout} s")
 
 
-def _answer(proto: IO[str], stamps: tuple[dict[str, float], dict[str, float]]) -> None:
+def _answer(proto: IO[str], stamps: Stamps) -> None:
     """The command loop (until `stop` or end of stdin)."""
     for line in sys.stdin:
         if not line.strip():
             continue
         command = json.loads(line)
         if command.get("cmd") == "completions":
-            ids = command.get("ids", [])
-            times, starts = stamps
-            found = {i: times[i] for i in ids if i in times}
-            started = {i: starts[i] for i in ids if i in starts}
-            print(json.dumps({"times": found, "starts": started}), file=proto, flush=True)
+            print(json.dumps(stamps.answer(command.get("ids", []))), file=proto, flush=True)
         elif command.get("cmd") == "stop":
             return
         else:
