@@ -619,26 +619,28 @@ class Bench:
                     "shots": s.heavy_shots,
                 }
             )
-            assert self.server is not None
-            ends, starts = self.server.stamps([result["heavy_id"]])
+            heavy_id = result["heavy_id"]
+            finished = result["heavy_status"] in {"completed", "failed", "canceled"}
+            began, done = -math.inf, math.inf
+            if finished:  # (a running Aer job holds the GIL: no stamps until it ends)
+                assert self.server is not None
+                ends, starts = self.server.stamps([heavy_id])
+                if heavy_id not in starts:
+                    raise BenchError("bench: the heavy job has no start stamp")
+                began, done = starts[heavy_id], ends[heavy_id]
         finally:
             if dedicated:
                 assert self.server is not None
                 self.server.close(timeout=5.0)
                 self.server = main
-        heavy_id = result["heavy_id"]
-        if heavy_id not in starts:
-            raise BenchError("bench: the heavy job never started")
-        began = starts[heavy_id]
-        finished = result["heavy_status"] in {"completed", "failed", "canceled"}
-        done = ends[heavy_id] if finished else math.inf
-        # a call counts if it overlaps the run (one the job held up counts in full)
+        # A call counts if it overlaps the run (one the job held up counts in full);
+        # unfinished, every call does: all came after its submission to an idle service.
         busy = [took for start, took in result["calls"] if start < done and start + took > began]
         idle = result["idle"]
         self.results.raw["5_heavy"] = {
             **result,
             "busy": busy,
-            "started_at": began,
+            "started_at": None if math.isinf(began) else began,
             "completed_at": None if math.isinf(done) else done,
         }
 
