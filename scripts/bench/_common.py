@@ -8,6 +8,7 @@ clients' "wait returned" stamps are on one clock.
 from __future__ import annotations
 
 import math
+import os
 import resource
 import statistics
 import sys
@@ -48,6 +49,21 @@ def medium_program(n_qubits: int = 16, layers: int = 8) -> str:
     return "\n".join(lines) + "\n"
 
 
+def heavy_program(n_qubits: int = 28) -> str:
+    """A wide, shallow non-Clifford circuit: one `rx`, then `h` on the other qubits and a
+    full measurement, so the simulator must hold the whole 2^n state vector."""
+    lines = [
+        "OPENQASM 2.0;",
+        'include "qelib1.inc";',
+        f"qreg q[{n_qubits}];",
+        f"creg c[{n_qubits}];",
+        "rx(0.3) q[0];",
+    ]
+    lines.extend(f"h q[{q}];" for q in range(1, n_qubits))
+    lines.append("measure q -> c;")
+    return "\n".join(lines) + "\n"
+
+
 def reference_body(program: str, shots: int, name: str) -> dict[str, Any]:
     """A job request as pytket-quantinuum's backend builds it (the fields it always sends)."""
     return {
@@ -59,6 +75,14 @@ def reference_body(program: str, shots: int, name: str) -> dict[str, Any]:
         "priority": "normal",
         "options": {"simulator": "state-vector", "error-model": False},
     }
+
+
+def load_average() -> float:
+    """The machine's 1-minute load average (NaN where the OS has none)."""
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return math.nan
 
 
 def median(values: Sequence[float]) -> float:

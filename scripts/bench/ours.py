@@ -41,6 +41,7 @@ async def _batch_async(task: Task) -> dict[str, Any]:
     # submissions are bounded, as a careful user would do.
     limit = asyncio.Semaphore(int(task.get("submit_concurrency", SUBMIT_CONCURRENCY)))
     runs = []
+    rss_before = current_rss_mb()
     async with AsyncClient(task["base_url"], **_client_kw(task)) as client:
         await client.login()
 
@@ -66,7 +67,7 @@ async def _batch_async(task: Task) -> dict[str, Any]:
                     "ids": [job.id for job in jobs],
                 }
             )
-    return {"runs": runs}
+    return {"runs": runs, "rss_before_mb": rss_before, "peak_rss_mb": peak_rss_mb()}
 
 
 def _batch_sync(task: Task) -> dict[str, Any]:
@@ -208,6 +209,68 @@ def _service_job(task: Task) -> dict[str, Any]:
     return {"samples": samples}
 
 
+def _api_latency(task: Task) -> dict[str, Any]:
+    """Per-call time of a raw `GET /v1/job/{id}` on the idle service (a finished tiny job),
+    then of the same call on a heavy job from its submission on, until it is seen done,
+    `n` calls were made or `window_s` passed. A call still unanswered when the window
+    closes is cut off there and counted with the time it waited (a lower bound). Each call
+    is kept with its start (monotonic), so the runner counts those that overlap the run on
+    the server (between its start and completion stamps). The heavy job is left running
+    if unfinished: the runner stops that (dedicated) service afterwards."""
+    import httpx
+
+    from quantinuum_api import Client, QuantinuumAPI
+
+    base, n = task["base_url"], int(task["n"])
+    api = QuantinuumAPI(
+        api_url=base,
+        _QuantinuumAPI__user_name=task["email"],
+        _QuantinuumAPI__pwd=task["password"],
+    )
+    token = api.login()
+    raw = httpx.Client(headers={"Authorization": token}, base_url=base)
+    with Client(base, **_client_kw(task)) as client:
+        client.login()
+        tiny = client.jobs.wait(client.jobs.submit(BELL, MACHINE, 10))
+        _check_completed([tiny])
+
+        def idle_call() -> float:
+            t0 = time.perf_counter()
+            raw.get(f"v1/job/{tiny.id}").raise_for_status()
+            return time.perf_counter() - t0
+
+        for _ in range(20):  # warm up
+            idle_call()
+        idle = [idle_call() for _ in range(n)]
+        heavy = client.jobs.submit(task["program"], task["machine"], int(task["shots"]))
+        calls: list[tuple[float, float]] = []
+        status, cut_off = "queued", False
+        window_end = time.monotonic() + float(task.get("window_s", 20.0))
+        while len(calls) < n and status not in {"completed", "failed", "canceled"}:
+            left = window_end - time.monotonic()
+            if left <= 0:
+                break
+            start, t0 = time.monotonic(), time.perf_counter()
+            try:
+                response = raw.get(f"v1/job/{heavy.id}", timeout=left)
+                response.raise_for_status()
+                status = str(response.json()["status"])
+            except httpx.TimeoutException:
+                cut_off = True
+            calls.append((start, time.perf_counter() - t0))
+            if cut_off:
+                break
+    api.close()
+    raw.close()
+    return {
+        "idle": idle,
+        "calls": calls,
+        "heavy_id": heavy.id,
+        "heavy_status": status,
+        "cut_off": cut_off,
+    }
+
+
 # -- (6): memory while waiting on many jobs ------------------------------------------------
 def _memory(task: Task) -> dict[str, Any]:
     """Peak RSS while `Client.jobs.wait_many` waits on the given (just submitted) jobs."""
@@ -247,6 +310,7 @@ def run_task(task: Task) -> dict[str, Any]:
         "bare_sim": _bare_sim,
         "service_job": _service_job,
         "memory": _memory,
+        "api_latency": _api_latency,
     }
     if kind not in handlers:
         raise ValueError(f"unknown task {kind!r}")

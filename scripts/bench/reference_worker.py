@@ -80,6 +80,7 @@ def _batch(task: Task) -> dict[str, Any]:
     body, n = task["body"], int(task["n"])
     use_ws = bool(task.get("use_websocket", True))
     runs = []
+    rss_before = _rss_mb()
     for _ in range(int(task.get("reps", 1))):
         t0 = time.monotonic()
         ids = [_submit(api, body) for _ in range(n)]
@@ -88,7 +89,7 @@ def _batch(task: Task) -> dict[str, Any]:
             _check(api.retrieve_job(job_id, use_websocket=use_ws))
         t_end = time.monotonic()
         runs.append({"t0": t0, "t_submitted": t_submitted, "t_end": t_end, "ids": ids})
-    return {"runs": runs}
+    return {"runs": runs, "rss_before_mb": rss_before, "peak_rss_mb": _peak_mb()}
 
 
 def _latency(task: Task) -> dict[str, Any]:

@@ -1,75 +1,203 @@
 """The local service for the benchmarks, in a process of its own.
 
-Run as `python -m bench.server_proc` (with `scripts/` on `PYTHONPATH`). It starts one
-`LocalServer` (default settings apart from cheap password hashing), adds the bench user
-and prints one JSON line `{"base_url", "ws_url", "email", "password"}`. Then it answers
-JSON-line commands on stdin, one JSON line each on stdout:
+Run as `python -m bench.server_proc MODE` (with `scripts/` on `PYTHONPATH`), MODE one of:
 
-- `{"cmd": "completions", "ids": [...]}` -> `{"times": {job_id: monotonic_seconds}}`: when
-  each job finished on the server (after its final status was stored and published).
+- `serve`: the service as users run it: `qapi serve --host 127.0.0.1 --port P --db D` (the
+  CLI's own `main`, so its default `ServerSettings`, uvicorn's own socket and access log)
+  on a free port and a fresh temporary database, the bench user added first with
+  `qapi server add-user`'s library function (default, full-cost password hashing);
+- `local`: `quantinuum_api_server.testing.LocalServer()` (what tests and demos use).
+
+It prints one JSON line `{"base_url", "ws_url", "email", "password", "pid"}` once the
+service answers, then answers JSON-line commands on stdin, one JSON line each on stdout:
+
+- `{"cmd": "completions", "ids": [...]}` -> `{"times": {job_id: monotonic_seconds},
+  "starts": {...}}`: when each job finished on the server (its final status was about
+  to be stored) and when it started (its first status change: running).
 - `{"cmd": "stop"}` (or end of stdin) -> stops the service and exits.
 
-The completion stamps come from wrapping the service's private `JobService._finish` (the one
-place a job gets its final status) in this process only; nothing else is changed.
+The stamps come from wrapping `Store.update_job` and `JobEvents.publish` (see
+`_record_completions`) in this process only; nothing else is changed.
+Anything the service prints goes to stderr: stdout carries only the protocol.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import signal
+import socket
 import sys
+import tempfile
 import threading
 import time
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
 
 from bench._common import EMAIL, PASSWORD
-from quantinuum_api_server.testing import LocalServer
+
+MODES = ("serve", "local")
 
 
-def _record_completions(server: LocalServer) -> dict[str, float]:
-    """Wrap the running service's `_finish` so it stamps each job's completion time."""
-    service = getattr(server, "_service", None)
-    jobs = getattr(service, "jobs", None)
-    finish = getattr(jobs, "_finish", None)
-    if jobs is None or finish is None:
+DONE = frozenset({"completed", "failed", "canceled", "depleted", "terminated"})
+
+
+@dataclass(frozen=True)
+class Stamps:
+    """Monotonic stamps per job id (see `_record_completions`)."""
+
+    finished: dict[str, float]
+    last: dict[str, float]
+    starts: dict[str, float]
+
+    def answer(self, ids: list[str]) -> dict[str, dict[str, float]]:
+        """The protocol's reply: completion and start stamps of the ids that have them."""
+        done = {i: self.finished.get(i, self.last.get(i)) for i in ids}
+        return {
+            "times": {i: t for i, t in done.items() if t is not None},
+            "starts": {i: self.starts[i] for i in ids if i in self.starts},
+        }
+
+
+def _record_completions() -> Stamps:
+    """Stamp jobs' status changes (class-wide wrappers, before any service exists).
+
+    Completion: when `Store.update_job` is called with a final status, before it stores
+    it, so no client can see the job done before its stamp (a stamp after the commit could
+    be beaten by a polling client); if no final status goes through `update_job` in this
+    process, the last `JobEvents.publish(job_id, "status")` (right after the commit).
+    Start: the first `"status"` event (the job was claimed: running).
+    """
+    from quantinuum_api_server import _events, _store
+
+    events_cls: Any = getattr(_events, "JobEvents", None)
+    publish = getattr(events_cls, "publish", None)
+    if publish is None:
         raise RuntimeError(
-            "bench: LocalServer internals changed (no _service.jobs._finish); "
-            "update scripts/bench/server_proc.py"
+            "bench: the service changed (no JobEvents.publish); update scripts/bench/server_proc.py"
         )
-    times: dict[str, float] = {}
-    lock = threading.Lock()
+    finished: dict[str, float] = {}
+    last: dict[str, float] = {}
+    starts: dict[str, float] = {}
 
-    def stamped(job_id: str, status: str, **fields: Any) -> None:
-        finish(job_id, status, **fields)
-        now = time.monotonic()
-        with lock:
-            times[job_id] = now
+    def stamped(self: Any, job_id: str, kind: str, *args: Any, **kwargs: Any) -> Any:
+        if kind == "status":
+            now = time.monotonic()
+            last[job_id] = now  # dict stores: atomic under the GIL
+            starts.setdefault(job_id, now)
+        return publish(self, job_id, kind, *args, **kwargs)
 
-    jobs._finish = stamped
-    return times
+    events_cls.publish = stamped
+    store_cls: Any = getattr(_store, "Store", None)
+    update_job = getattr(store_cls, "update_job", None)
+    if update_job is not None:
+
+        def stamped_update(self: Any, job_id: str, *args: Any, **fields: Any) -> Any:
+            if fields.get("status") in DONE:
+                finished.setdefault(job_id, time.monotonic())
+            return update_job(self, job_id, *args, **fields)
+
+        store_cls.update_job = stamped_update
+
+    return Stamps(finished, last, starts)
 
 
-def main() -> int:
-    with LocalServer() as server:
-        server.add_user(EMAIL, PASSWORD)
-        times = _record_completions(server)
-        hello = {
-            "base_url": server.base_url,
-            "ws_url": server.ws_url,
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_listening(port: int, alive: Callable[[], bool], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not alive():
+            raise RuntimeError("bench: `qapi serve` exited before it listened")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1.0).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"bench: `qapi serve` did not listen on port {port} in {timeout} s")
+
+
+def _answer(proto: IO[str], stamps: Stamps) -> None:
+    """The command loop (until `stop` or end of stdin)."""
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        command = json.loads(line)
+        if command.get("cmd") == "completions":
+            print(json.dumps(stamps.answer(command.get("ids", []))), file=proto, flush=True)
+        elif command.get("cmd") == "stop":
+            return
+        else:
+            print(json.dumps({"error": f"unknown command {command!r}"}), file=proto, flush=True)
+
+
+def _hello(base_url: str, ws_url: str) -> str:
+    return json.dumps(
+        {
+            "base_url": base_url,
+            "ws_url": ws_url,
             "email": EMAIL,
             "password": PASSWORD,
+            "pid": os.getpid(),
         }
-        print(json.dumps(hello), flush=True)
-        for line in sys.stdin:
-            if not line.strip():
-                continue
-            command = json.loads(line)
-            if command.get("cmd") == "completions":
-                found = {i: times[i] for i in command.get("ids", []) if i in times}
-                print(json.dumps({"times": found}), flush=True)
-            elif command.get("cmd") == "stop":
-                break
-            else:
-                print(json.dumps({"error": f"unknown command {command!r}"}), flush=True)
+    )
+
+
+def run_local(proto: IO[str]) -> None:
+    from quantinuum_api_server.testing import LocalServer
+
+    stamps = _record_completions()
+    with LocalServer() as server:
+        server.add_user(EMAIL, PASSWORD)
+        print(_hello(server.base_url, server.ws_url), file=proto, flush=True)
+        _answer(proto, stamps)
+
+
+def run_serve(proto: IO[str]) -> int:
+    from quantinuum_api._cli import main as qapi
+    from quantinuum_api_server._cli import add_user
+
+    stamps = _record_completions()
+    with tempfile.TemporaryDirectory(prefix="qapi-bench-serve-") as tmp:
+        db = Path(tmp) / "server.sqlite3"
+        add_user(EMAIL, PASSWORD, db_path=db)  # as `qapi server add-user` does
+        port = _free_port()
+        main_thread = threading.main_thread()
+
+        def commands() -> None:
+            try:
+                _wait_listening(port, main_thread.is_alive)
+                base = f"http://127.0.0.1:{port}/"
+                print(_hello(base, f"ws://127.0.0.1:{port}/v1/"), file=proto, flush=True)
+                _answer(proto, stamps)
+            finally:  # uvicorn's own handler: a graceful shutdown, as Ctrl-C
+                os.kill(os.getpid(), signal.SIGINT)
+
+        threading.Thread(target=commands, name="bench-commands", daemon=True).start()
+        argv = ["serve", "--host", "127.0.0.1", "--port", str(port), "--db", str(db)]
+        try:
+            return qapi(argv)
+        except KeyboardInterrupt:  # uvicorn re-raises the SIGINT it handled
+            return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    mode = args[0] if args else "local"
+    if mode not in MODES:
+        print(f"server_proc: mode must be one of {MODES}, got {mode!r}", file=sys.stderr)
+        return 2
+    proto = sys.stdout
+    sys.stdout = sys.stderr  # the service's own prints must not break the protocol
+    if mode == "serve":
+        return run_serve(proto)
+    run_local(proto)
     return 0
 
 

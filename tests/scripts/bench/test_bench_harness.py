@@ -1,9 +1,10 @@
 """The benchmark harness runs end to end on a tiny size (benchmarks are not tests: only the
 harness's shape is checked here, never a speed).
 
-Runs `scripts/bench/run.py --quick --only-ours`: the local service in its own process and
-this SDK's scenarios only; the reference client (its own venv, installed by `make bench`)
-is left out explicitly, so a missing reference venv can't pass unnoticed as a skip.
+Runs `scripts/bench/run.py --quick --only-ours`: both service modes (`qapi serve` and
+`LocalServer`, each in its own process) and this SDK's scenarios only; the reference client
+(its own venv, installed by `make bench`) is left out explicitly, so a missing reference
+venv can't pass unnoticed as a skip.
 """
 
 from __future__ import annotations
@@ -16,11 +17,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from bench._targets import BY_KEY, TARGETS
 
 from tests.paths import ROOT
 
 RUNNER = ROOT / "scripts" / "bench" / "run.py"
-EXPECTED_SCENARIOS = {"(1)", "(2)", "(3)", "(4)", "(5)", "(6)"}
+EXPECTED_SCENARIOS = {"(1)", "(2)", "(3)", "(4)", "(5)", "(6)", "(7)"}
+MODES = ["serve", "local"]
+CLIENT_SIDE = {"(4)", "(6)", "(7)"}  # against the first mode only
+SERVICE_SIDE = EXPECTED_SCENARIOS - CLIENT_SIDE
 Result = tuple[str, Any, Path]  # stdout, the JSON document, its path
 
 
@@ -41,64 +46,101 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory) -> Result:
     return done.stdout, json.loads(files[0].read_text()), files[0]
 
 
-def test_quick_run_prints_a_table_with_every_scenario(
+def test_quick_run_prints_a_table_per_service_mode_and_the_targets(
     quick_run: Result,
 ) -> None:
     stdout, _, _ = quick_run
-    header = stdout.splitlines()[0].split()
+    lines = stdout.splitlines()
+    assert lines[0] == "== qapi serve (own process) =="
+    header = lines[1].split()
     assert header[:3] == ["scenario", "metric", "ours"]
-    assert "verdict" in header
+    assert header[-2:] == ["verdict", "load"]
+    local = lines.index("== LocalServer (own process) ==")
+    summary = lines.index("== targets (scripts/bench/_targets.py) ==")
     for scenario in EXPECTED_SCENARIOS:
-        assert any(line.startswith(scenario) for line in stdout.splitlines()), scenario
+        assert any(line.startswith(scenario) for line in lines[:local]), scenario
+        if scenario not in CLIENT_SIDE:  # measured against the first mode only
+            assert any(line.startswith(scenario) for line in lines[local:summary]), scenario
+    for target in TARGETS:
+        assert any(f"({target.scenario}) {target.text}" in line for line in lines[summary:])
 
 
 def test_quick_run_writes_positive_numbers_and_honest_verdicts(
     quick_run: Result,
 ) -> None:
     _, document, path = quick_run
-    rows = document["rows"]
-    assert isinstance(rows, list)
-    assert rows
-    assert {str(row["scenario"]).split()[0] for row in rows} == EXPECTED_SCENARIOS
-    for row in rows:
-        assert isinstance(row["ours"], float), row
-        assert math.isfinite(row["ours"]), row
-        if "growth" in row["metric"]:  # a peak RSS can stay where start-up left it
-            assert row["ours"] >= 0, row
-        else:
-            assert row["ours"] > 0, row
-        assert row["verdict"] in {"met", "NOT met", "-"}, row
-        if row["baseline_name"] == "reference":  # --only-ours: nothing to compare with
-            assert row["baseline"] is None, row
-            assert row["ratio"] is None, row
-    targeted = [row for row in rows if row["target"] and row["baseline_name"] != "reference"]
-    assert targeted
-    assert all(row["verdict"] in {"met", "NOT met"} for row in targeted)
-    assert path.with_suffix(".md").read_text().startswith("| scenario | metric | ours |")
+    assert list(document["servers"]) == MODES
+    for mode in MODES:
+        server = document["servers"][mode]
+        rows = server["rows"]
+        scenarios = {str(row["scenario"]).split()[0] for row in rows}
+        assert scenarios == (EXPECTED_SCENARIOS if mode == "serve" else SERVICE_SIDE)
+        assert server["failures"] == {}
+        for row in rows:
+            assert isinstance(row["ours"], float), row
+            assert row["load"] >= 0, row
+            assert math.isfinite(row["ours"]), row
+            if "growth" in row["metric"]:  # a peak RSS can stay where start-up left it
+                assert row["ours"] >= 0, row
+            else:
+                assert row["ours"] > 0, row
+            if row["baseline_name"] == "reference":  # --only-ours: nothing to compare with
+                assert row["baseline"] is None, row
+                assert row["ratio"] is None, row
+            if row["target"]:
+                assert row["target_text"] == BY_KEY[row["target"]].text
+                assert row["verdict"] == server["verdicts"][row["target"]]
+            else:
+                assert row["verdict"] == "-"
+        # every target's inputs are measured, except the reference's (left out here)
+        for target in TARGETS:
+            if f"({target.scenario})" in CLIENT_SIDE and mode != "serve":
+                continue
+            for name in target.inputs:
+                if "reference" not in name:
+                    assert math.isfinite(server["metrics"][name]), (mode, name)
+        assert set(server["verdicts"].values()) <= {"met", "NOT met", "n/a"}
+        for key in ("1.speedup", "2.ws_p50"):  # they need the reference
+            assert server["verdicts"][key] == "n/a"
+    assert [target["key"] for target in document["targets"]] == [t.key for t in TARGETS]
+    markdown = path.with_suffix(".md").read_text()
+    assert markdown.startswith("### qapi serve (own process)\n\n| scenario | metric | ours |")
+    assert "### Targets" in markdown
 
 
 def test_quick_run_keeps_the_raw_measurements(
     quick_run: Result,
 ) -> None:
     _, document, _ = quick_run
-    raw = document["raw"]
-    assert isinstance(raw, dict)
-    assert set(raw) == {"1_batch", "2_latency", "3_status", "4_import", "5_service", "6_memory"}
-    batch = raw["1_batch"]["ours_async"][0]
-    assert len(batch["ids"]) == 3
-    assert batch["total_s"] > 0
-    assert all(value >= 0 for value in raw["2_latency"]["ours_websocket"])
-    assert set(raw["3_status"]["ours"]) == {"raw_httpx", "retrieve_job_status", "client_jobs_get"}
-    assert raw["4_import"]["ours_top"], "the -X importtime profile is recorded"
-    assert raw["6_memory"]["ours"]["completed"] == 20
+    for mode in MODES:
+        raw = document["servers"][mode]["raw"]
+        expected = {"1_batch", "2_latency", "3_status", "5_service", "5_heavy"}
+        if mode == "serve":
+            expected |= {"4_import", "6_memory", "7_scale"}
+        assert set(raw) == expected
+        batch = raw["1_batch"]["ours_async"][0]
+        assert len(batch["ids"]) == 3
+        assert batch["total_s"] > 0
+        assert all(value >= 0 for value in raw["2_latency"]["ours_websocket"])
+        assert set(raw["3_status"]["ours"]) == {
+            "raw_httpx",
+            "retrieve_job_status",
+            "client_jobs_get",
+        }
+        assert len(raw["5_heavy"]["idle"]) == 30
+    serve = document["servers"]["serve"]["raw"]
+    assert serve["4_import"]["ours_top"], "the -X importtime profile is recorded"
+    assert serve["6_memory"]["ours"]["completed"] == 20
+    assert serve["7_scale"]["ours"]["peak_rss_mb"] > 0
     meta = document["meta"]
-    assert isinstance(meta, dict)
     assert meta["reference"] is None
+    assert meta["cpus"] >= 1
+    assert meta["servers"] == MODES
 
 
 def test_bad_arguments_are_rejected() -> None:
     done = subprocess.run(
-        [sys.executable, str(RUNNER), "--scenarios", "7"],
+        [sys.executable, str(RUNNER), "--scenarios", "8"],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -106,4 +148,14 @@ def test_bad_arguments_are_rejected() -> None:
         check=False,
     )
     assert done.returncode == 2
-    assert "scenarios are 1-6" in done.stderr
+    assert "scenarios are 1-7" in done.stderr
+    done = subprocess.run(
+        [sys.executable, str(RUNNER), "--servers", "cloud"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "servers are serve and/or local" in done.stderr
