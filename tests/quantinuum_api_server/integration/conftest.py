@@ -86,7 +86,7 @@ def server() -> Iterator[LocalServer]:
 def slow_server() -> Iterator[LocalServer]:
     """One worker, 10-shot chunks with a pause between them: jobs stay running a while."""
     with LocalServer(
-        settings=fast_settings(chunk_shots=10, chunk_growth=1.0, chunk_delay=0.05)
+        settings=fast_settings(workers=1, chunk_shots=10, chunk_growth=1.0, chunk_delay=0.05)
     ) as running:
         yield running
 

@@ -131,9 +131,11 @@ def test_cancel_queued_and_running_jobs(slow_api: Api) -> None:
     shots = len(doc["results"]["c"])
     assert 0 < shots < 5000
     assert doc["last-shot"] == shots - 1
-    # A done job is returned unchanged.
+    # A done job is refused, with the text clients match on.
     again = slow_api.http.post(f"v1/job/{running}/cancel", headers=slow_api.headers)
-    assert again.json()["status"] == "canceled"
+    assert again.status_code == 400
+    assert "job has completed already" in again.json()["error"]["text"]
+    assert slow_api.job(running)["status"] == "canceled"
 
 
 def test_queue_order_follows_priority(slow_api: Api) -> None:
