@@ -18,6 +18,9 @@ from ._settings import ServerSettings, default_db_path
 
 __all__ = ["add_user", "register_commands", "serve"]
 
+#: How long a stopping service waits for open requests (websockets included).
+_GRACEFUL_SECONDS = 2
+
 
 def serve(
     host: str = "127.0.0.1",
@@ -25,13 +28,23 @@ def serve(
     db_path: Path | None = None,
     settings: ServerSettings | None = None,
 ) -> None:
-    """Run the service in the foreground until interrupted."""
+    """Run the service in the foreground until SIGTERM or SIGINT.
+
+    Stopping waits at most `_GRACEFUL_SECONDS` for open requests, then kills the job
+    workers and queues their jobs again (they rerun on the next start)."""
     import uvicorn
 
     from ._app import create_app
 
     app = create_app(settings or ServerSettings(), db_path or default_db_path())
-    uvicorn.run(app, host=host, port=port, log_level="info", ws="websockets-sansio")
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        ws="websockets-sansio",
+        timeout_graceful_shutdown=_GRACEFUL_SECONDS,
+    )
 
 
 def add_user(
@@ -103,7 +116,12 @@ def register_commands(subparsers: Any) -> None:
     serve_parser.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
     serve_parser.add_argument("--port", type=int, default=8000, help="default: 8000")
     serve_parser.add_argument("--db", type=Path, help=f"default: {default_db_path()}")
-    serve_parser.add_argument("--workers", type=int, default=1, help="job worker threads")
+    serve_parser.add_argument(
+        "--workers",
+        type=int,
+        default=ServerSettings.workers,
+        help=f"job worker processes (default: {ServerSettings.workers})",
+    )
     serve_parser.add_argument(
         "--idp-public-key",
         action="append",
