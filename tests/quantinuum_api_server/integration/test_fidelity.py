@@ -4,6 +4,7 @@ batches, `group`; results bounded at admission and stored compactly (issues 11 a
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -11,6 +12,14 @@ from quantinuum_api_server.testing import LocalServer, fast_settings
 from tests.programs import BELL
 
 from .conftest import Api, new_user
+
+
+def batch(exec_: float | str, *, end: bool = False) -> dict[str, Any]:
+    """The batch fields of a job request."""
+    fields: dict[str, Any] = {"batch-exec": exec_}
+    if end:
+        fields["batch-end"] = True
+    return fields
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +56,8 @@ def test_raw_results_format_and_group_are_answered(api: Api) -> None:
 
 def test_jobs_of_a_batch_run_in_order(batch_server: LocalServer) -> None:
     api = Api(batch_server, new_user(batch_server)[0])
-    first = api.submit(count=300, **{"batch-exec": 1000}).json()["job"]
-    second = api.submit(count=10, **{"batch-exec": first, "batch-end": True}).json()["job"]
+    first = api.submit(count=300, **batch(1000)).json()["job"]
+    second = api.submit(count=10, **batch(first, end=True)).json()["job"]
     other = api.submit(count=10).json()["job"]
     # A free worker runs a job outside the batch, but not the batch's next job.
     assert api.wait(other)["status"] == "completed"
@@ -64,25 +73,25 @@ def test_batch_cost_limit_and_batch_end(batch_server: LocalServer) -> None:
     api = Api(batch_server, new_user(batch_server)[0])
     cost = api.wait(api.submit(count=10).json()["job"])["cost"]
     assert cost > 0
-    first = api.submit(count=10, **{"batch-exec": cost * 2.5}).json()["job"]
-    over = api.submit(count=2000, **{"batch-exec": first}).json()["job"]
+    first = api.submit(count=10, **batch(cost * 2.5)).json()["job"]
+    over = api.submit(count=2000, **batch(first)).json()["job"]
     doc = api.job(over)
     assert doc["status"] == "failed"
     assert doc["error"]["code"] == 42
     assert "batch" in doc["error"]["text"]
     # The failed job does not use the batch's budget; one that fits still runs.
-    fits = api.submit(count=10, **{"batch-exec": first, "batch-end": True}).json()["job"]
+    fits = api.submit(count=10, **batch(first, end=True)).json()["job"]
     assert api.wait(fits)["status"] == "completed"
-    late = api.submit(count=1, **{"batch-exec": first})
+    late = api.submit(count=1, **batch(first))
     assert late.status_code == 400
     assert late.json()["error"]["code"] == 10
     assert "has ended" in late.json()["error"]["text"]
     # Another user cannot join the batch; an unknown id is refused.
     stranger = Api(batch_server, new_user(batch_server)[0])
-    assert stranger.submit(count=1, **{"batch-exec": first}).status_code == 400
-    assert api.submit(count=1, **{"batch-exec": "no-such-job"}).status_code == 400
+    assert stranger.submit(count=1, **batch(first)).status_code == 400
+    assert api.submit(count=1, **batch("no-such-job")).status_code == 400
     # A first job already over the batch's max fails at once.
-    alone = api.submit(count=10, **{"batch-exec": cost / 2}).json()["job"]
+    alone = api.submit(count=10, **batch(cost / 2)).json()["job"]
     assert api.job(alone)["error"]["code"] == 42
 
 
