@@ -15,9 +15,10 @@ pipe, packed (`pack_chunk`). The supervisor enforces the job's limits from outsi
 - a child that dies by itself is reported as a crash (`Outcome.kind == "crashed"`) and
   the service decides whether to retry.
 
-Children ignore SIGINT (a Ctrl-C in the terminal reaches the whole process group; the
-service stops them itself) and run at a lower CPU priority than the API process, so
-requests stay fast while a heavy job uses every core.
+Children ignore SIGINT and SIGTERM (a Ctrl-C in the terminal reaches the whole process
+group; the service stops them itself), end when the API process is gone, and run at a
+lower CPU priority than the API process, so requests stay fast while a heavy job uses
+every core.
 """
 
 from __future__ import annotations
@@ -103,6 +104,9 @@ def unpack_results(layout: Layout, chunks: list[tuple[int, bytes]]) -> dict[str,
         bits = flat[: shots * total].reshape(shots, total) + ord("0")
         start = 0
         for name, width in layout:
+            if not width:
+                results[name].extend([""] * shots)
+                continue
             text = bits[:, start : start + width].tobytes().decode("ascii")
             results[name].extend(text[i : i + width] for i in range(0, len(text), width))
             start += width
@@ -110,10 +114,28 @@ def unpack_results(layout: Layout, chunks: list[tuple[int, bytes]]) -> dict[str,
 
 
 # -- the child ----------------------------------------------------------------------
-def _child_main(conn: Connection, catalog: MachineCatalog, max_program_bytes: int) -> None:
+def _exit_with(parent: int) -> None:
+    """End this process soon after process `parent` is gone (a service killed hard must
+    not leave a heavy job running: the worker is the forkserver's child, not its own)."""
+    while True:
+        time.sleep(1.0)
+        try:
+            os.kill(parent, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except OSError:
+            pass
+
+
+def _child_main(
+    conn: Connection, catalog: MachineCatalog, max_program_bytes: int, parent: int
+) -> None:
     """The worker process: run job bodies received on `conn` until told to stop."""
+    # Signals to the whole process group (Ctrl-C, a container stop) are for the service,
+    # which kills its workers itself and knows that was no crash of the job.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
     with contextlib.suppress(OSError):  # not permitted on some systems
         os.nice(10)
     from quantinuum_emulator._emulator import Emulator
@@ -207,7 +229,7 @@ class Worker:
             parent, child = context.Pipe()
             process = context.Process(
                 target=_child_main,
-                args=(child, self._catalog, self._max_program_bytes),
+                args=(child, self._catalog, self._max_program_bytes, os.getpid()),
                 name="qapi-job-worker",
                 daemon=True,
             )

@@ -197,62 +197,93 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_signal_stops_serve_within_5_s_and_requeues_the_job(
-    tmp_path: Path, signum: signal.Signals
-) -> None:
-    db = tmp_path / "server.sqlite3"
-    add_user("ada@example.com", "pw-1", db_path=db, settings=fast_settings())
-    port = _free_port()
-    code = "import sys; from quantinuum_api._cli import main; sys.exit(main())"
-    serve = [sys.executable, "-c", code, "serve", "--port", str(port), "--db", str(db)]
-    proc = subprocess.Popen(serve, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        http = httpx.Client(base_url=f"http://127.0.0.1:{port}/", timeout=10)
+class Serve:
+    """`qapi serve` in a subprocess on `db`, with user ada and a heavy job running."""
 
-        def up() -> bool:
-            try:
-                return http.get("openapi.json").status_code == 200
-            except httpx.TransportError:
-                return False
-
-        until(up, 30, "qapi serve to listen")
-        token = http.post("v1/login", json={"email": "ada@example.com", "password": "pw-1"})
-        headers = {"Authorization": token.json()["id-token"]}
+    def __init__(self, db: Path) -> None:
+        add_user("ada@example.com", "pw-1", db_path=db, settings=fast_settings())
+        port = _free_port()
+        code = "import sys; from quantinuum_api._cli import main; sys.exit(main())"
+        command = [sys.executable, "-c", code, "serve", "--port", str(port), "--db", str(db)]
+        self.proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.http = httpx.Client(base_url=f"http://127.0.0.1:{port}/", timeout=10)
+        until(self._up, 30, "qapi serve to listen")
+        login = {"email": "ada@example.com", "password": "pw-1"}
+        headers = {"Authorization": self.http.post("v1/login", json=login).json()["id-token"]}
         body = {
             "machine": "H2-1E",
             "language": "OPENQASM 2.0",
             "program": heavy_program(27),
             "count": 10,
         }
-        job = http.post("v1/job", json=body, headers=headers).json()["job"]
+        self.job = self.http.post("v1/job", json=body, headers=headers).json()["job"]
         until(
-            lambda: http.get(f"v1/job/{job}", headers=headers).json()["status"] == "running",
+            lambda: (
+                self.http.get(f"v1/job/{self.job}", headers=headers).json()["status"] == "running"
+            ),
             30,
             "the job to run",
         )
-        workers = until(lambda: descendants(proc.pid), 10, "worker processes")
+        self.workers = until(lambda: descendants(self.proc.pid), 10, "worker processes")
         time.sleep(0.5)  # the worker is deep in the simulation
-        started = time.monotonic()
-        proc.send_signal(signum)
-        proc.wait(timeout=10)
-        assert time.monotonic() - started < 5.0
-        until(lambda: not any(alive(pid) for pid in workers), 5, "the workers to end")
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+
+    def _up(self) -> bool:
+        try:
+            return self.http.get("openapi.json").status_code == 200
+        except httpx.TransportError:
+            return False
+
+    def close(self) -> None:
+        self.http.close()
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def stored_job(db: Path, job: str) -> dict[str, Any]:
     store = Store(db)
     try:
         row = store.job(job)
-        assert row is not None
-        assert row["status"] == "queued"
-        assert row["attempts"] == 0  # a graceful stop does not count as a failed run
     finally:
         store.close()
+    assert row is not None
+    return row
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_signal_stops_serve_within_5_s_and_requeues_the_job(
+    tmp_path: Path, signum: signal.Signals
+) -> None:
+    db = tmp_path / "server.sqlite3"
+    serve = Serve(db)
+    try:
+        started = time.monotonic()
+        serve.proc.send_signal(signum)
+        serve.proc.wait(timeout=10)
+        assert time.monotonic() - started < 5.0
+        until(lambda: not any(alive(pid) for pid in serve.workers), 5, "the workers to end")
+    finally:
+        serve.close()
+    row = stored_job(db, serve.job)
+    assert row["status"] == "queued"
+    assert row["attempts"] == 0  # a graceful stop does not count as a failed run
     with LocalServer(db, settings=fast_settings(workers=1)) as server:
         api = Api(server, "ada@example.com")
-        until(lambda: server.worker_pid(job), 30, "the job to run again")
-        reply = api.http.post(f"v1/job/{job}/cancel", headers=api.headers)
+        until(lambda: server.worker_pid(serve.job), 30, "the job to run again")
+        reply = api.http.post(f"v1/job/{serve.job}/cancel", headers=api.headers)
         assert reply.status_code == 200
-        assert api.wait(job, timeout=10)["status"] == "canceled"
+        assert api.wait(serve.job, timeout=10)["status"] == "canceled"
+
+
+def test_a_service_killed_hard_leaves_no_worker_running(tmp_path: Path) -> None:
+    db = tmp_path / "server.sqlite3"
+    serve = Serve(db)
+    try:
+        serve.proc.kill()
+        serve.proc.wait(timeout=10)
+        until(lambda: not any(alive(pid) for pid in serve.workers), 5, "the workers to end")
+    finally:
+        serve.close()
+    row = stored_job(db, serve.job)
+    assert row["status"] == "running"
+    assert row["attempts"] == 1  # this run counts: the next start may be its last
