@@ -20,6 +20,7 @@ __all__ = ["add_user", "register_commands", "serve"]
 
 #: How long a stopping service waits for open requests (websockets included).
 _GRACEFUL_SECONDS = 2
+_DEFAULT_WORKERS = ServerSettings.workers
 
 
 def serve(
@@ -119,8 +120,8 @@ def register_commands(subparsers: Any) -> None:
     serve_parser.add_argument(
         "--workers",
         type=int,
-        default=ServerSettings.workers,
-        help=f"job worker processes (default: {ServerSettings.workers})",
+        default=_DEFAULT_WORKERS,
+        help=f"job worker processes (default: {_DEFAULT_WORKERS})",
     )
     serve_parser.add_argument(
         "--idp-public-key",
