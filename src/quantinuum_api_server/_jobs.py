@@ -64,7 +64,7 @@ from ._errors import (
 from ._events import JobEvents
 from ._settings import ServerSettings
 from ._store import Store
-from ._workers import Layout, Outcome, Worker, unpack_results
+from ._workers import Layout, Outcome, Worker, prestart, unpack_results
 
 __all__ = ["DONE_STATUSES", "WORKER_CRASHED", "JobService", "render_job", "utc_now"]
 
@@ -260,6 +260,7 @@ class JobService:
         if self._threads:
             return False
         self._stopping.clear()
+        prestart()
         queued = self._store.recover_jobs(utc_now())
         if queued:
             self._pending.set()

@@ -1,21 +1,21 @@
 """`Worker`: one job-running process, driven by a supervisor thread of the API process.
 
-Simulations never run in the API process: each `Worker` owns one child process started
-from a `forkserver` (a clean single-threaded server that has imported the emulator and
-its engine once, so a fresh worker is forked in milliseconds instead of spawning a new
-interpreter; the API process itself is never forked). The child re-prepares the job from
-its stored body with `Emulator.prepare` and streams `Emulator.run`'s chunks back over a
-pipe, packed (`pack_chunk`). The supervisor enforces the job's limits from outside:
+Simulations never run in the API process. Workers are forked by a fork server (`_Zygote`:
+a fresh interpreter, started once per API process, that has imported the emulator and
+its engine), so a fresh worker is ready in milliseconds and the threaded API process is
+never forked. The worker re-prepares the job from its stored body with
+`Emulator.prepare` and streams `Emulator.run`'s chunks back over a socket, packed
+(`pack_chunk`). The supervisor enforces the job's limits from outside:
 
-- memory: the child's resident set is read every `POLL_SECONDS`; over the limit the child
-  is killed and the job fails (the kernel OOM killer would take the whole service);
+- memory: the worker's resident set is read every `POLL_SECONDS`; over the limit the
+  worker is killed and the job fails (the kernel OOM killer would take the service);
 - time: a job running past its limit is killed and fails;
-- cancel and service stop: the child is killed at once (SIGKILL; no cooperation needed)
-  and a fresh one is started for the next job;
-- a child that dies by itself is reported as a crash (`Outcome.kind == "crashed"`) and
+- cancel and service stop: the worker is killed at once (SIGKILL; no cooperation
+  needed) and a fresh one is forked for the next job;
+- a worker that dies by itself is reported as a crash (`Outcome.kind == "crashed"`) and
   the service decides whether to retry.
 
-Children ignore SIGINT and SIGTERM (a Ctrl-C in the terminal reaches the whole process
+Workers ignore SIGINT and SIGTERM (a Ctrl-C in the terminal reaches the whole process
 group; the service stops them itself), end when the API process is gone, and run at a
 lower CPU priority than the API process, so requests stay fast while a heavy job uses
 every core.
@@ -25,9 +25,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import multiprocessing
 import os
+import select
 import signal
+import socket
+import struct
+import subprocess
+import sys
 import threading
 import time
 import zlib
@@ -38,7 +42,7 @@ from typing import Any
 
 from quantinuum_emulator._machines import MachineCatalog
 
-__all__ = ["Outcome", "Worker", "pack_chunk", "unpack_results"]
+__all__ = ["Outcome", "Worker", "pack_chunk", "prestart", "unpack_results"]
 
 logger = logging.getLogger(__name__)
 
@@ -48,22 +52,173 @@ POLL_SECONDS = 0.05
 #: Register layout of packed results: (register name, width in bits), in order.
 Layout = list[tuple[str, int]]
 
-_PRELOAD = ["quantinuum_emulator._emulator", "qiskit_aer"]
-_context_lock = threading.Lock()
-_context: Any = None
+#: Modules the fork server imports (only imports: running anything there could start
+#: thread pools that its forked workers would not have).
+_PRELOAD = (
+    "quantinuum_emulator._emulator",
+    "quantinuum_emulator._execution",
+    "quantinuum_emulator._qasm",
+    "quantinuum_emulator._simulator",
+    "quantinuum_emulator._noise",
+    "quantinuum_emulator._cost",
+    "qiskit_aer",
+    "numpy",
+)
 
 
-def _mp_context() -> Any:
-    """The `forkserver` context (with the emulator preloaded), or `spawn` where there is none."""
-    global _context
-    with _context_lock:
-        if _context is None:
-            if "forkserver" in multiprocessing.get_all_start_methods():
-                _context = multiprocessing.get_context("forkserver")
-                _context.set_forkserver_preload(_PRELOAD)
+def _zygote_main(control_fd: int) -> None:
+    """The fork server: import the engine once, then fork a worker per request.
+
+    A request is one byte carrying (SCM_RIGHTS) the worker's end of its socket; the reply
+    is the new worker's pid. Ends when the API process closes the control socket."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_IGN)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the workers
+    for module in _PRELOAD:
+        try:
+            __import__(module)
+        except Exception:  # a module that moved: its worker imports what it needs
+            logger.debug("fork server: cannot preload %s", module, exc_info=True)
+    control = socket.socket(fileno=control_fd)
+    while True:
+        try:
+            data, fds, _, _ = socket.recv_fds(control, 1, 1)
+        except OSError:
+            data, fds = b"", []
+        if not data or not fds:
+            os._exit(0)
+        server = os.getpid()
+        pid = os.fork()
+        if pid == 0:
+            control.close()
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            _die_with_fork_server(server)
+            code = 1
+            try:
+                _child_main(Connection(fds[0]))
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(fds[0])
+        control.sendall(struct.pack("!q", pid))
+
+
+class _Zygote:
+    """The API process's handle on its fork server (started once, on first use).
+
+    Multiprocessing's own `forkserver` would do, but it runs the user's main module again
+    in every worker (a script that starts a `LocalServer` without an
+    `if __name__ == "__main__"` guard would start one per worker); this one imports
+    only the engine. It is a fresh interpreter, never a fork of the threaded API process.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._control: socket.socket | None = None
+
+    def _start_locked(self) -> None:
+        self._stop_locked()
+        ours, theirs = socket.socketpair()
+        code = (
+            "import sys; sys.path[:] = sys.argv[2:];"
+            " from quantinuum_api_server._workers import _zygote_main;"
+            " _zygote_main(int(sys.argv[1]))"
+        )
+        self._proc = subprocess.Popen(  # noqa: S603 - our own interpreter and code
+            [sys.executable, "-c", code, str(theirs.fileno()), *sys.path],
+            pass_fds=(theirs.fileno(),),
+            stdin=subprocess.DEVNULL,
+        )
+        theirs.close()
+        self._control = ours
+
+    def _stop_locked(self) -> None:
+        if self._control is not None:
+            self._control.close()
+            self._control = None
+        if self._proc is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._proc.wait(1.0)
+            self._proc = None
+
+    def warm(self) -> None:
+        """Start the fork server now (it takes a second or two to import the engine)."""
+        with self._lock:
+            if self._proc is None or self._proc.poll() is not None:
+                self._start_locked()
+
+    def fork(self, child: socket.socket) -> int:
+        """A new worker process serving the other end of `child`; its pid."""
+        with self._lock:
+            for _ in range(2):
+                if self._proc is None or self._proc.poll() is not None:
+                    self._start_locked()
+                assert self._control is not None
+                try:
+                    socket.send_fds(self._control, [b"f"], [child.fileno()])
+                    reply = b""
+                    while len(reply) < 8:
+                        part = self._control.recv(8 - len(reply))
+                        if not part:
+                            raise EOFError("the fork server ended")
+                        reply += part
+                    return int(struct.unpack("!q", reply)[0])
+                except (OSError, EOFError):
+                    logger.warning("restarting the job workers' fork server")
+                    self._stop_locked()
+            raise RuntimeError("cannot start a job worker process")
+
+
+_zygote = _Zygote()
+
+
+def prestart() -> None:
+    """Start the fork server in the background, so the first job does not wait for it."""
+    threading.Thread(target=_zygote.warm, name="qapi-fork-server", daemon=True).start()
+
+
+class _Child:
+    """A worker process forked by the fork server (not our child: no wait status).
+
+    It is watched and signalled through a pidfd where the system has them, so a pid
+    reused after the worker ended can never be signalled by mistake."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self._pidfd: int | None = None
+        with contextlib.suppress(AttributeError, OSError):
+            self._pidfd = os.pidfd_open(pid)
+
+    def is_alive(self) -> bool:
+        return not self.join(0)
+
+    def join(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for the process to end; whether it has."""
+        if self._pidfd is not None:
+            ready, _, _ = select.select([self._pidfd], [], [], timeout)
+            return bool(ready)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                os.kill(self.pid, 0)
+            except ProcessLookupError:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.01)
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            if self._pidfd is not None:
+                signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
             else:
-                _context = multiprocessing.get_context("spawn")
-        return _context
+                os.kill(self.pid, signal.SIGKILL)
+
+    def close(self) -> None:
+        if self._pidfd is not None:
+            os.close(self._pidfd)
+            self._pidfd = None
 
 
 # -- result packing -------------------------------------------------------------------
@@ -114,35 +269,29 @@ def unpack_results(layout: Layout, chunks: list[tuple[int, bytes]]) -> dict[str,
 
 
 # -- the child ----------------------------------------------------------------------
-def _exit_with(parent: int) -> None:
-    """End this process soon after process `parent` is gone (a service killed hard must
-    not leave a heavy job running: the worker is the forkserver's child, not its own)."""
-    while True:
-        time.sleep(1.0)
-        try:
-            os.kill(parent, 0)
-        except ProcessLookupError:
-            os._exit(1)
-        except OSError:
-            pass
+def _die_with_fork_server(server: int) -> None:
+    """Linux: have the kernel SIGKILL this worker when the fork server ends (which it does
+    when the API process is gone). A thread could not do it: the engine may hold the GIL
+    for minutes."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != server:  # it ended before that took effect
+        os._exit(1)
 
 
-def _child_main(
-    conn: Connection, catalog: MachineCatalog, max_program_bytes: int, parent: int
-) -> None:
+def _child_main(conn: Connection) -> None:
     """The worker process: run job bodies received on `conn` until told to stop."""
     # Signals to the whole process group (Ctrl-C, a container stop) are for the service,
     # which kills its workers itself and knows that was no crash of the job.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
-    with contextlib.suppress(OSError):  # not permitted on some systems
-        os.nice(10)
+    catalog, max_program_bytes = conn.recv()
     from quantinuum_emulator._emulator import Emulator
     from quantinuum_emulator._errors import JobRejected
 
     emulator = Emulator(catalog, max_program_bytes=max_program_bytes)
-    conn.send(("ready",))
     while True:
         try:
             message = conn.recv()
@@ -209,7 +358,7 @@ class Worker:
         self._memory_limit = memory_limit
         self._time_limit = time_limit
         self._recycle_rss = recycle_rss
-        self._process: Any = None
+        self._process: _Child | None = None
         self._conn: Connection | None = None
         self._lock = threading.Lock()
         self._kill_reason: str | None = None
@@ -217,47 +366,42 @@ class Worker:
     @property
     def pid(self) -> int | None:
         process = self._process
-        return None if process is None or not process.is_alive() else int(process.pid)
+        return None if process is None or not process.is_alive() else process.pid
 
     def ensure_started(self) -> None:
-        """Start the child process unless it is running (it signals `ready` once warm)."""
+        """Start the worker process unless it is running."""
         with self._lock:
             if self._process is not None and self._process.is_alive():
                 return
             self._discard_locked()
-            context = _mp_context()
-            parent, child = context.Pipe()
-            process = context.Process(
-                target=_child_main,
-                args=(child, self._catalog, self._max_program_bytes, os.getpid()),
-                name="qapi-job-worker",
-                daemon=True,
-            )
-            process.start()
-            child.close()
-            self._process, self._conn = process, parent
+            ours, theirs = socket.socketpair()
+            try:
+                process = _Child(_zygote.fork(theirs))
+            finally:
+                theirs.close()
+            conn = Connection(ours.detach())
+            conn.send((self._catalog, self._max_program_bytes))
+            self._process, self._conn = process, conn
             self._kill_reason = None
 
     def kill(self, reason: str = "stopped") -> None:
-        """Kill the child at once (the running job's `run` returns `Outcome(reason)`)."""
+        """Kill the worker at once (the running job's `run` returns `Outcome(reason)`)."""
         with self._lock:
             if self._process is not None and self._process.is_alive():
                 self._kill_reason = reason
                 self._process.kill()
 
     def close(self, timeout: float = 2.0) -> None:
-        """Kill the child and wait for it to be gone."""
+        """Kill the worker and wait for it to be gone."""
         self.kill()
         with self._lock:
             self._discard_locked(timeout)
 
     def _discard_locked(self, timeout: float = 2.0) -> None:
         if self._process is not None:
-            if self._process.is_alive():
-                self._process.kill()
+            self._process.kill()
             self._process.join(timeout)
-            if self._process.exitcode is not None:
-                self._process.close()
+            self._process.close()
         if self._conn is not None:
             self._conn.close()
         self._process, self._conn = None, None
@@ -313,29 +457,17 @@ class Worker:
                 return "memory", f"Job exceeded the memory limit of {mib} MiB"
         return None
 
-    def _reap(self, process: Any) -> None:
+    def _reap(self, process: _Child) -> None:
         process.join(5.0)
         with self._lock:
             if self._process is process:
                 self._discard_locked()
 
-    def _death(self, process: Any) -> Outcome:
-        process.join(5.0)
-        reason = self._kill_reason
-        code = process.exitcode
-        with self._lock:
-            if self._process is process:
-                self._discard_locked()
-        if reason is not None:
-            return Outcome(reason)
-        if code is not None and code < 0:
-            try:
-                text = f"killed by {signal.Signals(-code).name}"
-            except ValueError:
-                text = f"killed by signal {-code}"
-        else:
-            text = f"exited with code {code}"
-        return Outcome("crashed", text=f"The job's worker process {text}")
+    def _death(self, process: _Child) -> Outcome:
+        self._reap(process)
+        if self._kill_reason is not None:
+            return Outcome(self._kill_reason)
+        return Outcome("crashed", text="The job's worker process died (killed or crashed)")
 
     def _maybe_recycle(self) -> None:
         """Restart a worker whose memory grew past `recycle_rss` (a big job's heap is
