@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -292,3 +293,48 @@ def test_a_service_killed_hard_leaves_no_worker_running(tmp_path: Path) -> None:
     row = stored_job(db, serve.job)
     assert row["status"] == "running"
     assert row["attempts"] == 1  # this run counts: the next start may be its last
+
+
+def test_a_script_without_a_main_guard_runs_jobs(tmp_path: Path) -> None:
+    """Workers do not import the user's main module again (multiprocessing would)."""
+    script = tmp_path / "demo.py"
+    script.write_text(
+        "import time, httpx\n"
+        "from quantinuum_api_server.testing import LocalServer\n"
+        "from tests.programs import BELL\n"
+        "with LocalServer() as server:\n"
+        "    server.add_user('a@example.com', 'pw')\n"
+        "    http = httpx.Client(base_url=server.base_url, timeout=60)\n"
+        "    login = {'email': 'a@example.com', 'password': 'pw'}\n"
+        "    headers = {'Authorization': http.post('v1/login', json=login).json()['id-token']}\n"
+        "    body = {'machine': 'H1-1E', 'language': 'OPENQASM 2.0', 'program': BELL,"
+        " 'count': 10}\n"
+        "    job = http.post('v1/job', json=body, headers=headers).json()['job']\n"
+        "    for _ in range(600):\n"
+        "        doc = http.get(f'v1/job/{job}', headers=headers).json()\n"
+        "        if doc['status'] in ('completed', 'failed'):\n"
+        "            break\n"
+        "        time.sleep(0.1)\n"
+        "    print('STARTED-ONCE', doc['status'], len(doc.get('results', {}).get('c', [])))\n"
+    )
+    root = Path(__file__).resolve().parents[3]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), *sys.path])}
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["STARTED-ONCE", "completed", "10"]
+
+
+def test_a_worker_grown_past_the_recycle_size_is_replaced() -> None:
+    """Memory of a big job goes back to the system: its worker is replaced after it."""
+    settings = fast_settings(workers=1, worker_recycle_rss=1, chunk_delay=0.2, chunk_shots=5)
+    with LocalServer(settings=settings) as server:
+        api = Api(server, new_user(server)[0])
+        pids = []
+        for _ in range(2):
+            job = api.submit(count=10).json()["job"]
+            pids.append(until(partial(server.worker_pid, job), 30, "the job's worker"))
+            assert api.wait(job)["status"] == "completed"
+        assert pids[0] != pids[1]
+        until(lambda: not alive(pids[0]), 5, "the first worker to end")
