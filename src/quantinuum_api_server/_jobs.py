@@ -44,6 +44,7 @@ import hashlib
 import json
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -265,6 +266,7 @@ class JobService:
         if queued:
             self._pending.set()
         for index, worker in enumerate(self._workers):
+            worker.reopen()
             thread = threading.Thread(
                 target=self._work, args=(worker,), name=f"qapi-worker-{index}", daemon=True
             )
@@ -272,18 +274,17 @@ class JobService:
             self._threads.append(thread)
         return True
 
-    def stop(self, timeout: float = 3.0) -> None:
+    def stop(self, timeout: float = 2.0) -> None:
         """Stop: kill the worker processes at once and queue their jobs again (without
         counting the attempt); they rerun on the next start."""
         self._stopping.set()
         self._pending.set()
         for worker in self._workers:
-            worker.kill("stopped")
-        for thread in self._threads:
-            thread.join(timeout)
-        self._threads.clear()
-        for worker in self._workers:
             worker.close()
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        self._threads.clear()
 
     def _work(self, worker: Worker) -> None:
         while not self._stopping.is_set():
@@ -296,6 +297,8 @@ class JobService:
             try:
                 self._run(worker, row)
             except Exception as exc:  # a job must never kill its supervisor
+                if self._stopping.is_set():  # the database may be closed: recovered later
+                    return
                 logger.exception("job %s failed", row["id"])
                 self._finish(row["id"], "failed", error={"code": INTERNAL, "text": str(exc)})
 

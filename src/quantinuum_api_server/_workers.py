@@ -362,27 +362,45 @@ class Worker:
         self._conn: Connection | None = None
         self._lock = threading.Lock()
         self._kill_reason: str | None = None
+        self._closed = False
 
     @property
     def pid(self) -> int | None:
         process = self._process
         return None if process is None or not process.is_alive() else process.pid
 
-    def ensure_started(self) -> None:
-        """Start the worker process unless it is running."""
+    def ensure_started(self) -> bool:
+        """Start the worker process unless it is running; False once `close`d.
+
+        The fork request (which may wait for the fork server to finish importing) is
+        made without the lock, so `kill` and `close` never wait for it."""
         with self._lock:
+            if self._closed:
+                return False
             if self._process is not None and self._process.is_alive():
-                return
+                return True
             self._discard_locked()
-            ours, theirs = socket.socketpair()
-            try:
-                process = _Child(_zygote.fork(theirs))
-            finally:
-                theirs.close()
-            conn = Connection(ours.detach())
+        ours, theirs = socket.socketpair()
+        try:
+            process = _Child(_zygote.fork(theirs))
+        finally:
+            theirs.close()
+        conn = Connection(ours.detach())
+        with self._lock:
+            if self._closed:
+                process.kill()
+                process.close()
+                conn.close()
+                return False
             conn.send((self._catalog, self._max_program_bytes))
             self._process, self._conn = process, conn
             self._kill_reason = None
+        return True
+
+    def reopen(self) -> None:
+        """Allow starting the worker process again after `close`."""
+        with self._lock:
+            self._closed = False
 
     def kill(self, reason: str = "stopped") -> None:
         """Kill the worker at once (the running job's `run` returns `Outcome(reason)`)."""
@@ -392,9 +410,10 @@ class Worker:
                 self._process.kill()
 
     def close(self, timeout: float = 2.0) -> None:
-        """Kill the worker and wait for it to be gone."""
+        """Kill the worker, wait for it to be gone, and start no other until `reopen`."""
         self.kill()
         with self._lock:
+            self._closed = True
             self._discard_locked(timeout)
 
     def _discard_locked(self, timeout: float = 2.0) -> None:
@@ -416,7 +435,8 @@ class Worker:
         on_chunk: Callable[[Layout, int, bytes], None],
     ) -> Outcome:
         """Run a job body in the child, passing each packed chunk to `on_chunk`."""
-        self.ensure_started()
+        if not self.ensure_started():
+            return Outcome("stopped")
         conn, process = self._conn, self._process
         assert conn is not None
         assert process is not None
@@ -478,4 +498,5 @@ class Worker:
         rss = _rss_bytes(pid)
         if rss is not None and rss > self._recycle_rss:
             logger.info("restarting a job worker that holds %d MiB", rss // 2**20)
-            self.close()
+            with self._lock:
+                self._discard_locked()
