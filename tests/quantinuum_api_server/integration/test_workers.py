@@ -338,3 +338,22 @@ def test_a_worker_grown_past_the_recycle_size_is_replaced() -> None:
             assert api.wait(job)["status"] == "completed"
         assert pids[0] != pids[1]
         until(lambda: not alive(pids[0]), 5, "the first worker to end")
+
+
+def test_local_server_stop_kills_a_heavy_job_and_requeues_it(tmp_path: Path) -> None:
+    db = tmp_path / "server.sqlite3"
+    server = LocalServer(db, settings=fast_settings(workers=1))
+    server.start()
+    try:
+        api = Api(server, new_user(server)[0])
+        job = api.submit(machine="H2-1E", program=heavy_program(27), count=10).json()["job"]
+        pid = until(lambda: server.worker_pid(job), 30, "the job's worker")
+        time.sleep(0.5)
+        started = time.monotonic()
+        server.stop()
+        assert time.monotonic() - started < 5.0
+        assert not alive(pid)
+        row = stored_job(db, job)
+        assert (row["status"], row["attempts"], row["last_shot"]) == ("queued", 0, None)
+    finally:
+        server.close()
