@@ -321,7 +321,7 @@ class Outcome:
     `kind`: `done`; `rejected` (the emulator refused it: `code`, `text`); `error` (an
     unexpected exception in the worker: `text`); `memory` or `time` (killed at a limit:
     `text`); `stopped` (killed on request: cancel or service stop); `crashed` (the worker
-    died by itself: `text` names the signal or exit code).
+    died by itself, or was killed by someone else such as the kernel's OOM killer).
     """
 
     kind: str
@@ -339,7 +339,7 @@ def _rss_bytes(pid: int) -> int | None:
 
 
 class Worker:
-    """One worker process (started lazily, restarted after a kill) and its pipe.
+    """One worker process (started lazily, restarted after a kill) and its socket.
 
     `run` is called from one supervisor thread at a time; `kill` from any thread.
     """
