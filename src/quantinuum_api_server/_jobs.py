@@ -139,6 +139,7 @@ class JobService:
             for _ in range(max(1, settings.workers))
         ]
         self._running: dict[str, Worker] = {}
+        self._canceled: set[str] = set()  # running jobs whose cancel was asked
         self._running_lock = threading.Lock()
 
     # -- requests ---------------------------------------------------------------------
@@ -234,8 +235,10 @@ class JobService:
             self._events.publish(job_id, "status")
             with self._running_lock:
                 worker = self._running.get(job_id)
+                if worker is not None:
+                    self._canceled.add(job_id)
             if worker is not None:
-                worker.kill("stopped")
+                worker.kill("stopped")  # at once; `should_stop` catches a worker being forked
         else:
             row = self.owned_job(user_id, job_id)
             if row["status"] in DONE_STATUSES:
@@ -332,10 +335,12 @@ class JobService:
                 chunk_growth=self._settings.chunk_growth,
                 chunk_delay=self._settings.chunk_delay,
                 on_chunk=lambda layout, shots, data: self._chunk(job_id, layout, shots, data),
+                should_stop=lambda: self._stopping.is_set() or job_id in self._canceled,
             )
         finally:
             with self._running_lock:
                 self._running.pop(job_id, None)
+                self._canceled.discard(job_id)
         self._settle(job_id, attempts, outcome)
 
     def _chunk(self, job_id: str, layout: Layout, shots: int, data: bytes) -> None:

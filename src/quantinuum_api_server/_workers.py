@@ -433,9 +433,14 @@ class Worker:
         chunk_growth: float,
         chunk_delay: float = 0.0,
         on_chunk: Callable[[Layout, int, bytes], None],
+        should_stop: Callable[[], bool] = lambda: False,
     ) -> Outcome:
-        """Run a job body in the child, passing each packed chunk to `on_chunk`."""
-        if not self.ensure_started():
+        """Run a job body in the child, passing each packed chunk to `on_chunk`.
+
+        `should_stop` is asked every `POLL_SECONDS` (and before the worker starts): when
+        true the worker is killed and the outcome is `stopped`. (`kill` alone could miss
+        a worker that was still being forked.)"""
+        if should_stop() or not self.ensure_started():
             return Outcome("stopped")
         conn, process = self._conn, self._process
         assert conn is not None
@@ -444,6 +449,10 @@ class Worker:
         try:
             conn.send((dict(body), chunk_shots, chunk_growth, chunk_delay))
             while True:
+                if should_stop():
+                    self.kill("stopped")
+                    self._reap(process)
+                    return Outcome("stopped")
                 if conn.poll(POLL_SECONDS):
                     message = conn.recv()
                     kind = message[0]

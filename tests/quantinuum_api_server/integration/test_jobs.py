@@ -181,3 +181,12 @@ def test_hardware_names_always_run_with_noise(api: Api) -> None:
     )
     assert doc["status"] == "completed"
     assert any(shot != "1" * 20 for shot in doc["results"]["c"])
+
+
+def test_cancel_right_after_submit_always_cancels(slow_api: Api) -> None:
+    """A cancel that lands while the job's worker is still being started is not lost."""
+    for _ in range(6):
+        job = slow_api.submit(count=2000).json()["job"]
+        reply = slow_api.http.post(f"v1/job/{job}/cancel", headers=slow_api.headers)
+        assert reply.json()["status"] in {"canceling", "canceled"}
+        assert slow_api.wait(job, timeout=10)["status"] == "canceled"
