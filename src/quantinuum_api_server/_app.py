@@ -217,7 +217,7 @@ async def _list_jobs(service: Service, ctx: Context) -> Response:
 
 async def _get_job(service: Service, ctx: Context) -> Response:
     row = service.jobs.owned_job(ctx.user_id, ctx.params["job_id"])
-    doc = service.jobs.document(row)
+    doc = await run_in_threadpool(service.jobs.document, row)  # unpacks the results
     if ctx.params.get("websocket") and doc["status"] not in DONE_STATUSES:
         session = ctx.user["session"] if ctx.user else None
         doc["websocket"] = service.tickets.issue(doc["job"], ctx.user_id, session)
@@ -225,7 +225,8 @@ async def _get_job(service: Service, ctx: Context) -> Response:
 
 
 async def _cancel_job(service: Service, ctx: Context) -> Response:
-    return JSONResponse(service.jobs.cancel(ctx.user_id, ctx.params["job_id"]))
+    doc = await run_in_threadpool(service.jobs.cancel, ctx.user_id, ctx.params["job_id"])
+    return JSONResponse(doc)
 
 
 async def _list_machines(service: Service, ctx: Context) -> Response:
@@ -311,7 +312,7 @@ async def _push_job(service: Service, websocket: WebSocket) -> None:
             row = service.store.job(job_id)
             if row is None:
                 break
-            doc = service.jobs.document(row)
+            doc = await run_in_threadpool(service.jobs.document, row)
             if doc != last:
                 await websocket.send_json(doc)
                 last = doc

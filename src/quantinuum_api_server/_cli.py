@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 
 __all__ = ["add_user", "register_commands", "revoke_sessions", "rotate_key", "serve"]
 
+#: How long a stopping service waits for open requests (websockets included).
+_GRACEFUL_SECONDS = 2
+_DEFAULT_WORKERS = ServerSettings.workers
+
 
 def serve(
     host: str = "127.0.0.1",
@@ -31,13 +35,23 @@ def serve(
     db_path: Path | None = None,
     settings: ServerSettings | None = None,
 ) -> None:
-    """Run the service in the foreground until interrupted."""
+    """Run the service in the foreground until SIGTERM or SIGINT.
+
+    Stopping waits at most `_GRACEFUL_SECONDS` for open requests, then kills the job
+    workers and queues their jobs again (they rerun on the next start)."""
     import uvicorn
 
     from ._app import create_app
 
     app = create_app(settings or ServerSettings(), db_path or default_db_path())
-    uvicorn.run(app, host=host, port=port, log_level="info", ws="websockets-sansio")
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        ws="websockets-sansio",
+        timeout_graceful_shutdown=_GRACEFUL_SECONDS,
+    )
 
 
 def add_user(
@@ -181,7 +195,10 @@ def register_commands(subparsers: Any) -> None:
         "--db", type=Path, help=f"SQLite database file (default: {default_db_path()})"
     )
     serve_parser.add_argument(
-        "--workers", type=int, default=1, help="job worker threads (default: 1)"
+        "--workers",
+        type=int,
+        default=_DEFAULT_WORKERS,
+        help=f"job worker processes (default: {_DEFAULT_WORKERS})",
     )
     serve_parser.add_argument(
         "--idp-public-key",

@@ -14,12 +14,27 @@ Decisions (the reference leaves them open):
   first. `queue-position` is 0-based: the number of queued jobs (of any user) that will
   start before this one; null once the job left the queue.
 - Hardware machines run jobs whatever their calendar state (there is no real device to
-  wait for). `cfl`, `batch-exec`, `batch-end`, `no-opt`, `noreduce` and `tket` are
-  accepted and ignored.
-- Results grow chunk by chunk (`ServerSettings.chunk_shots`), with `last-shot` the index
-  of the last shot done; cancel is honoured between chunks (partial results are kept).
+  wait for). `cfl` goes to the emulator with the program; `no-opt`, `noreduce` and
+  `tket` are accepted and ignored.
+- Results: shots x classical bits beyond `ServerSettings.max_result_bits` is 400 code 41
+  at submission. They grow chunk by chunk (`chunk_shots`), with `last-shot` the index of
+  the last shot done, stored packed (`_workers.pack_chunk`), one row per chunk.
+  `results_format=raw` is the only format and the default (lists of bitstrings).
+- Jobs run in worker processes (`_workers.Worker`), one per `workers`. Cancel of a running
+  job kills its worker at once (the results of the chunks done are kept); cancel of a
+  done job is 400 code 10 "... job has completed already", as the cloud answers.
+- Limits: a job over `job_memory_limit` or `job_time_limit` fails with code 41. A job
+  whose worker dies by itself is queued again; after `max_job_attempts` runs (counted in
+  the database, so also across restarts of a service it takes down) it fails with code
+  43 instead of crash-looping.
+- Batches: `batch-exec` a number starts a batch (the job's id is the batch's id, the
+  number its max cost); `batch-exec` a job id joins that batch (400 code 10 when it is
+  not a batch of the user's or a job with `batch-end` closed it). A batch's jobs run in
+  submission order. A job taking the batch's total cost (of its jobs that did not fail or
+  get canceled) beyond the max is accepted and fails at once with code 42, as `max-cost`.
 - On start, jobs left `running` by a stopped service are queued again and rerun from the
-  first shot; `canceling` ones become `canceled`.
+  first shot; `canceling` ones become `canceled`. A graceful stop (`stop()`: SIGTERM,
+  SIGINT) kills the workers and queues their jobs again without counting the attempt.
 - Idempotency-Key: kept per user with a hash of the canonical JSON body; the same key
   with another body is 422 (IETF idempotency-key draft). Check and insert share one
   write transaction, so concurrent requests with one key create one job.
@@ -39,25 +54,40 @@ import hashlib
 import json
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
 from quantinuum_emulator._emulator import Emulator
 from quantinuum_emulator._errors import JobRejected
-from quantinuum_emulator._execution import PreparedJob, max_cost_error
+from quantinuum_emulator._execution import max_cost_error
 from quantinuum_emulator._machines import MachineCatalog
 
 from ._errors import (
     INTERNAL,
     INVALID_REQUEST,
+    JOB_NOT_FOUND,
+    LIMIT_EXCEEDED,
+    MAX_COST_EXCEEDED,
     ApiError,
 )
 from ._events import JobEvents
 from ._settings import ServerSettings
 from ._store import IdempotencyConflict, Store
+from ._workers import Layout, Outcome, Worker, prestart, unpack_results
 
-__all__ = ["DEFAULT_PAGE_SIZE", "DONE_STATUSES", "JobService", "render_job", "utc_now"]
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "DONE_STATUSES",
+    "WORKER_CRASHED",
+    "JobService",
+    "render_job",
+    "utc_now",
+]
+
+#: `error.code` of a job whose worker process died `max_job_attempts` times.
+WORKER_CRASHED = 43
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +135,8 @@ def render_job(row: Mapping[str, Any], queue_position: int | None) -> dict[str, 
 
 
 class JobService:
-    """Accepts, describes and cancels jobs; runs them on worker threads."""
+    """Accepts, describes and cancels jobs; runs them in worker processes, each driven by
+    a supervisor thread (see the module docstring)."""
 
     def __init__(
         self, store: Store, catalog: MachineCatalog, settings: ServerSettings, events: JobEvents
@@ -118,6 +149,19 @@ class JobService:
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         self._emulator = Emulator(catalog, max_program_bytes=settings.max_program_bytes)
+        self._workers = [
+            Worker(
+                catalog,
+                max_program_bytes=settings.max_program_bytes,
+                memory_limit=settings.job_memory_limit,
+                time_limit=settings.job_time_limit,
+                recycle_rss=settings.worker_recycle_rss,
+            )
+            for _ in range(max(1, settings.workers))
+        ]
+        self._running: dict[str, Worker] = {}
+        self._canceled: set[str] = set()  # running jobs whose cancel was asked
+        self._running_lock = threading.Lock()
 
     # -- requests ---------------------------------------------------------------------
     def submit(
@@ -128,6 +172,7 @@ class JobService:
             prepared = self._emulator.prepare(body)
         except JobRejected as exc:
             raise ApiError.rejected(exc) from None
+        self._check_result_size(prepared.count, prepared.program.info.registers)
         now = utc_now()
         job: dict[str, Any] = {
             "id": uuid.uuid4().hex,
@@ -145,26 +190,47 @@ class JobService:
             "submit_date": now,
             "cost": prepared.cost,
             "qubits": int(prepared.program.info.n_qubits),
+            "cfl": body.get("cfl"),
+            "batch_end": 1 if body.get("batch-end") is True else 0,
         }
         error = max_cost_error(prepared.cost, body.get("max-cost"))
         if error is not None:
             job.update(status="failed", result_date=now, error=error)
+        batch = body.get("batch-exec")
+        join = None
+        if isinstance(batch, str):
+            join = (batch, lambda head: _join_batch(job, head, batch))
+        elif isinstance(batch, int | float) and not isinstance(batch, bool):
+            job.update(batch=job["id"], batch_max_cost=float(batch))
+            if job["status"] == "queued" and prepared.cost > batch:
+                job.update(status="failed", result_date=now, error=_batch_cost_error(0.0, job))
         key = None
         if idempotency_key is not None:
             canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
             key = (idempotency_key, hashlib.sha256(canonical.encode()).hexdigest())
         try:
-            job_id = self._store.insert_job(job, key)
+            job_id = self._store.insert_job(job, key, join)
         except IdempotencyConflict as exc:
             raise ApiError(422, INVALID_REQUEST, str(exc)) from None
+        except ValueError as exc:
+            raise ApiError(400, INVALID_REQUEST, str(exc)) from None
         self._pending.set()
         status = self._store.job_status(job_id) or job["status"]
         return job_id, status
 
+    def _check_result_size(self, count: int, registers: Mapping[str, int]) -> None:
+        bits = sum(int(width) for width in registers.values())
+        limit = self._settings.max_result_bits
+        if count * bits > limit:
+            raise ApiError(
+                400,
+                LIMIT_EXCEEDED,
+                f"Results would hold {count} shots x {bits} classical bits"
+                f" = {count * bits} bits; the limit is {limit}",
+            )
+
     def owned_job(self, user_id: int, job_id: str) -> dict[str, Any]:
         """A job row of `user_id`'s; 404 code 30 for any other id."""
-        from ._errors import JOB_NOT_FOUND
-
         row = self._store.job(job_id)
         if row is None or int(row["user_id"]) != user_id:
             raise ApiError(404, JOB_NOT_FOUND, "Job not found")
@@ -174,6 +240,11 @@ class JobService:
         position = None
         if row["status"] == "queued":
             position = self._store.queue_position(int(row["seq"]), str(row["priority"]))
+        layout = row.get("result_layout")
+        if layout is not None and row.get("results") is None:
+            chunks = self._store.job_chunks(str(row["id"]))
+            results = unpack_results([(str(n), int(w)) for n, w in layout], chunks)
+            row = {**row, "results": results}
         return render_job(row, position)
 
     def list_jobs(
@@ -195,41 +266,71 @@ class JobService:
         return [self.document(row) for row in page], following
 
     def cancel(self, user_id: int, job_id: str) -> dict[str, Any]:
-        """Cancel: queued → canceled at once, running → canceling; done ones unchanged."""
-        self.owned_job(user_id, job_id)
+        """Cancel: queued → canceled at once, running → canceling (its worker is killed
+        at once, then canceled); a done job is refused (400 code 10)."""
+        row = self.owned_job(user_id, job_id)
         changed = self._store.update_job(
             job_id, only_if=("queued",), status="canceled", result_date=utc_now()
         ) or self._store.update_job(job_id, only_if=("running",), status="canceling")
         if changed:
             self._events.publish(job_id, "status")
+            with self._running_lock:
+                worker = self._running.get(job_id)
+                if worker is not None:
+                    self._canceled.add(job_id)
+            if worker is not None:
+                worker.kill("stopped")  # at once; `should_stop` catches a worker being forked
+        else:
+            row = self.owned_job(user_id, job_id)
+            if row["status"] in DONE_STATUSES:
+                raise ApiError(
+                    400,
+                    INVALID_REQUEST,
+                    f"Cannot cancel job {job_id}: job has completed already"
+                    f" (status {row['status']})",
+                )
         return self.document(self.owned_job(user_id, job_id))
+
+    def worker_pid(self, job_id: str) -> int | None:
+        """The process id of the worker running `job_id` (None when it is not running)."""
+        with self._running_lock:
+            worker = self._running.get(job_id)
+        return None if worker is None else worker.pid
 
     # -- workers ----------------------------------------------------------------------
     def start(self) -> bool:
-        """Recover jobs of a previous run and start the worker threads; False (and
-        nothing done) when they are running already."""
+        """Recover jobs of a previous run and start the supervisor threads (their worker
+        processes start with the first job); False (and nothing done) when they are
+        running already."""
         if self._threads:
             return False
         self._stopping.clear()
+        prestart()
         queued = self._store.recover_jobs(utc_now())
         if queued:
             self._pending.set()
-        for index in range(max(1, self._settings.workers)):
-            thread = threading.Thread(target=self._work, name=f"qapi-worker-{index}", daemon=True)
+        for index, worker in enumerate(self._workers):
+            worker.reopen()
+            thread = threading.Thread(
+                target=self._work, args=(worker,), name=f"qapi-worker-{index}", daemon=True
+            )
             thread.start()
             self._threads.append(thread)
         return True
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """Stop the workers; a job in the middle of running stays `running` (and is queued
-        again on the next start)."""
+    def stop(self, timeout: float = 2.0) -> None:
+        """Stop: kill the worker processes at once and queue their jobs again (without
+        counting the attempt); they rerun on the next start."""
         self._stopping.set()
         self._pending.set()
+        for worker in self._workers:
+            worker.close()
+        deadline = time.monotonic() + timeout
         for thread in self._threads:
-            thread.join(timeout)
+            thread.join(max(0.0, deadline - time.monotonic()))
         self._threads.clear()
 
-    def _work(self) -> None:
+    def _work(self, worker: Worker) -> None:
         while not self._stopping.is_set():
             self._pending.clear()
             row = self._store.claim_next_job(utc_now())
@@ -238,8 +339,10 @@ class JobService:
                 continue
             self._events.publish(row["id"], "status")
             try:
-                self._run(row)
-            except Exception as exc:  # a job must never kill its worker
+                self._run(worker, row)
+            except Exception as exc:  # a job must never kill its supervisor
+                if self._stopping.is_set():  # the database may be closed: recovered later
+                    return
                 logger.exception("job %s failed", row["id"])
                 self._finish(row["id"], "failed", error={"code": INTERNAL, "text": str(exc)})
 
@@ -255,57 +358,108 @@ class JobService:
         )
         self._events.publish(job_id, "status")
 
-    def _run(self, row: Mapping[str, Any]) -> None:
+    def _run(self, worker: Worker, row: Mapping[str, Any]) -> None:
         job_id = str(row["id"])
-        body = {
-            "machine": row["machine"],
-            "count": row["count"],
-            "language": row["language"],
-            "program": row["program"],
-            "options": row["options"] or {},
-        }
-        try:
-            job = self._emulator.prepare(body)
-        except JobRejected as exc:  # e.g. a machine that left the catalogue since submission
-            self._finish(job_id, "failed", error={"code": exc.code, "text": exc.text})
+        attempts, most = int(row["attempts"]), max(1, self._settings.max_job_attempts)
+        if attempts > most:
+            self._finish(job_id, "failed", error=_crashed_error(most, "it stopped the service"))
             return
-        if self._store.job_status(job_id) == "canceling":
-            self._finish(job_id, "canceled")
-            return
+        with self._running_lock:
+            self._running[job_id] = worker
         try:
-            self._simulate(job_id, job)
-        except JobRejected as exc:
-            self._finish(job_id, "failed", error={"code": exc.code, "text": exc.text})
-
-    def _simulate(self, job_id: str, job: PreparedJob) -> None:
-        count = job.count
-        results: dict[str, list[str]] = {name: [] for name in job.program.info.registers}
-        done = 0
-        chunks = self._emulator.run(
-            job,
-            chunk_shots=max(1, self._settings.chunk_shots),
-            chunk_growth=self._settings.chunk_growth,
-        )
-        for part in chunks:
-            for name, shots in part.items():
-                results.setdefault(name, []).extend(shots)
-            done = min(count, done + (len(next(iter(part.values()))) if part else 0))
-            if self._stopping.is_set():
-                return
             if self._store.job_status(job_id) == "canceling":
-                self._finish(job_id, "canceled", results=results, last_shot=done - 1)
+                self._finish(job_id, "canceled")
                 return
-            if done < count:
-                self._store.update_job(job_id, durable=False, results=results, last_shot=done - 1)
-                self._events.publish(job_id, "partial")
-                if self._settings.chunk_delay > 0 and self._stopping.wait(
-                    self._settings.chunk_delay
-                ):
-                    return
-        if job.placement.is_syntax_checker:
+            outcome = worker.run(
+                _job_body(row),
+                chunk_shots=max(1, self._settings.chunk_shots),
+                chunk_growth=self._settings.chunk_growth,
+                chunk_delay=self._settings.chunk_delay,
+                on_chunk=lambda layout, shots, data: self._chunk(job_id, layout, shots, data),
+                should_stop=lambda: self._stopping.is_set() or job_id in self._canceled,
+            )
+        finally:
+            with self._running_lock:
+                self._running.pop(job_id, None)
+                self._canceled.discard(job_id)
+        self._settle(job_id, attempts, outcome)
+
+    def _chunk(self, job_id: str, layout: Layout, shots: int, data: bytes) -> None:
+        self._store.append_chunk(job_id, layout, shots, data)
+        self._events.publish(job_id, "partial")
+
+    def _settle(self, job_id: str, attempts: int, outcome: Outcome) -> None:
+        """Record how a run ended."""
+        kind = outcome.kind
+        if kind == "done":
             self._finish(job_id, "completed")
-            return
-        self._finish(job_id, "completed", results=results, last_shot=count - 1)
+        elif kind == "rejected":
+            self._finish(job_id, "failed", error={"code": outcome.code, "text": outcome.text})
+        elif kind == "error":
+            logger.error("job %s failed in its worker: %s", job_id, outcome.text)
+            self._finish(job_id, "failed", error={"code": INTERNAL, "text": "Internal error"})
+        elif kind in ("memory", "time"):
+            self._finish(job_id, "failed", error={"code": LIMIT_EXCEEDED, "text": outcome.text})
+        elif self._store.job_status(job_id) == "canceling":
+            self._finish(job_id, "canceled")
+        elif kind == "stopped" or self._stopping.is_set():
+            self._store.requeue_job(job_id, count_attempt=False)
+        else:  # crashed
+            logger.warning("job %s: %s (attempt %d)", job_id, outcome.text, attempts)
+            if attempts >= max(1, self._settings.max_job_attempts):
+                self._finish(job_id, "failed", error=_crashed_error(attempts, outcome.text))
+            else:
+                self._store.requeue_job(job_id, count_attempt=True)
+                self._pending.set()
+                self._events.publish(job_id, "status")
+
+
+def _job_body(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The job request the worker prepares again: what `Emulator.prepare` reads."""
+    body: dict[str, Any] = {
+        "machine": row["machine"],
+        "count": row["count"],
+        "language": row["language"],
+        "program": row["program"],
+        "options": row["options"] or {},
+    }
+    if row.get("cfl") is not None:
+        body["cfl"] = row["cfl"]
+    return body
+
+
+def _crashed_error(attempts: int, last: str) -> dict[str, Any]:
+    return {
+        "code": WORKER_CRASHED,
+        "text": f"The job stopped its worker {attempts} times and will not run again"
+        f" (last: {last})",
+    }
+
+
+def _batch_cost_error(batch_cost: float, job: Mapping[str, Any]) -> dict[str, Any]:
+    total = round(batch_cost + float(job["cost"]), 6)
+    return {
+        "code": MAX_COST_EXCEEDED,
+        "text": f"Batch cost {total} HQC would exceed the batch's max cost {job['batch_max_cost']}",
+    }
+
+
+def _join_batch(job: dict[str, Any], head: dict[str, Any] | None, batch_id: str) -> None:
+    """Make `job` part of the batch whose first job is `head` (see the module docstring)."""
+    if head is None or int(head["user_id"]) != int(job["user_id"]):
+        raise ValueError(f"Invalid request: batch-exec names no batch of yours ({batch_id})")
+    if head["ended"]:
+        raise ValueError(f"Invalid request: batch {batch_id} has ended (batch-end)")
+    job["batch"] = batch_id
+    job["batch_max_cost"] = head["batch_max_cost"]
+    if job["status"] == "queued" and head["batch_cost"] + float(job["cost"]) > float(
+        head["batch_max_cost"]
+    ):
+        job.update(
+            status="failed",
+            result_date=job["submit_date"],
+            error=_batch_cost_error(float(head["batch_cost"]), job),
+        )
 
 
 # -- job-list cursors -------------------------------------------------------------------

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from quantinuum_emulator._execution import DEFAULT_MAX_PROGRAM_BYTES
@@ -18,6 +19,13 @@ class ServerSettings:
     Times are in seconds. `idp_public_keys` are PEM-encoded RSA public keys of the
     identity providers whose RS256 `provider-token`s are accepted (none: federated login
     is off and every provider token gets 401 code 23).
+
+    Jobs run in `workers` worker processes (started on the first job). Each job may use
+    `job_memory_limit` bytes of resident memory and `job_time_limit` seconds (None: no
+    limit); a job whose worker dies `max_job_attempts` times fails with code 43. A worker
+    holding more than `worker_recycle_rss` bytes after a job is restarted, so a big job's
+    memory goes back to the system. `max_result_bits` bounds shots x classical bits at
+    submission (code 41).
     """
 
     id_token_ttl: int = 3600
@@ -26,7 +34,12 @@ class ServerSettings:
     max_program_bytes: int = DEFAULT_MAX_PROGRAM_BYTES
     login_max_failures: int = 5
     login_failure_window: float = 900.0
-    workers: int = 1
+    workers: int = 2  # job worker processes: one heavy job leaves one for the others
+    job_memory_limit: int | None = field(default_factory=lambda: _physical_memory() // 2)
+    job_time_limit: float | None = 6 * 3600.0
+    max_job_attempts: int = 3
+    worker_recycle_rss: int | None = 512 * 2**20
+    max_result_bits: int = 2**24  # e.g. 10,000 shots of 1,677 classical bits
     chunk_shots: int = 100  # shots of a job's first chunk of results
     chunk_growth: float = 2.0  # each next chunk this many times larger (1.0: fixed size)
     chunk_delay: float = 0.0
@@ -55,6 +68,14 @@ class ServerSettings:
     def replace(self, **changes: object) -> ServerSettings:
         """A copy with `changes` applied."""
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _physical_memory() -> int:
+    """The machine's physical memory in bytes (8 GiB when the system does not say)."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return 8 * 2**30
 
 
 def default_db_path() -> Path:

@@ -13,7 +13,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -81,6 +81,13 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status, seq);
 CREATE INDEX IF NOT EXISTS jobs_user_seq ON jobs(user_id, seq);
+CREATE TABLE IF NOT EXISTS job_chunks (
+    job_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    shots INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (job_id, seq)
+);
 CREATE TABLE IF NOT EXISTS idempotency (
     user_id INTEGER NOT NULL,
     key TEXT NOT NULL,
@@ -90,7 +97,20 @@ CREATE TABLE IF NOT EXISTS idempotency (
 );
 """
 
-_JSON_COLUMNS = ("options", "results", "error")
+#: Job columns added after the first schema (added to older databases on open):
+#: `attempts` (runs started), `batch` (id of the batch's first job), `batch_max_cost` (on
+#: a batch's first job), `batch_end`, `cfl` (the WASM module), `result_layout` (register
+#: names and widths of the packed chunks in `job_chunks`).
+_JOB_COLUMNS_ADDED = {
+    "attempts": "INTEGER NOT NULL DEFAULT 0",
+    "batch": "TEXT",
+    "batch_max_cost": "REAL",
+    "batch_end": "INTEGER NOT NULL DEFAULT 0",
+    "cfl": "TEXT",
+    "result_layout": "TEXT",
+}
+_JSON_COLUMNS = ("options", "results", "error", "result_layout")
+_OPEN_STATUSES = "('queued', 'running', 'canceling')"
 _PRIORITY_RANK = {"high": 0, "normal": 1, "low": 2}
 _RANK_SQL = "(CASE priority WHEN 'high' THEN 0 WHEN 'low' THEN 2 ELSE 1 END)"
 # What a job listing reads: everything but the program and the (possibly large) results.
@@ -133,6 +153,14 @@ class Store:
         self._db.execute("PRAGMA foreign_keys=ON")
         with self._lock:
             self._db.executescript(_SCHEMA)
+            self._add_job_columns()
+
+    def _add_job_columns(self) -> None:
+        present = {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}
+        for name, kind in _JOB_COLUMNS_ADDED.items():
+            if name not in present:
+                self._db.execute(f"ALTER TABLE jobs ADD COLUMN {name} {kind}")
+        self._db.execute("CREATE INDEX IF NOT EXISTS jobs_batch ON jobs(batch, seq)")
 
     def close(self) -> None:
         with self._lock:
@@ -373,10 +401,20 @@ class Store:
             return cursor.rowcount
 
     # -- jobs ---------------------------------------------------------------------------
-    def insert_job(self, job: dict[str, Any], idempotency: tuple[str, str] | None) -> str:
+    def insert_job(
+        self,
+        job: dict[str, Any],
+        idempotency: tuple[str, str] | None,
+        join_batch: tuple[str, Callable[[dict[str, Any] | None], None]] | None = None,
+    ) -> str:
         """Insert `job`; with an (idempotency key, request hash), the id of the job that
         key already created (which may be this one). Raises IdempotencyConflict on a key
-        reuse with a different request."""
+        reuse with a different request.
+
+        `join_batch` = (batch id, check): in the same transaction, `check` gets the
+        batch's first job (None if there is none) with `batch_cost` (the cost of its jobs
+        that did not fail or get canceled) and `ended` (a job closed the batch), and may
+        update `job` or raise ValueError."""
         with self.transaction() as db:
             if idempotency is not None:
                 key, request_hash = idempotency
@@ -395,6 +433,9 @@ class Store:
                     " VALUES (?, ?, ?, ?)",
                     (job["user_id"], key, request_hash, job["id"]),
                 )
+            if join_batch is not None:
+                batch_id, check = join_batch
+                check(_batch_head(db, batch_id))
             values = {
                 k: (json.dumps(v) if k in _JSON_COLUMNS and v is not None else v)
                 for k, v in job.items()
@@ -438,20 +479,72 @@ class Store:
         return int(row[0])
 
     def claim_next_job(self, start_date: str) -> dict[str, Any] | None:
-        """Move the oldest queued job to `running` and return it."""
+        """Move the next queued job to `running` (counting the attempt) and return it.
+
+        Jobs of a batch run in submission order: one waits while an earlier job of its
+        batch is not done."""
         with self.transaction() as db:
             row = db.execute(
-                f"SELECT id FROM jobs WHERE status = 'queued' ORDER BY {_RANK_SQL}, seq LIMIT 1"  # noqa: S608
+                f"SELECT id FROM jobs AS j WHERE status = 'queued' AND (batch IS NULL"  # noqa: S608
+                f" OR NOT EXISTS (SELECT 1 FROM jobs AS e WHERE e.batch = j.batch"
+                f" AND e.seq < j.seq AND e.status IN {_OPEN_STATUSES}))"
+                f" ORDER BY {_RANK_SQL}, seq LIMIT 1"
             ).fetchone()
             if row is None:
                 return None
             db.execute(
                 "UPDATE jobs SET status = 'running', start_date = ?, results = NULL,"
-                " last_shot = NULL WHERE id = ?",
+                " result_layout = NULL, last_shot = NULL, attempts = attempts + 1"
+                " WHERE id = ?",
                 (start_date, row["id"]),
             )
+            db.execute("DELETE FROM job_chunks WHERE job_id = ?", (row["id"],))
             found = db.execute("SELECT * FROM jobs WHERE id = ?", (row["id"],)).fetchone()
         return _decode(found)
+
+    def append_chunk(
+        self, job_id: str, layout: list[tuple[str, int]], shots: int, data: bytes
+    ) -> int:
+        """Store a packed chunk of a running job's results (not fsynced: a job that
+        restarts runs again from its first shot); the job's new `last-shot`."""
+        with self.transaction(durable=False) as db:
+            row = db.execute(
+                "SELECT COALESCE(MAX(seq), -1) + 1, (SELECT COALESCE(SUM(shots), 0)"
+                " FROM job_chunks WHERE job_id = ?) FROM job_chunks WHERE job_id = ?",
+                (job_id, job_id),
+            ).fetchone()
+            seq, done = int(row[0]), int(row[1]) + shots
+            db.execute(
+                "INSERT INTO job_chunks (job_id, seq, shots, data) VALUES (?, ?, ?, ?)",
+                (job_id, seq, shots, data),
+            )
+            db.execute(
+                "UPDATE jobs SET result_layout = ?, last_shot = ? WHERE id = ?",
+                (json.dumps(layout), done - 1, job_id),
+            )
+        return done - 1
+
+    def job_chunks(self, job_id: str) -> list[tuple[int, bytes]]:
+        """The packed result chunks of a job, in order: (shots, data)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT shots, data FROM job_chunks WHERE job_id = ? ORDER BY seq", (job_id,)
+            ).fetchall()
+        return [(int(row[0]), bytes(row[1])) for row in rows]
+
+    def requeue_job(self, job_id: str, *, count_attempt: bool) -> bool:
+        """Put a running job back in the queue, dropping its partial results; the attempt
+        it made is forgotten unless `count_attempt`."""
+        undo = 0 if count_attempt else 1
+        with self.transaction() as db:
+            changed = db.execute(
+                "UPDATE jobs SET status = 'queued', start_date = NULL, results = NULL,"
+                " result_layout = NULL, last_shot = NULL, attempts = MAX(0, attempts - ?)"
+                " WHERE id = ? AND status = 'running'",
+                (undo, job_id),
+            ).rowcount
+            db.execute("DELETE FROM job_chunks WHERE job_id = ?", (job_id,))
+        return changed == 1
 
     def update_job(
         self, job_id: str, *, only_if: tuple[str, ...] = (), durable: bool = True, **fields: Any
@@ -478,12 +571,18 @@ class Store:
 
     def recover_jobs(self, now: str) -> int:
         """After a restart: running jobs go back to the queue (their partial results are
-        dropped; they run again from the first shot), canceling ones become canceled.
+        dropped; they run again from the first shot; the attempt still counts, so a job
+        that takes the service down is not retried forever), canceling ones become
+        canceled.
         Returns how many jobs are queued."""
         with self.transaction() as db:
             db.execute(
+                "DELETE FROM job_chunks WHERE job_id IN"
+                " (SELECT id FROM jobs WHERE status = 'running')"
+            )
+            db.execute(
                 "UPDATE jobs SET status = 'queued', start_date = NULL, results = NULL,"
-                " last_shot = NULL WHERE status = 'running'"
+                " result_layout = NULL, last_shot = NULL WHERE status = 'running'"
             )
             db.execute(
                 "UPDATE jobs SET status = 'canceled', result_date = ? WHERE status = 'canceling'",
@@ -491,6 +590,20 @@ class Store:
             )
             row = db.execute("SELECT COUNT(*) FROM jobs WHERE status = 'queued'").fetchone()
         return int(row[0])
+
+
+def _batch_head(db: sqlite3.Connection, batch_id: str) -> dict[str, Any] | None:
+    head = db.execute("SELECT * FROM jobs WHERE id = ? AND batch = id", (batch_id,)).fetchone()
+    if head is None:
+        return None
+    row = db.execute(
+        "SELECT COALESCE(SUM(CASE WHEN status IN ('failed', 'canceled') THEN 0"
+        " ELSE cost END), 0), MAX(batch_end) FROM jobs WHERE batch = ?",
+        (batch_id,),
+    ).fetchone()
+    data = _decode(head)
+    data.update(batch_cost=float(row[0]), ended=bool(row[1]))
+    return data
 
 
 def _decode(row: sqlite3.Row) -> dict[str, Any]:

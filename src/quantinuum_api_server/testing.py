@@ -7,6 +7,9 @@ demos.
         ...
         server.stop(); server.start()               # a restart on the same database
 
+Jobs run in worker processes (see `ServerSettings.workers`); `stop()` kills them and
+queues their jobs again, as `qapi serve` does on SIGTERM.
+
 `mint_provider_token(email)` signs a federated id token (RS256) with an identity-provider
 key pair generated per `LocalServer`, whose public key is added to the settings'
 `idp_public_keys`; the service accepts it as a `provider-token` login.
@@ -109,7 +112,13 @@ class LocalServer:
         self.port = int(sock.getsockname()[1])
         app = create_app(self.settings, self.db_path)
         self._service = app.state.service
-        config = uvicorn.Config(app, log_level="warning", lifespan="on", ws="websockets-sansio")
+        config = uvicorn.Config(
+            app,
+            log_level="warning",
+            lifespan="on",
+            ws="websockets-sansio",
+            timeout_graceful_shutdown=2,
+        )
         server = uvicorn.Server(config)
         self._server = server
         thread = threading.Thread(
@@ -167,6 +176,11 @@ class LocalServer:
             return Authenticator(store, self.settings).add_user(email, password, mfa=mfa)
         finally:
             store.close()
+
+    def worker_pid(self, job_id: str) -> int | None:
+        """The process id of the worker process running `job_id` (None when it is not
+        running), e.g. to check that a cancel ended it or to kill it as a crash would."""
+        return None if self._service is None else self._service.jobs.worker_pid(job_id)
 
     def mint_provider_token(self, email: str, *, expires_in: int = 600, **claims: Any) -> str:
         """A federated id token for `email`, signed by this server's test IdP key."""

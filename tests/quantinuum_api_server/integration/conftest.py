@@ -57,11 +57,15 @@ class Api:
         return doc
 
     def wait(
-        self, job_id: str, until: Callable[[dict[str, Any]], bool] | None = None
+        self,
+        job_id: str,
+        until: Callable[[dict[str, Any]], bool] | None = None,
+        *,
+        timeout: float = 60,
     ) -> dict[str, Any]:
-        """Poll until `until(doc)` (default: the job is done); fails after 60 s."""
+        """Poll until `until(doc)` (default: the job is done); fails after `timeout` s."""
         check = until or (lambda doc: doc["status"] in DONE)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + timeout
         while True:
             doc = self.job(job_id)
             if check(doc):
@@ -86,7 +90,7 @@ def server() -> Iterator[LocalServer]:
 def slow_server() -> Iterator[LocalServer]:
     """One worker, 10-shot chunks with a pause between them: jobs stay running a while."""
     with LocalServer(
-        settings=fast_settings(chunk_shots=10, chunk_growth=1.0, chunk_delay=0.05)
+        settings=fast_settings(workers=1, chunk_shots=10, chunk_growth=1.0, chunk_delay=0.05)
     ) as running:
         yield running
 

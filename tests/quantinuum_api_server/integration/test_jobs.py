@@ -131,9 +131,11 @@ def test_cancel_queued_and_running_jobs(slow_api: Api) -> None:
     shots = len(doc["results"]["c"])
     assert 0 < shots < 5000
     assert doc["last-shot"] == shots - 1
-    # A done job is returned unchanged.
+    # A done job is refused, with the text clients match on.
     again = slow_api.http.post(f"v1/job/{running}/cancel", headers=slow_api.headers)
-    assert again.json()["status"] == "canceled"
+    assert again.status_code == 400
+    assert "job has completed already" in again.json()["error"]["text"]
+    assert slow_api.job(running)["status"] == "canceled"
 
 
 def test_queue_order_follows_priority(slow_api: Api) -> None:
@@ -179,3 +181,12 @@ def test_hardware_names_always_run_with_noise(api: Api) -> None:
     )
     assert doc["status"] == "completed"
     assert any(shot != "1" * 20 for shot in doc["results"]["c"])
+
+
+def test_cancel_right_after_submit_always_cancels(slow_api: Api) -> None:
+    """A cancel that lands while the job's worker is still being started is not lost."""
+    for _ in range(6):
+        job = slow_api.submit(count=2000).json()["job"]
+        reply = slow_api.http.post(f"v1/job/{job}/cancel", headers=slow_api.headers)
+        assert reply.json()["status"] in {"canceling", "canceled"}
+        assert slow_api.wait(job, timeout=10)["status"] == "canceled"
