@@ -87,22 +87,12 @@ def test_huge_register_is_refused_at_once(client: Client) -> None:
     assert reply.json()["error"]["code"] == 41
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the service re-prepares a job without its 'cfl' field at run time"
-    " (quantinuum_api_server/_jobs.py, JobService._run)",
-)
 def test_wasm_job_runs_with_its_module(client: Client) -> None:
     doc = client.run(qasm(wasm_circuit()), "OPENQASM 2.0", cfl=cfl(), count=5)
     assert doc["status"] == "completed", doc.get("error")
     assert doc["results"]["n"] == ["00000010"] * 5
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the service drops a syntax checker's results"
-    " (quantinuum_api_server/_jobs.py, JobService._simulate)",
-)
 def test_syntax_checker_returns_zeros(client: Client) -> None:
     doc = client.run(qasm(classical_circuit()), "OPENQASM 2.0", machine="H1-1SC", count=5)
     assert doc["status"] == "completed"

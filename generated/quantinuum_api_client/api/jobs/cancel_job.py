@@ -80,7 +80,9 @@ def sync_detailed(
     """Cancel a queued or running job
 
      Returns the job document: `canceled` for a queued job, `canceling` (then
-    `canceled`) for a running one. A job already done is returned unchanged.
+    `canceled`) for a running one. A job already done (completed, failed or
+    canceled) is refused: 400, code 10, with a text containing
+    `job has completed already`, as the cloud answers.
 
     Args:
         job_id (str):
@@ -112,7 +114,9 @@ def sync(
     """Cancel a queued or running job
 
      Returns the job document: `canceled` for a queued job, `canceling` (then
-    `canceled`) for a running one. A job already done is returned unchanged.
+    `canceled`) for a running one. A job already done (completed, failed or
+    canceled) is refused: 400, code 10, with a text containing
+    `job has completed already`, as the cloud answers.
 
     Args:
         job_id (str):
@@ -139,7 +143,9 @@ async def asyncio_detailed(
     """Cancel a queued or running job
 
      Returns the job document: `canceled` for a queued job, `canceling` (then
-    `canceled`) for a running one. A job already done is returned unchanged.
+    `canceled`) for a running one. A job already done (completed, failed or
+    canceled) is refused: 400, code 10, with a text containing
+    `job has completed already`, as the cloud answers.
 
     Args:
         job_id (str):
@@ -169,7 +175,9 @@ async def asyncio(
     """Cancel a queued or running job
 
      Returns the job document: `canceled` for a queued job, `canceling` (then
-    `canceled`) for a running one. A job already done is returned unchanged.
+    `canceled`) for a running one. A job already done (completed, failed or
+    canceled) is refused: 400, code 10, with a text containing
+    `job has completed already`, as the cloud answers.
 
     Args:
         job_id (str):
