@@ -62,17 +62,17 @@ def _is_local(url: str) -> bool:
 def hint(exc: BaseException, api_url: str, source: str = "option") -> str | None:
     """One sentence with the URL and the likely fix for `exc`, or None if none applies."""
     from ._exceptions import (
+        APIConnectionError,
         AuthenticationError,
         NotFoundError,
         ResponseValidationError,
-        TransportError,
     )
 
     text = _text(exc)
     parts = urlsplit(api_url)
     host = parts.hostname or api_url
     where = URL_SOURCES.get(source, source)
-    if isinstance(exc, TransportError) or any(
+    if isinstance(exc, APIConnectionError) or any(
         isinstance(e, ssl.SSLError | ConnectionError) for e in _chain(exc)
     ):
         if any(t in text for t in _DNS_TEXT):

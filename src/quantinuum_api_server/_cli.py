@@ -12,8 +12,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import getpass
+import socket
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -34,24 +35,52 @@ def serve(
     port: int = 8000,
     db_path: Path | None = None,
     settings: ServerSettings | None = None,
+    *,
+    on_ready: Callable[[str], None] | None = None,
 ) -> None:
     """Run the service in the foreground until SIGTERM or SIGINT.
 
-    Stopping waits at most `_GRACEFUL_SECONDS` for open requests, then kills the job
-    workers and queues their jobs again (they rerun on the next start)."""
+    The socket is bound first (`OSError` if the port is taken), so `on_ready` gets the real
+    URL, also for port 0. Stopping waits at most `_GRACEFUL_SECONDS` for open requests,
+    then kills the job workers and queues their jobs again (they rerun on the next start).
+    `X-Forwarded-For` is not trusted: the login throttle counts the peer's own address.
+    """
     import uvicorn
 
     from ._app import create_app
 
-    app = create_app(settings or ServerSettings(), db_path or default_db_path())
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        log_level="info",
-        ws="websockets-sansio",
-        timeout_graceful_shutdown=_GRACEFUL_SECONDS,
-    )
+    sock = _listen(host, port)
+    try:
+        app = create_app(settings or ServerSettings(), db_path or default_db_path())
+        if on_ready is not None:
+            bound = sock.getsockname()[1]
+            on_ready(f"http://{'[' + host + ']' if ':' in host else host}:{bound}/")
+        config = uvicorn.Config(
+            app,
+            log_level="info",
+            ws="websockets-sansio",
+            timeout_graceful_shutdown=_GRACEFUL_SECONDS,
+            proxy_headers=False,
+        )
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: a clean stop, as uvicorn.run
+            uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        sock.close()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on `host:port`; IPPROTO_TCP so accepted sockets get
+    TCP_NODELAY (see `testing.LocalServer`)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 def add_user(
@@ -134,8 +163,29 @@ def _serve_command(args: argparse.Namespace) -> int:
         idp_issuer=args.idp_issuer,
         idp_audience=args.idp_audience,
     )
-    print(f"Serving on http://{args.host}:{args.port}/ (database {args.db or default_db_path()})")
-    serve(args.host, args.port, args.db, settings)
+    from ._keys import InsecureFileError
+
+    database = args.db or default_db_path()
+
+    def ready(url: str) -> None:
+        print(f"Serving on {url} (database {database})", flush=True)
+
+    try:
+        serve(args.host, args.port, args.db, settings, on_ready=ready)
+    except InsecureFileError as exc:  # a key file others can read: refused, not used
+        print(f"qapi serve: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        print(
+            f"qapi serve: error: cannot listen on {args.host} port {args.port}: {reason}"
+            " (is the port already in use?)",
+            file=sys.stderr,
+        )
+        return 1
+    except ValueError as exc:  # settings the service refuses (e.g. a key without issuer)
+        print(f"qapi serve: error: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -6,14 +6,14 @@ import ssl
 
 import httpx
 
-from quantinuum_api import NotFoundError, TransportError
+from quantinuum_api import APIConnectionError, NotFoundError
 from quantinuum_api._hints import hint
 
 
-def transport_error(cause: BaseException) -> TransportError:
+def transport_error(cause: BaseException) -> APIConnectionError:
     try:
-        raise TransportError(f"login failed: {type(cause).__name__}: {cause}") from cause
-    except TransportError as exc:
+        raise APIConnectionError(f"login failed: {type(cause).__name__}: {cause}") from cause
+    except APIConnectionError as exc:
         return exc
 
 

@@ -17,6 +17,7 @@ import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from quantinuum_api._cli import EXIT_CODES, build_parser, exit_codes_markdown
@@ -577,3 +578,45 @@ def test_jobs_lists_history_newest_first_with_filters(logged_in: LocalServer, be
     assert ids[1] in named.out
     assert ids[0] not in named.out
     assert qapi("jobs", "--status", "nonsense").code == 2
+
+
+def test_serve_on_port_0_prints_the_port_it_listens_on(tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [str(QAPI), "serve", "--port", "0", "--db", str(tmp_path / "x.db")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=process_env(None),
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        found = re.search(r"Serving on (http://127\.0\.0\.1:(\d+)/)", line)
+        assert found, line
+        assert found.group(2) != "0"
+        reply = httpx.get(f"{found.group(1)}v1/machine/", timeout=30)
+        assert reply.status_code == 401  # it is the service, listening where it said
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+
+
+def test_serve_with_an_idp_key_but_no_issuer_is_a_usage_error(tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
+    pem = tmp_path / "idp.pem"
+    pem.write_bytes(
+        key.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    run = qapi_process(
+        "serve", "--port", "0", "--db", str(tmp_path / "x.db"), "--idp-public-key", str(pem)
+    )
+    assert run.code == 2, run
+    assert "qapi serve: error:" in run.err
+    no_traceback(run)
