@@ -414,10 +414,15 @@ def _opt(value: object) -> object:
 def _machine_state(c: Client, name: str) -> dict[str, Any]:
     """`{"name", "state", "queue"}` of one machine (queue: the service's queue length, if it
     reports one)."""
-    from ._exceptions import ResponseValidationError, parse_json
+    from quantinuum_api_client.api.machines import get_machine_state
 
-    data = parse_json(c.request("GET", f"machine/{name}", operation="get machine state"), "")
-    state = data.get("state") if isinstance(data, dict) else None
+    from ._api import call, json_body
+    from ._exceptions import ResponseValidationError
+
+    operation = "get machine state"
+    reply = call(get_machine_state.sync_detailed, operation, name, client=c.api)
+    data = json_body(reply, operation, dict)  # the whole document: `queue-length` is extra
+    state = data.get("state")
     if not isinstance(state, str):
         raise ResponseValidationError(
             f"get machine state: {name}: the reply has no 'state'", operation="get machine state"

@@ -284,9 +284,11 @@ def test_core_install_names_the_server_extra(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_json_is_one_object_on_one_line_for_every_command(
-    logged_in: LocalServer, bell: Path, tmp_path: Path
+    logged_in: LocalServer, bell: Path, slow: Path, tmp_path: Path
 ) -> None:
     job_id = qapi("submit", str(bell), "--machine", "H1-1E", "--shots", "30").out.strip()
+    running = qapi("submit", str(slow), "--machine", "H1-1", "--shots", "10000").out.strip()
+    canceled = qapi("cancel", running, "--json")  # at once: a done job's cancel is refused
     runs = {
         "whoami": qapi("whoami", "--json"),
         "profiles": qapi("profiles", "--json"),
@@ -295,7 +297,7 @@ def test_json_is_one_object_on_one_line_for_every_command(
         "submit": qapi("submit", str(bell), "--machine", "H1-1E", "--shots", "5", "--json"),
         "wait": qapi("wait", job_id, "--json"),
         "result": qapi("result", job_id, "--json"),
-        "cancel": qapi("cancel", job_id, "--json"),
+        "cancel": canceled,
         "jobs": qapi("jobs", "--machine", "H1-1E", "--limit", "2", "--json"),
         "cost": qapi("cost", str(bell), "--machine", "H1-1", "--shots", "10", "--json"),
         "calendar": qapi("calendar", "--start", "2026-11-25", "--end", "2026-11-25", "--json"),
