@@ -421,13 +421,13 @@ def _machine_state(c: Client, name: str) -> dict[str, Any]:
 
     operation = "get machine state"
     reply = call(get_machine_state.sync_detailed, operation, name, client=c.api)
-    data = json_body(reply, operation, dict)  # the whole document: `queue-length` is extra
+    data = json_body(reply, operation, dict)
     state = data.get("state")
     if not isinstance(state, str):
         raise ResponseValidationError(
             f"get machine state: {name}: the reply has no 'state'", operation="get machine state"
         )
-    queue = next((data[k] for k in ("queue-length", "queue_length", "queue") if k in data), None)
+    queue = data.get("queue-length")  # an extension: absent from the cloud's reply
     return {"name": name, "state": state, "queue": queue if isinstance(queue, int) else None}
 
 

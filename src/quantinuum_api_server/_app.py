@@ -234,10 +234,12 @@ async def _list_machines(service: Service, ctx: Context) -> Response:
 
 
 async def _machine_state(service: Service, ctx: Context) -> Response:
-    state = service.catalog.state(ctx.params["name"])
+    name = ctx.params["name"]
+    state = service.catalog.state(name)
     if state is None:
         raise ApiError(404, MACHINE_NOT_FOUND, "Machine not found")
-    return JSONResponse({"state": state})
+    queued = await run_in_threadpool(service.store.queue_length, name)
+    return JSONResponse({"state": state, "queue-length": queued})
 
 
 async def _reservations(service: Service, ctx: Context) -> Response:

@@ -478,6 +478,14 @@ class Store:
             ).fetchone()
         return int(row[0])
 
+    def queue_length(self, machine: str) -> int:
+        """How many jobs on `machine` wait in the queue."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT COUNT(*) FROM jobs WHERE status = 'queued' AND machine = ?", (machine,)
+            ).fetchone()
+        return int(row[0])
+
     def claim_next_job(self, start_date: str) -> dict[str, Any] | None:
         """Move the next queued job to `running` (counting the attempt) and return it.
 

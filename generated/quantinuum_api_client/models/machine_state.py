@@ -6,6 +6,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 T = TypeVar("T", bound="MachineState")
 
 
@@ -14,13 +16,17 @@ class MachineState:
     """
     Attributes:
         state (str): `online`, `offline`, `in maintenance` or `reserved`
+        queue_length (int | Unset): Jobs on this machine waiting in the queue (local service)
     """
 
     state: str
+    queue_length: int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         state = self.state
+
+        queue_length = self.queue_length
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -29,6 +35,8 @@ class MachineState:
                 "state": state,
             }
         )
+        if queue_length is not UNSET:
+            field_dict["queue-length"] = queue_length
 
         return field_dict
 
@@ -37,8 +45,11 @@ class MachineState:
         d = dict(src_dict)
         state = d.pop("state")
 
+        queue_length = d.pop("queue-length", UNSET)
+
         machine_state = cls(
             state=state,
+            queue_length=queue_length,
         )
 
         machine_state.additional_properties = d

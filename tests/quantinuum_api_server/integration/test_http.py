@@ -63,12 +63,25 @@ def test_machines_and_states(api: Api) -> None:
     assert by_name["H1-1E"]["system_type"] == "emulator"
     assert by_name["H2-1SC"]["system_type"] == "syntax checker"
     state = api.http.get("v1/machine/H1-1E", headers=api.headers).json()
-    assert state == {"state": "online"}
+    assert state == {"state": "online", "queue-length": 0}
     hardware = api.http.get("v1/machine/H2-1", headers=api.headers).json()["state"]
     assert hardware in {"online", "reserved", "in maintenance"}
     missing = api.http.get("v1/machine/nope", headers=api.headers)
     assert missing.status_code == 404
     assert missing.json()["error"]["code"] == 31
+
+
+def test_machine_state_reports_its_queue_length(slow_api: Api) -> None:
+    def queued(machine: str) -> int:
+        doc = slow_api.http.get(f"v1/machine/{machine}", headers=slow_api.headers).json()
+        return int(doc["queue-length"])
+
+    jobs = [slow_api.submit(count=100).json()["job"] for _ in range(3)]  # one worker: 2+ wait
+    assert queued("H1-1E") >= 1
+    assert queued("H2-1E") == 0
+    for job in jobs:
+        slow_api.wait(job)
+    assert queued("H1-1E") == 0
 
 
 def test_calendar_is_deterministic_and_checks_its_range(api: Api) -> None:

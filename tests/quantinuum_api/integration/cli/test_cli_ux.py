@@ -312,6 +312,7 @@ def test_json_is_one_object_on_one_line_for_every_command(
     assert json.loads(runs["result"].out)["jobs"][0]["job"] == job_id
     assert len(json.loads(runs["jobs"].out)["jobs"]) == 2
     assert [m["state"] for m in json.loads(runs["status"].out)["machines"]] == ["online"] * 2
+    assert all(isinstance(m["queue"], int) for m in json.loads(runs["status"].out)["machines"])
 
 
 # --------------------------------------------------------------------------- completion
