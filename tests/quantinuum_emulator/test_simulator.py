@@ -180,6 +180,31 @@ def test_iter_chunks_add_up_and_differ(simulator: Simulator) -> None:
     assert sum(len(chunk["c"]) for chunk in unseeded) == 10
 
 
+def test_noiseless_chunks_come_from_one_run_noisy_ones_from_one_run_each(
+    simulator: Simulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A noiseless run computes the state once and samples all its shots; a run per chunk
+    # recomputed it (2.4x slower for 14 qubits, 1,000 shots in chunks of 100, x2).
+    program = parse_program(BELL)
+    runs: list[int] = []
+    execute = simulator._execute
+
+    def counted(*args: Any) -> dict[str, list[str]]:
+        runs.append(args[2])  # the shots of this run
+        return execute(*args)
+
+    monkeypatch.setattr(simulator, "_execute", counted)
+    chunks = list(simulator.iter_chunks(program, 1000, 100, growth=2.0, seed=5))
+    assert [len(chunk["c"]) for chunk in chunks] == [100, 200, 400, 300]
+    assert runs == [1000]
+    assert set().union(*(set(chunk["c"]) for chunk in chunks)) == {"00", "11"}
+    runs.clear()
+    specs: dict[str, Any] = default_machines()[0]["noise_specs"]
+    noisy = list(simulator.iter_chunks(program, 300, 100, noise_specs=specs, seed=5))
+    assert runs == [100, 100, 100]
+    assert sum(len(chunk["c"]) for chunk in noisy) == 300
+
+
 def test_stabilizer_method(simulator: Simulator) -> None:
     program = parse_program(
         HEADER + "qreg q[3];\ncreg c[3];\nU1q(pi/2, -pi/2) q[0];\nRz(pi) q[0];\n"
