@@ -6,6 +6,15 @@ MFA code when the account needs it, or a provider token). Refresh tokens are sin
 reusing one revokes the whole family, so renewal is single-flight: one lock per manager for
 threads, plus one ``asyncio.Lock`` per event loop so waiting tasks do not block their loop.
 
+A refresh is sent with `_transport.LOST_REPLY_EXTENSION`, so the retrying transport,
+within its one budget, resends it with the same token after a lost reply as well as after a
+refused connection: the service accepts the immediately previous token again while its
+successor is unused (a short grace window). An error reply (5xx, 429) is not resent here
+(the next call presents the same token): waiting out a Retry-After could outlast the window.
+A refresh that still fails keeps its token (a ``refresh_token=`` seed included) for the
+next call; a token is dropped only once the service answered, so an older token is never
+presented again.
+
 ``QuantinuumAuth`` puts the raw token in the ``Authorization`` header and, on a 401, renews
 it once and resends the request.
 """
@@ -27,6 +36,7 @@ import httpx
 from quantinuum_api_client import AuthenticatedClient, Client
 from quantinuum_api_client.api.auth import login as login_op
 from quantinuum_api_client.models import (
+    ErrorResponse,
     LoginPasswordRequest,
     LoginProviderRequest,
     LoginRefreshRequest,
@@ -45,6 +55,7 @@ from ._exceptions import (
 )
 from ._http import HttpOptions, aclose_api_client
 from ._prompts import DEFAULT_PROMPT, prompt_credentials, prompt_mfa_code
+from ._transport import LOST_REPLY_EXTENSION
 
 __all__ = ["LOGIN_PATH", "QuantinuumAuth", "TokenManager"]
 
@@ -79,6 +90,30 @@ def _digest(token: str) -> bytes:
 LoginBody = LoginPasswordRequest | LoginProviderRequest | LoginRefreshRequest
 #: The token endpoint's path under the API root, as generated from the spec ("v1/login").
 LOGIN_PATH: str = login_op._get_kwargs(body=LoginRefreshRequest(refresh_token=""))["url"][1:]
+
+
+def _login_request(body: LoginBody) -> dict[str, Any]:
+    """The generated operation's request; a refresh is marked resendable (see above)."""
+    kwargs = login_op._get_kwargs(body=body)
+    if isinstance(body, LoginRefreshRequest):
+        kwargs["extensions"] = {LOST_REPLY_EXTENSION: True}
+    return kwargs
+
+
+def _login_sync(
+    *, client: Client | AuthenticatedClient, body: LoginBody
+) -> Response[ErrorResponse | TokenPair]:
+    """``login_op.sync_detailed`` with :func:`_login_request`'s marking."""
+    response = client.get_httpx_client().request(**_login_request(body))
+    return login_op._build_response(client=client, response=response)
+
+
+async def _login_async(
+    *, client: Client | AuthenticatedClient, body: LoginBody
+) -> Response[ErrorResponse | TokenPair]:
+    """``login_op.asyncio_detailed`` with :func:`_login_request`'s marking."""
+    response = await client.get_async_httpx_client().request(**_login_request(body))
+    return login_op._build_response(client=client, response=response)
 
 
 def _secrets(body: LoginBody) -> tuple[str, ...]:
@@ -439,10 +474,10 @@ class TokenManager:
         return prompt_mfa_code if self.mfa_code is DEFAULT_PROMPT else self.mfa_code
 
     def _refresh_candidate(self) -> str | None:
+        """The stored refresh token, else the seed (kept until the service answers it)."""
         refresh = self.store.refresh_token
         if refresh is None and self._seed_refresh is not None:
             refresh = self._seed_refresh.reveal()
-            self._seed_refresh = None  # single-use: never presented twice
         return refresh
 
     def _store_pair(self, pair: TokenPair) -> str:
@@ -454,10 +489,11 @@ class TokenManager:
 
     def _post(self, body: LoginBody, operation: str) -> TokenPair:
         """``POST v1/login`` through the generated operation. A POST without an
-        Idempotency-Key is retried only when it never reached the server (`_transport`)."""
+        Idempotency-Key is retried only when it never reached the server (`_transport`);
+        a refresh also after a lost reply (see the module docstring)."""
         try:
             response = call(
-                login_op.sync_detailed,
+                _login_sync,
                 operation,
                 client=self._sync_api(),
                 body=body,
@@ -476,8 +512,10 @@ class TokenManager:
             try:
                 pair = self._post(LoginRefreshRequest(refresh_token=refresh), OP_REFRESH)
             except AuthenticationError as exc:  # 400 Invalid Refresh Token (or a 401)
+                self._seed_refresh = None  # answered: never presented again
                 logger.info("refresh token rejected (%s); logging in again", exc.status_code)
             else:
+                self._seed_refresh = None
                 self.refresh_count += 1
                 return self._store_pair(pair)
             finally:
@@ -526,14 +564,14 @@ class TokenManager:
             self._async_client.base_url = httpx.URL(self._base_url)
             api = Client(base_url=self._base_url).set_async_httpx_client(self._async_client)
             return await acall(
-                login_op.asyncio_detailed, operation, client=api, body=body, redact=_secrets(body)
+                _login_async, operation, client=api, body=body, redact=_secrets(body)
             )
         # A fresh client per exchange: exchanges are rare, and an AsyncClient must not
         # outlive the event loop it was used on.
         own = self.http.api_client(self._base_url, sync=False)
         try:
             return await acall(
-                login_op.asyncio_detailed, operation, client=own, body=body, redact=_secrets(body)
+                _login_async, operation, client=own, body=body, redact=_secrets(body)
             )
         finally:
             await aclose_api_client(own)
@@ -544,8 +582,10 @@ class TokenManager:
             try:
                 pair = await self._apost(LoginRefreshRequest(refresh_token=refresh), OP_REFRESH)
             except AuthenticationError as exc:  # 400 Invalid Refresh Token (or a 401)
+                self._seed_refresh = None  # answered: never presented again
                 logger.info("refresh token rejected (%s); logging in again", exc.status_code)
             else:
+                self._seed_refresh = None
                 self.refresh_count += 1
                 return self._store_pair(pair)
             finally:

@@ -4,7 +4,10 @@ Every request the SDK sends, generated operations included, goes through these, 
 retry policy (`_retry.RetryPolicy`) is applied in one place: GET/PUT/DELETE/HEAD/OPTIONS and
 any request carrying an ``Idempotency-Key`` are retried on 429/5xx and transient transport
 errors; any other request (a POST without a key: cancel, login, token refresh) only when the
-connection was never made, since then the server cannot have acted on it. Retry-After is
+connection was never made, since then the server cannot have acted on it. A request marked
+with ``LOST_REPLY_EXTENSION`` (a token refresh, which the service takes again after a lost
+reply) is also resent after a transport error once sent, though not after an error reply.
+Retry-After is
 honoured up to a cap (a longer hint is returned to the caller as the 429), otherwise the wait
 is exponential with jitter, and one budget covers every kind of failure.
 
@@ -29,6 +32,7 @@ __all__ = [
     "ATTEMPTS_EXTENSION",
     "IDEMPOTENT_EXTENSION",
     "IDEMPOTENT_METHODS",
+    "LOST_REPLY_EXTENSION",
     "AsyncRetryTransport",
     "RetryTransport",
     "is_idempotent",
@@ -39,6 +43,9 @@ logger = logging.getLogger("quantinuum_api")
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 #: Request extension overriding the method's idempotency (``extensions={...: True}``).
 IDEMPOTENT_EXTENSION = "quantinuum_api.idempotent"
+#: Request extension: ``True`` lets a request be resent when its reply was lost (a transport
+#: error after sending), though not on an error reply; see `_auth` (token refresh).
+LOST_REPLY_EXTENSION = "quantinuum_api.resend_on_lost_reply"
 #: Request extension set by the transport: how many attempts the request took.
 ATTEMPTS_EXTENSION = "quantinuum_api.attempts"
 
@@ -54,6 +61,10 @@ def is_idempotent(request: httpx.Request) -> bool:
     if isinstance(explicit, bool):
         return explicit
     return request.method.upper() in IDEMPOTENT_METHODS
+
+
+def _resend_on_lost_reply(request: httpx.Request, idempotent: bool) -> bool:
+    return idempotent or request.extensions.get(LOST_REPLY_EXTENSION) is True
 
 
 def _log(request: httpx.Request, attempt: int, delay: float, why: str) -> None:
@@ -77,13 +88,14 @@ class RetryTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         safe = is_idempotent(request)
+        lost_ok = _resend_on_lost_reply(request, safe)
         attempt = 0
         while True:
             request.extensions[ATTEMPTS_EXTENSION] = attempt + 1
             try:
                 response = self.transport.handle_request(request)
             except httpx.TransportError as exc:
-                if not self.policy.should_retry(attempt, idempotent=safe, exc=exc):
+                if not self.policy.should_retry(attempt, idempotent=lost_ok, exc=exc):
                     raise
                 delay = self.policy.delay(attempt)
                 _log(request, attempt, delay, type(exc).__name__)
@@ -117,13 +129,14 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         safe = is_idempotent(request)
+        lost_ok = _resend_on_lost_reply(request, safe)
         attempt = 0
         while True:
             request.extensions[ATTEMPTS_EXTENSION] = attempt + 1
             try:
                 response = await self.transport.handle_async_request(request)
             except httpx.TransportError as exc:
-                if not self.policy.should_retry(attempt, idempotent=safe, exc=exc):
+                if not self.policy.should_retry(attempt, idempotent=lost_ok, exc=exc):
                     raise
                 delay = self.policy.delay(attempt)
                 _log(request, attempt, delay, type(exc).__name__)
