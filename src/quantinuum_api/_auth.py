@@ -6,7 +6,7 @@ MFA code when the account needs it, or a provider token). Refresh tokens are sin
 reusing one revokes the whole family, so renewal is single-flight: one lock per manager for
 threads, plus one ``asyncio.Lock`` per event loop so waiting tasks do not block their loop.
 
-A refresh is sent with `_transport.LOST_REPLY_EXTENSION`, so the retrying transport,
+A refresh is sent inside `_transport.resend_on_lost_reply()`, so the retrying transport,
 within its one budget, resends it with the same token after a lost reply as well as after a
 refused connection: the service accepts the immediately previous token again while its
 successor is unused (a short grace window). An error reply (5xx, 429) is not resent here
@@ -36,7 +36,6 @@ import httpx
 from quantinuum_api_client import AuthenticatedClient, Client
 from quantinuum_api_client.api.auth import login as login_op
 from quantinuum_api_client.models import (
-    ErrorResponse,
     LoginPasswordRequest,
     LoginProviderRequest,
     LoginRefreshRequest,
@@ -55,7 +54,7 @@ from ._exceptions import (
 )
 from ._http import HttpOptions, aclose_api_client
 from ._prompts import DEFAULT_PROMPT, prompt_credentials, prompt_mfa_code
-from ._transport import LOST_REPLY_EXTENSION
+from ._transport import resend_on_lost_reply
 
 __all__ = ["LOGIN_PATH", "QuantinuumAuth", "TokenManager"]
 
@@ -90,30 +89,6 @@ def _digest(token: str) -> bytes:
 LoginBody = LoginPasswordRequest | LoginProviderRequest | LoginRefreshRequest
 #: The token endpoint's path under the API root, as generated from the spec ("v1/login").
 LOGIN_PATH: str = login_op._get_kwargs(body=LoginRefreshRequest(refresh_token=""))["url"][1:]
-
-
-def _login_request(body: LoginBody) -> dict[str, Any]:
-    """The generated operation's request; a refresh is marked resendable (see above)."""
-    kwargs = login_op._get_kwargs(body=body)
-    if isinstance(body, LoginRefreshRequest):
-        kwargs["extensions"] = {LOST_REPLY_EXTENSION: True}
-    return kwargs
-
-
-def _login_sync(
-    *, client: Client | AuthenticatedClient, body: LoginBody
-) -> Response[ErrorResponse | TokenPair]:
-    """``login_op.sync_detailed`` with :func:`_login_request`'s marking."""
-    response = client.get_httpx_client().request(**_login_request(body))
-    return login_op._build_response(client=client, response=response)
-
-
-async def _login_async(
-    *, client: Client | AuthenticatedClient, body: LoginBody
-) -> Response[ErrorResponse | TokenPair]:
-    """``login_op.asyncio_detailed`` with :func:`_login_request`'s marking."""
-    response = await client.get_async_httpx_client().request(**_login_request(body))
-    return login_op._build_response(client=client, response=response)
 
 
 def _secrets(body: LoginBody) -> tuple[str, ...]:
@@ -480,6 +455,11 @@ class TokenManager:
             refresh = self._seed_refresh.reveal()
         return refresh
 
+    def _answered(self, refresh: str) -> None:
+        """The service answered ``refresh`` (a new pair, or refused): a seed never returns."""
+        if self._seed_refresh is not None and self._seed_refresh.reveal() == refresh:
+            self._seed_refresh = None
+
     def _store_pair(self, pair: TokenPair) -> str:
         self.store._store_tokens(pair.id_token, pair.refresh_token)
         self._invalid = None
@@ -493,7 +473,7 @@ class TokenManager:
         a refresh also after a lost reply (see the module docstring)."""
         try:
             response = call(
-                _login_sync,
+                login_op.sync_detailed,
                 operation,
                 client=self._sync_api(),
                 body=body,
@@ -510,12 +490,13 @@ class TokenManager:
         refresh = self._refresh_candidate()
         if refresh is not None:
             try:
-                pair = self._post(LoginRefreshRequest(refresh_token=refresh), OP_REFRESH)
+                with resend_on_lost_reply():
+                    pair = self._post(LoginRefreshRequest(refresh_token=refresh), OP_REFRESH)
             except AuthenticationError as exc:  # 400 Invalid Refresh Token (or a 401)
-                self._seed_refresh = None  # answered: never presented again
+                self._answered(refresh)
                 logger.info("refresh token rejected (%s); logging in again", exc.status_code)
             else:
-                self._seed_refresh = None
+                self._answered(refresh)
                 self.refresh_count += 1
                 return self._store_pair(pair)
             finally:
@@ -564,14 +545,14 @@ class TokenManager:
             self._async_client.base_url = httpx.URL(self._base_url)
             api = Client(base_url=self._base_url).set_async_httpx_client(self._async_client)
             return await acall(
-                _login_async, operation, client=api, body=body, redact=_secrets(body)
+                login_op.asyncio_detailed, operation, client=api, body=body, redact=_secrets(body)
             )
         # A fresh client per exchange: exchanges are rare, and an AsyncClient must not
         # outlive the event loop it was used on.
         own = self.http.api_client(self._base_url, sync=False)
         try:
             return await acall(
-                _login_async, operation, client=own, body=body, redact=_secrets(body)
+                login_op.asyncio_detailed, operation, client=own, body=body, redact=_secrets(body)
             )
         finally:
             await aclose_api_client(own)
@@ -580,12 +561,13 @@ class TokenManager:
         refresh = self._refresh_candidate()
         if refresh is not None:
             try:
-                pair = await self._apost(LoginRefreshRequest(refresh_token=refresh), OP_REFRESH)
+                with resend_on_lost_reply():
+                    pair = await self._apost(LoginRefreshRequest(refresh_token=refresh), OP_REFRESH)
             except AuthenticationError as exc:  # 400 Invalid Refresh Token (or a 401)
-                self._seed_refresh = None  # answered: never presented again
+                self._answered(refresh)
                 logger.info("refresh token rejected (%s); logging in again", exc.status_code)
             else:
-                self._seed_refresh = None
+                self._answered(refresh)
                 self.refresh_count += 1
                 return self._store_pair(pair)
             finally:

@@ -4,10 +4,10 @@ Every request the SDK sends, generated operations included, goes through these, 
 retry policy (`_retry.RetryPolicy`) is applied in one place: GET/PUT/DELETE/HEAD/OPTIONS and
 any request carrying an ``Idempotency-Key`` are retried on 429/5xx and transient transport
 errors; any other request (a POST without a key: cancel, login, token refresh) only when the
-connection was never made, since then the server cannot have acted on it. A request marked
-with ``LOST_REPLY_EXTENSION`` (a token refresh, which the service takes again after a lost
-reply) is also resent after a transport error once sent, though not after an error reply.
-Retry-After is
+connection was never made, since then the server cannot have acted on it. A request sent
+inside ``resend_on_lost_reply()`` (a token refresh, which the service takes again after a
+lost reply) is also resent after a transport error once sent, though not after an error
+reply. Retry-After is
 honoured up to a cap (a longer hint is returned to the caller as the 429), otherwise the wait
 is exponential with jitter, and one budget covers every kind of failure.
 
@@ -22,7 +22,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import httpx
 
@@ -32,10 +34,10 @@ __all__ = [
     "ATTEMPTS_EXTENSION",
     "IDEMPOTENT_EXTENSION",
     "IDEMPOTENT_METHODS",
-    "LOST_REPLY_EXTENSION",
     "AsyncRetryTransport",
     "RetryTransport",
     "is_idempotent",
+    "resend_on_lost_reply",
 ]
 
 logger = logging.getLogger("quantinuum_api")
@@ -43,9 +45,6 @@ logger = logging.getLogger("quantinuum_api")
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 #: Request extension overriding the method's idempotency (``extensions={...: True}``).
 IDEMPOTENT_EXTENSION = "quantinuum_api.idempotent"
-#: Request extension: ``True`` lets a request be resent when its reply was lost (a transport
-#: error after sending), though not on an error reply; see `_auth` (token refresh).
-LOST_REPLY_EXTENSION = "quantinuum_api.resend_on_lost_reply"
 #: Request extension set by the transport: how many attempts the request took.
 ATTEMPTS_EXTENSION = "quantinuum_api.attempts"
 
@@ -63,8 +62,19 @@ def is_idempotent(request: httpx.Request) -> bool:
     return request.method.upper() in IDEMPOTENT_METHODS
 
 
-def _resend_on_lost_reply(request: httpx.Request, idempotent: bool) -> bool:
-    return idempotent or request.extensions.get(LOST_REPLY_EXTENSION) is True
+_LOST_REPLY: ContextVar[bool] = ContextVar("quantinuum_api_lost_reply", default=False)
+
+
+@contextmanager
+def resend_on_lost_reply() -> Iterator[None]:
+    """Let the requests sent inside this block (by this thread or task) be resent after a
+    transport error once sent, a lost reply, though not on an error reply. A context, not a
+    request extension, because generated operations take no extensions (see `_auth`)."""
+    token = _LOST_REPLY.set(True)
+    try:
+        yield
+    finally:
+        _LOST_REPLY.reset(token)
 
 
 def _log(request: httpx.Request, attempt: int, delay: float, why: str) -> None:
@@ -88,7 +98,7 @@ class RetryTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         safe = is_idempotent(request)
-        lost_ok = _resend_on_lost_reply(request, safe)
+        lost_ok = safe or _LOST_REPLY.get()
         attempt = 0
         while True:
             request.extensions[ATTEMPTS_EXTENSION] = attempt + 1
@@ -129,7 +139,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         safe = is_idempotent(request)
-        lost_ok = _resend_on_lost_reply(request, safe)
+        lost_ok = safe or _LOST_REPLY.get()
         attempt = 0
         while True:
             request.extensions[ATTEMPTS_EXTENSION] = attempt + 1

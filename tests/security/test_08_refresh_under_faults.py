@@ -104,8 +104,8 @@ def test_100_forced_refreshes_under_20_percent_faults(
     assert authorized(http, reply.json()["id-token"])
 
 
-class _LoseFirstRefreshReply(httpx.HTTPTransport):
-    """The service answers the first token refresh, and the reply is lost."""
+class _LoseFirstLoginReply(httpx.HTTPTransport):
+    """The service answers the first token exchange (`POST v1/login`); the reply is lost."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -114,7 +114,8 @@ class _LoseFirstRefreshReply(httpx.HTTPTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         self.seen.append(request)
         response = super().handle_request(request)
-        if request.url.path == "/v1/login" and len(_presented(self.seen)) == 1:
+        logins = [r for r in self.seen if r.url.path == "/v1/login"]
+        if request.url.path == "/v1/login" and len(logins) == 1:
             response.close()
             raise httpx.RemoteProtocolError("injected: reply lost", request=request)
         return response
@@ -128,7 +129,7 @@ def test_a_refresh_failing_past_the_retry_budget_is_tried_again_on_the_next_call
     http = client(server)
     email, _ = new_user(server)
     first = login(http, email=email, password=PASSWORD).json()
-    network = _LoseFirstRefreshReply()
+    network = _LoseFirstLoginReply()
     options = HttpOptions(retry=RetryPolicy.none(), transport=network)
     with Client(
         server.base_url,
@@ -168,3 +169,16 @@ async def test_the_async_client_under_20_percent_faults(server: LocalServer) -> 
     }
     assert last is not None
     assert refresh(http, last).status_code == 200
+
+
+def test_a_password_login_whose_reply_was_lost_is_not_resent(server: LocalServer) -> None:
+    """Only a refresh is resent after a lost reply (the grace window makes that safe); a
+    login is not (its MFA code may be single-use), though the retry budget is there."""
+    email, _ = new_user(server)
+    network = _LoseFirstLoginReply()
+    options = HttpOptions(retry=QUICK, transport=network)
+    with Client(server.base_url, email=email, password=PASSWORD, http=options) as sdk:
+        with pytest.raises(APIConnectionError, match="reply lost"):
+            sdk.machines.list()
+        assert sdk.machines.list()  # the next call logs in again
+    assert [r.url.path for r in network.seen].count("/v1/login") == 2
