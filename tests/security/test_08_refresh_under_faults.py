@@ -29,7 +29,7 @@ RATE = 0.2
 SEED = 14
 #: One budget for every request, refreshes included; short waits so the run is quick. With
 #: the default 3 retries a request fails when 4 tries in a row are hit (p = 0.2**4; ~250
-#: requests a run): 10 of 30 seeds then lose one call (the session survives: the next
+#: requests a run): 10 of 30 seeds then lose 1 or 2 calls (the session survives: the next
 #: call refreshes with the same token). 6 retries make that p = 0.2**7 (30 of 30 seeds pass).
 QUICK = RetryPolicy(max_retries=6, backoff_initial=0.01, backoff_max=0.05)
 
