@@ -6,6 +6,15 @@ MFA code when the account needs it, or a provider token). Refresh tokens are sin
 reusing one revokes the whole family, so renewal is single-flight: one lock per manager for
 threads, plus one ``asyncio.Lock`` per event loop so waiting tasks do not block their loop.
 
+A refresh is sent inside `_transport.resend_on_lost_reply()`, so the retrying transport,
+within its one budget, resends it with the same token after a lost reply as well as after a
+refused connection: the service accepts the immediately previous token again while its
+successor is unused (a short grace window). An error reply (5xx, 429) is not resent here
+(the next call presents the same token): waiting out a Retry-After could outlast the window.
+A refresh that still fails keeps its token (a ``refresh_token=`` seed included) for the
+next call; a token is dropped only once the service answered, so an older token is never
+presented again.
+
 ``QuantinuumAuth`` puts the raw token in the ``Authorization`` header and, on a 401, renews
 it once and resends the request.
 """
@@ -45,6 +54,7 @@ from ._exceptions import (
 )
 from ._http import HttpOptions, aclose_api_client
 from ._prompts import DEFAULT_PROMPT, prompt_credentials, prompt_mfa_code
+from ._transport import resend_on_lost_reply
 
 __all__ = ["LOGIN_PATH", "QuantinuumAuth", "TokenManager"]
 
@@ -439,11 +449,16 @@ class TokenManager:
         return prompt_mfa_code if self.mfa_code is DEFAULT_PROMPT else self.mfa_code
 
     def _refresh_candidate(self) -> str | None:
+        """The stored refresh token, else the seed (kept until the service answers it)."""
         refresh = self.store.refresh_token
         if refresh is None and self._seed_refresh is not None:
             refresh = self._seed_refresh.reveal()
-            self._seed_refresh = None  # single-use: never presented twice
         return refresh
+
+    def _answered(self, refresh: str) -> None:
+        """The service answered ``refresh`` (a new pair, or refused): a seed never returns."""
+        if self._seed_refresh is not None and self._seed_refresh.reveal() == refresh:
+            self._seed_refresh = None
 
     def _store_pair(self, pair: TokenPair) -> str:
         self.store._store_tokens(pair.id_token, pair.refresh_token)
@@ -454,7 +469,8 @@ class TokenManager:
 
     def _post(self, body: LoginBody, operation: str) -> TokenPair:
         """``POST v1/login`` through the generated operation. A POST without an
-        Idempotency-Key is retried only when it never reached the server (`_transport`)."""
+        Idempotency-Key is retried only when it never reached the server (`_transport`);
+        a refresh also after a lost reply (see the module docstring)."""
         try:
             response = call(
                 login_op.sync_detailed,
@@ -474,10 +490,13 @@ class TokenManager:
         refresh = self._refresh_candidate()
         if refresh is not None:
             try:
-                pair = self._post(LoginRefreshRequest(refresh_token=refresh), OP_REFRESH)
+                with resend_on_lost_reply():
+                    pair = self._post(LoginRefreshRequest(refresh_token=refresh), OP_REFRESH)
             except AuthenticationError as exc:  # 400 Invalid Refresh Token (or a 401)
+                self._answered(refresh)
                 logger.info("refresh token rejected (%s); logging in again", exc.status_code)
             else:
+                self._answered(refresh)
                 self.refresh_count += 1
                 return self._store_pair(pair)
             finally:
@@ -542,10 +561,13 @@ class TokenManager:
         refresh = self._refresh_candidate()
         if refresh is not None:
             try:
-                pair = await self._apost(LoginRefreshRequest(refresh_token=refresh), OP_REFRESH)
+                with resend_on_lost_reply():
+                    pair = await self._apost(LoginRefreshRequest(refresh_token=refresh), OP_REFRESH)
             except AuthenticationError as exc:  # 400 Invalid Refresh Token (or a 401)
+                self._answered(refresh)
                 logger.info("refresh token rejected (%s); logging in again", exc.status_code)
             else:
+                self._answered(refresh)
                 self.refresh_count += 1
                 return self._store_pair(pair)
             finally:

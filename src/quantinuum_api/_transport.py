@@ -4,7 +4,10 @@ Every request the SDK sends, generated operations included, goes through these, 
 retry policy (`_retry.RetryPolicy`) is applied in one place: GET/PUT/DELETE/HEAD/OPTIONS and
 any request carrying an ``Idempotency-Key`` are retried on 429/5xx and transient transport
 errors; any other request (a POST without a key: cancel, login, token refresh) only when the
-connection was never made, since then the server cannot have acted on it. Retry-After is
+connection was never made, since then the server cannot have acted on it. A request sent
+inside ``resend_on_lost_reply()`` (a token refresh, which the service takes again after a
+lost reply) is also resent after a transport error once sent, though not after an error
+reply. Retry-After is
 honoured up to a cap (a longer hint is returned to the caller as the 429), otherwise the wait
 is exponential with jitter, and one budget covers every kind of failure.
 
@@ -19,7 +22,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import httpx
 
@@ -32,6 +37,7 @@ __all__ = [
     "AsyncRetryTransport",
     "RetryTransport",
     "is_idempotent",
+    "resend_on_lost_reply",
 ]
 
 logger = logging.getLogger("quantinuum_api")
@@ -56,6 +62,21 @@ def is_idempotent(request: httpx.Request) -> bool:
     return request.method.upper() in IDEMPOTENT_METHODS
 
 
+_LOST_REPLY: ContextVar[bool] = ContextVar("quantinuum_api_lost_reply", default=False)
+
+
+@contextmanager
+def resend_on_lost_reply() -> Iterator[None]:
+    """Let the requests sent inside this block (by this thread or task) be resent after a
+    transport error once sent, a lost reply, though not on an error reply. A context, not a
+    request extension, because generated operations take no extensions (see `_auth`)."""
+    token = _LOST_REPLY.set(True)
+    try:
+        yield
+    finally:
+        _LOST_REPLY.reset(token)
+
+
 def _log(request: httpx.Request, attempt: int, delay: float, why: str) -> None:
     logger.info(
         "%s %s: %s; retry %d in %.2f s", request.method, request.url.path, why, attempt + 1, delay
@@ -77,13 +98,14 @@ class RetryTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         safe = is_idempotent(request)
+        lost_ok = safe or _LOST_REPLY.get()
         attempt = 0
         while True:
             request.extensions[ATTEMPTS_EXTENSION] = attempt + 1
             try:
                 response = self.transport.handle_request(request)
             except httpx.TransportError as exc:
-                if not self.policy.should_retry(attempt, idempotent=safe, exc=exc):
+                if not self.policy.should_retry(attempt, idempotent=lost_ok, exc=exc):
                     raise
                 delay = self.policy.delay(attempt)
                 _log(request, attempt, delay, type(exc).__name__)
@@ -117,13 +139,14 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         safe = is_idempotent(request)
+        lost_ok = safe or _LOST_REPLY.get()
         attempt = 0
         while True:
             request.extensions[ATTEMPTS_EXTENSION] = attempt + 1
             try:
                 response = await self.transport.handle_async_request(request)
             except httpx.TransportError as exc:
-                if not self.policy.should_retry(attempt, idempotent=safe, exc=exc):
+                if not self.policy.should_retry(attempt, idempotent=lost_ok, exc=exc):
                     raise
                 delay = self.policy.delay(attempt)
                 _log(request, attempt, delay, type(exc).__name__)

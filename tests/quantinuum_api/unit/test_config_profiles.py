@@ -1,15 +1,13 @@
-"""Profiles in the config file, URL normalisation, and the config dir's mode left alone."""
+"""Profiles in the config file and URL normalisation (the config dir's mode: tests/security)."""
 
 from __future__ import annotations
 
 import json
-import os
-import stat
 from pathlib import Path
 
 import pytest
 
-from quantinuum_api import Config, ConfigError, FileCredentialStorage
+from quantinuum_api import Config, ConfigError
 from quantinuum_api._config import (
     credential_namespace,
     list_profiles,
@@ -17,31 +15,6 @@ from quantinuum_api._config import (
     remove_profile,
     set_default_profile,
 )
-
-posix = pytest.mark.skipif(os.name != "posix", reason="POSIX modes")
-
-
-@posix
-@pytest.mark.parametrize("mode", [0o755, 0o1777])
-def test_an_existing_config_dir_keeps_its_mode(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: int
-) -> None:
-    shared = tmp_path / "shared"
-    shared.mkdir()
-    os.chmod(shared, mode)
-    monkeypatch.setenv("QUANTINUUM_CONFIG_DIR", str(shared))
-    with pytest.warns(UserWarning, match="accessible by other users"):
-        Config(api_url="http://127.0.0.1:1/", user_name="a@b.c").save()
-    FileCredentialStorage(namespace="x")._store_login("a@b.c")  # warned once per process
-    assert stat.S_IMODE(shared.stat().st_mode) == mode
-    for name in ("config.json", "credentials.json"):
-        assert stat.S_IMODE((shared / name).stat().st_mode) == 0o600
-
-
-@posix
-def test_a_dir_the_sdk_creates_is_private(config_dir: Path) -> None:
-    Config(api_url="http://127.0.0.1:1/").save()
-    assert stat.S_IMODE(config_dir.stat().st_mode) == 0o700
 
 
 def test_urls_are_normalised() -> None:

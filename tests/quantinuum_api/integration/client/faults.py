@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -47,6 +48,77 @@ class FaultTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self._inner.aclose()
+
+
+class SeededFaults(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """A flaky network between the SDK and the real service (sync and async): each request
+    fails with probability `rate`, drawn from `random.Random(seed)` so a run is repeatable.
+
+    Half the faults are "refused": the connection fails before anything is sent (the
+    service never sees the request). The other half are "reply lost": the request is
+    forwarded, the service acts on it, and then the connection drops before its reply
+    arrives. `injected` lists (kind, method, path) per fault; `seen` every request sent.
+    """
+
+    REFUSED = "refused"
+    REPLY_LOST = "reply lost"
+
+    def __init__(self, rate: float, *, seed: int) -> None:
+        self.rate = rate
+        self._random = random.Random(seed)
+        self._guard = threading.Lock()
+        self._sync = httpx.HTTPTransport()
+        self._async = httpx.AsyncHTTPTransport()
+        self.seen: list[httpx.Request] = []
+        self.injected: list[tuple[str, str, str]] = []
+
+    def _decide(self, request: httpx.Request) -> str | None:
+        with self._guard:
+            self.seen.append(request)
+            draw = self._random.random()
+            kind = None
+            if draw < self.rate:
+                kind = self.REFUSED if draw < self.rate / 2 else self.REPLY_LOST
+                self.injected.append((kind, request.method, request.url.path))
+            return kind
+
+    @staticmethod
+    def _refused(request: httpx.Request) -> httpx.ConnectError:
+        return httpx.ConnectError("injected: connection refused", request=request)
+
+    @staticmethod
+    def _lost(request: httpx.Request) -> httpx.RemoteProtocolError:
+        return httpx.RemoteProtocolError(
+            "injected: server disconnected without sending a response", request=request
+        )
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        kind = self._decide(request)
+        if kind == self.REFUSED:
+            raise self._refused(request)
+        response = self._sync.handle_request(request)
+        if kind == self.REPLY_LOST:
+            response.read()
+            response.close()
+            raise self._lost(request)
+        return response
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        kind = self._decide(request)
+        if kind == self.REFUSED:
+            raise self._refused(request)
+        response = await self._async.handle_async_request(request)
+        if kind == self.REPLY_LOST:
+            await response.aread()
+            await response.aclose()
+            raise self._lost(request)
+        return response
+
+    def close(self) -> None:
+        self._sync.close()
+
+    async def aclose(self) -> None:
+        await self._async.aclose()
 
 
 class WebsocketProxy:
