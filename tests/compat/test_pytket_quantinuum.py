@@ -8,7 +8,6 @@ extra (`pip install 'quantinuum-api[compat]'`).
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,32 +21,10 @@ from pytket.extensions.quantinuum.backends.quantinuum import (
     QuantinuumBackend,
 )
 
-from quantinuum_api import MemoryCredentialStorage, QuantinuumAPI
-from quantinuum_api_server.testing import LocalServer, fast_settings
+from quantinuum_api import QuantinuumAPI
+from quantinuum_api_server.testing import LocalServer
 
 pytestmark = pytest.mark.filterwarnings("ignore:Submission of programs:DeprecationWarning")
-
-EMAIL = "pytket-user@example.com"
-PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[LocalServer]:
-    with LocalServer(settings=fast_settings()) as srv:
-        srv.add_user(EMAIL, PASSWORD)
-        yield srv
-
-
-@pytest.fixture
-def api(server: LocalServer) -> Iterator[QuantinuumAPI]:
-    handler = QuantinuumAPI(
-        token_store=MemoryCredentialStorage(),
-        api_url=server.base_url,
-        _QuantinuumAPI__user_name=EMAIL,
-        _QuantinuumAPI__pwd=PASSWORD,
-    )
-    yield handler
-    handler.close()
 
 
 def handler(api: QuantinuumAPI) -> Any:

@@ -1,0 +1,292 @@
+"""pytket-quantinuum 0.55.8's `QuantinuumBackend` submitting real programs in every language.
+
+The same circuits go through `Language.QASM` (hqslib1 QASM), `Language.QIR` (pytket-qir's
+PYTKET profile) and `Language.PQIR` (its ADAPTIVE profile) to the local service, with our
+`QuantinuumAPI` as the backend's `api_handler`, and each result is checked against what the
+circuit must give. Circuits run without the error model where the answer is exact.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("pytket.extensions.quantinuum")
+
+import wasmtime
+from pytket import Bit, Circuit
+from pytket.backends.backendresult import BackendResult
+from pytket.backends.status import StatusEnum
+from pytket.circuit.logic_exp import reg_eq, reg_gt
+from pytket.extensions.quantinuum.backends.api_wrappers import QuantinuumAPIError as PytketAPIError
+from pytket.extensions.quantinuum.backends.quantinuum import (
+    GetResultFailed,
+    Language,
+    QuantinuumBackend,
+)
+from pytket.wasm.wasm import WasmFileHandler, WasmModuleHandler
+
+from quantinuum_api import QuantinuumAPI, QuantinuumAPIError
+
+pytestmark = pytest.mark.filterwarnings("ignore:Submission of programs:DeprecationWarning")
+
+LANGUAGES = [Language.QASM, Language.QIR, Language.PQIR]
+lang = pytest.mark.parametrize("language", LANGUAGES, ids=lambda x: x.name)
+
+#: add(x, y) = x + y; bump(x) = x + n + 1 where n counts this shot's earlier bump() calls.
+WAT = """(module
+  (global $n (mut i32) (i32.const 0))
+  (func (export "init"))
+  (func (export "add") (param i32 i32) (result i32)
+    (i32.add (local.get 0) (local.get 1)))
+  (func (export "bump") (param i32) (result i32)
+    (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    (i32.add (local.get 0) (global.get $n))))
+"""
+
+
+def backend_for(api: QuantinuumAPI, machine: str = "H1-1E") -> QuantinuumBackend:
+    handler: Any = api  # pytket annotates its own class; the backend duck-types it
+    return QuantinuumBackend(machine, api_handler=handler)
+
+
+def run(
+    backend: QuantinuumBackend,
+    circuit: Circuit,
+    language: Language,
+    n_shots: int = 10,
+    **kwargs: Any,
+) -> BackendResult:
+    compiled = backend.get_compiled_circuit(circuit, optimisation_level=0)
+    [handle] = backend.process_circuits(
+        [compiled], n_shots=n_shots, language=language, noisy_simulation=False, **kwargs
+    )
+    result = backend.get_result(handle, timeout=60)
+    assert backend.circuit_status(handle).status is StatusEnum.COMPLETED
+    return result
+
+
+def register_values(result: BackendResult, name: str, width: int) -> list[int]:
+    """The register's value in every shot (bit i is 2**i)."""
+    bits = [Bit(name, i) for i in range(width)]
+    return [sum(b << i for i, b in enumerate(shot)) for shot in result.get_shots(cbits=bits)]
+
+
+def multi_register() -> Circuit:
+    """Three qubits read into two registers: a = 0b01 and b = 0b101, every shot."""
+    c = Circuit(3, name="multi")
+    a = c.add_c_register("a", 2)
+    b = c.add_c_register("b", 3)
+    c.X(0).X(2)
+    c.Measure(0, a[0]).Measure(1, a[1])
+    c.Measure(2, b[0]).Measure(1, b[1]).Measure(0, b[2])
+    return c
+
+
+@lang
+@pytest.mark.parametrize("machine", ["H1-1E", "H2-1E"])
+def test_bell_pair(api: QuantinuumAPI, language: Language, machine: str) -> None:
+    circuit = Circuit(2, name="bell")
+    c = circuit.add_c_register("c", 2)
+    circuit.H(0).CX(0, 1).Measure(0, c[0]).Measure(1, c[1])
+    result = run(backend_for(api, machine), circuit, language, n_shots=20)
+    counts = result.get_counts()
+    assert sum(counts.values()) == 20
+    assert set(counts) <= {(0, 0), (1, 1)}
+
+
+@lang
+@pytest.mark.parametrize("machine", ["H1-1E", "H2-1E"])
+def test_multiple_registers(api: QuantinuumAPI, language: Language, machine: str) -> None:
+    result = run(backend_for(api, machine), multi_register(), language, n_shots=5)
+    assert register_values(result, "a", 2) == [0b01] * 5
+    assert register_values(result, "b", 3) == [0b101] * 5
+
+
+@lang
+@pytest.mark.parametrize("checker", ["H1-1SC", "H2-1SC"])
+def test_syntax_checker_gives_zeros_per_register(
+    api: QuantinuumAPI, language: Language, checker: str
+) -> None:
+    result = run(backend_for(api, checker), multi_register(), language, n_shots=4)
+    assert register_values(result, "a", 2) == [0] * 4
+    assert register_values(result, "b", 3) == [0] * 4
+
+
+@lang
+def test_cost_from_the_syntax_checker(api: QuantinuumAPI, language: Language) -> None:
+    backend = backend_for(api, "H1-1E")
+    circuit = backend.get_compiled_circuit(multi_register())
+    few = backend.cost(circuit, n_shots=10, language=language)
+    many = backend.cost(circuit, n_shots=1000, language=language)
+    assert few is not None
+    assert many is not None
+    assert 0 < few < many
+
+
+def classical() -> Circuit:
+    """Register arithmetic, bitwise operations and conditions, all with fixed answers."""
+    c = Circuit(2, name="classical")
+    a = c.add_c_register("a", 8)
+    b = c.add_c_register("b", 8)
+    r = c.add_c_register("r", 8)
+    d = c.add_c_register("d", 8)
+    s = c.add_c_register("s", 2)
+    f = c.add_c_register("f", 1)
+    c.X(0).Measure(0, a[0]).Measure(1, a[1])  # a = 1
+    c.add_c_setreg(6, b)
+    c.add_clexpr_from_logicexp(a + b, r.to_list())  # r = 7
+    c.add_clexpr_from_logicexp(a * b ^ r, r.to_list())  # r = 6 ^ 7 = 1
+    c.add_clexpr_from_logicexp((b - a) | (a << 3), d.to_list())  # d = 5 | 8 = 13
+    c.X(0, condition=reg_eq(a, 1))  # q0 back to 0
+    c.X(1, condition_bits=[a[0]], condition_value=1)  # q1 to 1
+    c.X(1, condition=reg_gt(b, 10))  # not taken
+    c.Measure(0, s[0]).Measure(1, s[1])  # s = 0b10
+    c.add_c_setbits([True], [f[0]], condition=reg_eq(d, 13))
+    return c
+
+
+@lang
+def test_classical_arithmetic_and_conditions(api: QuantinuumAPI, language: Language) -> None:
+    result = run(backend_for(api), classical(), language, n_shots=5)
+    assert register_values(result, "a", 8) == [1] * 5
+    assert register_values(result, "b", 8) == [6] * 5
+    assert register_values(result, "r", 8) == [1] * 5
+    assert register_values(result, "d", 8) == [13] * 5
+    assert register_values(result, "s", 2) == [0b10] * 5
+    assert register_values(result, "f", 1) == [1] * 5
+
+
+def rng_and_shot_number(*, seed: int) -> Circuit:
+    """Seed, bound 9 (inclusive), index = the shot's number, two draws; the shot number."""
+    c = Circuit(1, name="rng")
+    seed_reg = c.add_c_register("seed", 64)
+    bound = c.add_c_register("bound", 32)
+    index = c.add_c_register("index", 32)
+    first = c.add_c_register("first", 32)
+    second = c.add_c_register("second", 32)
+    shot = c.add_c_register("shot", 32)
+    c.add_c_setreg(seed, seed_reg)
+    c.set_rng_seed(seed_reg)
+    c.add_c_setreg(9, bound)
+    c.set_rng_bound(bound)
+    c.get_job_shot_num(shot)
+    c.add_c_copyreg(shot, index)
+    c.set_rng_index(index)
+    c.get_rng_num(first)
+    c.get_rng_num(second)
+    return c
+
+
+@lang
+def test_rng_and_job_shot_number(api: QuantinuumAPI, language: Language) -> None:
+    backend = backend_for(api)
+    shots = 12
+    result = run(backend, rng_and_shot_number(seed=123456789), language, n_shots=shots)
+    assert register_values(result, "shot", 32) == list(range(shots))
+    first = register_values(result, "first", 32)
+    second = register_values(result, "second", 32)
+    assert all(0 <= v <= 9 for v in first + second)  # pytket: "The bound is inclusive."
+    # The same seed and index give the same numbers again, in another job.
+    again = run(backend, rng_and_shot_number(seed=123456789), language, n_shots=shots)
+    assert register_values(again, "first", 32) == first
+    assert register_values(again, "second", 32) == second
+
+
+def wasm_circuit(handler: WasmFileHandler | WasmModuleHandler) -> Circuit:
+    c = Circuit(1, name="wasm")
+    a = c.add_c_register("a", 8)
+    b = c.add_c_register("b", 8)
+    s = c.add_c_register("s", 8)
+    n = c.add_c_register("n", 8)
+    c.add_c_setreg(3, a)
+    c.add_c_setreg(4, b)
+    c.add_wasm_to_reg("add", handler, [a, b], [s])  # s = 7
+    c.add_wasm_to_reg("bump", handler, [s], [n])  # n = 8
+    c.add_wasm_to_reg("bump", handler, [n], [n])  # n = 10
+    c.X(0).Measure(0, a[7])  # a = 0b10000011
+    return c
+
+
+@pytest.fixture(scope="module")
+def wasm_bytes() -> bytes:
+    return bytes(wasmtime.wat2wasm(WAT))
+
+
+@lang
+@pytest.mark.parametrize("kind", ["file", "module"])
+def test_wasm_module(
+    api: QuantinuumAPI, language: Language, kind: str, wasm_bytes: bytes, tmp_path: Path
+) -> None:
+    handler: WasmFileHandler | WasmModuleHandler
+    if kind == "file":
+        path = tmp_path / "module.wasm"
+        path.write_bytes(wasm_bytes)
+        handler = WasmFileHandler(str(path))
+    else:
+        handler = WasmModuleHandler(wasm_bytes)
+    result = run(backend_for(api), wasm_circuit(handler), language, 4, wasm_file_handler=handler)
+    assert register_values(result, "s", 8) == [7] * 4
+    assert register_values(result, "n", 8) == [10] * 4  # module state starts afresh each shot
+    assert register_values(result, "a", 8) == [0b10000011] * 4
+
+
+@lang
+def test_cancel_of_a_finished_job_is_refused(api: QuantinuumAPI, language: Language) -> None:
+    backend = backend_for(api)
+    circuit = backend.get_compiled_circuit(multi_register())
+    [handle] = backend.process_circuits([circuit], n_shots=2, language=language)
+    backend.get_result(handle, timeout=60)
+    with pytest.raises(QuantinuumAPIError, match="job has completed already"):
+        backend.cancel(handle)
+    assert backend.circuit_status(handle).status is StatusEnum.COMPLETED
+
+
+@lang
+def test_batch(api: QuantinuumAPI, language: Language) -> None:
+    backend = backend_for(api)
+    circuits = [backend.get_compiled_circuit(multi_register(), optimisation_level=0)] * 3
+    options: dict[str, Any] = {"language": language, "noisy_simulation": False}
+    first = backend.start_batch(100, circuits[0], n_shots=3, use_websocket=False, **options)
+    second = backend.add_to_batch(first, circuits[1], n_shots=3, **options)
+    last = backend.add_to_batch(first, circuits[2], n_shots=3, batch_end=True, **options)
+    for handle in (first, second, last):
+        result = backend.get_result(handle, timeout=60)
+        assert register_values(result, "b", 3) == [0b101] * 3
+    # The batch is closed: pytket raises its own error on the service's 400.
+    with pytest.raises(PytketAPIError, match="has ended"):
+        backend.add_to_batch(first, circuits[0], n_shots=3, **options)
+
+
+def test_batch_max_cost_is_enforced(api: QuantinuumAPI) -> None:
+    backend = backend_for(api)
+    circuit = backend.get_compiled_circuit(multi_register(), optimisation_level=0)
+    cost = backend.cost(circuit, n_shots=50, language=Language.QIR)
+    assert cost is not None
+    options: dict[str, Any] = {"language": Language.QIR, "noisy_simulation": False}
+    first = backend.start_batch(2.5 * cost, circuit, n_shots=50, use_websocket=False, **options)
+    second = backend.add_to_batch(first, circuit, n_shots=50, **options)
+    third = backend.add_to_batch(first, circuit, n_shots=50, batch_end=True, **options)
+    for handle in (first, second):
+        assert register_values(backend.get_result(handle, timeout=60), "a", 2) == [1] * 50
+    with pytest.raises(GetResultFailed):
+        backend.get_result(third, timeout=60)
+    status = backend.circuit_status(third)
+    assert status.status is StatusEnum.ERROR
+    assert "max cost" in status.message
+
+
+@lang
+def test_several_circuits_in_one_call(api: QuantinuumAPI, language: Language) -> None:
+    backend = backend_for(api)
+    flip = Circuit(1, 1, name="flip").X(0).Measure(0, 0)
+    keep = Circuit(1, 1, name="keep").Measure(0, 0)
+    compiled = backend.get_compiled_circuits([flip, keep], optimisation_level=0)
+    handles = backend.process_circuits(
+        compiled, n_shots=[3, 2], language=language, noisy_simulation=False
+    )
+    flipped, kept = backend.get_results(handles, timeout=60)
+    assert flipped.get_counts() == {(1,): 3}
+    assert kept.get_counts() == {(0,): 2}
