@@ -265,8 +265,10 @@ def test_batch_max_cost_is_enforced(api: QuantinuumAPI) -> None:
     circuit = backend.get_compiled_circuit(multi_register(), optimisation_level=0)
     cost = backend.cost(circuit, n_shots=50, language=Language.QIR)
     assert cost is not None
+    assert cost >= 2  # so that int(2.5 * cost) lies between two jobs' and three jobs' cost
     options: dict[str, Any] = {"language": Language.QIR, "noisy_simulation": False}
-    first = backend.start_batch(2.5 * cost, circuit, n_shots=50, use_websocket=False, **options)
+    limit = int(2.5 * cost)
+    first = backend.start_batch(limit, circuit, n_shots=50, use_websocket=False, **options)
     second = backend.add_to_batch(first, circuit, n_shots=50, **options)
     third = backend.add_to_batch(first, circuit, n_shots=50, batch_end=True, **options)
     for handle in (first, second):
