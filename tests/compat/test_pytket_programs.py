@@ -71,7 +71,7 @@ def run(
 def register_values(result: BackendResult, name: str, width: int) -> list[int]:
     """The register's value in every shot (bit i is 2**i)."""
     bits = [Bit(name, i) for i in range(width)]
-    return [sum(b << i for i, b in enumerate(shot)) for shot in result.get_shots(cbits=bits)]
+    return [sum(int(b) << i for i, b in enumerate(shot)) for shot in result.get_shots(cbits=bits)]
 
 
 def multi_register() -> Circuit:
@@ -157,6 +157,29 @@ def test_classical_arithmetic_and_conditions(api: QuantinuumAPI, language: Langu
     assert register_values(result, "d", 8) == [13] * 5
     assert register_values(result, "s", 2) == [0b10] * 5
     assert register_values(result, "f", 1) == [1] * 5
+
+
+def wide_registers() -> Circuit:
+    """Values and conditions beyond 32 bits (below 2**63: pytket-qir's PQIR drops bit 63)."""
+    c = Circuit(1, name="wide")
+    w = c.add_c_register("w", 40)
+    v = c.add_c_register("v", 63)
+    hit = c.add_c_register("hit", 3)
+    c.add_c_setreg(2**39 + 1, w)
+    c.add_clexpr_from_logicexp(w * 2**20 + 3, v.to_list())
+    c.add_c_setbits([True], [hit[0]], condition=reg_eq(w, 2**39 + 1))
+    c.add_c_setbits([True], [hit[1]], condition=reg_eq(w, 1))
+    c.X(0, condition=reg_eq(v, 2**59 + 2**20 + 3))
+    c.Measure(0, hit[2])
+    return c
+
+
+@lang
+def test_registers_wider_than_32_bits(api: QuantinuumAPI, language: Language) -> None:
+    result = run(backend_for(api), wide_registers(), language, n_shots=3)
+    assert register_values(result, "w", 40) == [2**39 + 1] * 3
+    assert register_values(result, "v", 63) == [2**59 + 2**20 + 3] * 3
+    assert register_values(result, "hit", 3) == [0b101] * 3
 
 
 def rng_and_shot_number(*, seed: int) -> Circuit:
