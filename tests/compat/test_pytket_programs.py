@@ -126,6 +126,56 @@ def test_cost_from_the_syntax_checker(api: QuantinuumAPI, language: Language) ->
     assert 0 < few < many
 
 
+def undone(n_qubits: int = 4) -> Circuit:
+    """Non-Clifford layers then their inverse, then X on qubit 0: reads 1000 in every shot."""
+    c = Circuit(n_qubits, name="undone")
+    for layer in range(4):
+        for q in range(n_qubits):
+            c.Rx(0.1 + 0.37 * (q + layer), q).Rz(0.23 * (layer + 1) + 0.11 * q, q)
+        a, b = layer % n_qubits, (layer + 1) % n_qubits
+        c.CX(a, b).ZZPhase(0.3 + 0.1 * layer, a, b).CRy(0.7, b, a)
+    c.append(c.dagger())
+    c.X(0)
+    return c.measure_all()
+
+
+@lang
+@pytest.mark.parametrize("machine", ["H1-1E", "H2-1E"])
+@pytest.mark.parametrize("level", [0, 1])  # level 2 cancels the circuit away
+def test_native_gates_undo_each_other(
+    api: QuantinuumAPI, language: Language, machine: str, level: int
+) -> None:
+    # Compiled to the machine's PhasedX, Rz and ZZPhase/ZZMax: any wrong angle or phase
+    # convention in a language's gate set leaves other outcomes.
+    backend = backend_for(api, machine)
+    compiled = backend.get_compiled_circuit(undone(), optimisation_level=level)
+    [handle] = backend.process_circuits(
+        [compiled], n_shots=5, language=language, noisy_simulation=False
+    )
+    assert backend.get_result(handle, timeout=60).get_counts() == {(1, 0, 0, 0): 5}
+
+
+@lang
+def test_leakage_detection_bits_come_back(api: QuantinuumAPI, language: Language) -> None:
+    backend = backend_for(api)
+    ghz = Circuit(3, name="ghz").H(0).CX(0, 1).CX(1, 2).measure_all()
+    [handle] = backend.process_circuits(
+        [backend.get_compiled_circuit(ghz)],
+        n_shots=10,
+        language=language,
+        noisy_simulation=False,
+        leakage_detection=True,
+    )
+    result = backend.get_result(handle, timeout=60)
+    assert {b.reg_name for b in result.c_bits} == {"c", "leakage_detection_bit"}
+    leaks = [Bit("leakage_detection_bit", i) for i in range(3)]
+    assert all(not any(shot) for shot in result.get_shots(cbits=leaks))  # no noise: no leak
+    assert set(result.get_counts(cbits=[Bit("c", i) for i in range(3)])) <= {
+        (0, 0, 0),
+        (1, 1, 1),
+    }
+
+
 def classical() -> Circuit:
     """Register arithmetic, bitwise operations and conditions, all with fixed answers."""
     c = Circuit(2, name="classical")
