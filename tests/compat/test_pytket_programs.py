@@ -19,7 +19,7 @@ import wasmtime
 from pytket import Bit, Circuit
 from pytket.backends.backendresult import BackendResult
 from pytket.backends.status import StatusEnum
-from pytket.circuit.logic_exp import reg_eq, reg_gt
+from pytket.circuit.logic_exp import if_not_bit, reg_eq, reg_geq, reg_gt, reg_lt
 from pytket.extensions.quantinuum.backends.api_wrappers import QuantinuumAPIError as PytketAPIError
 from pytket.extensions.quantinuum.backends.quantinuum import (
     GetResultFailed,
@@ -195,6 +195,8 @@ def classical() -> Circuit:
     c.X(1, condition=reg_gt(b, 10))  # not taken
     c.Measure(0, s[0]).Measure(1, s[1])  # s = 0b10
     c.add_c_setbits([True], [f[0]], condition=reg_eq(d, 13))
+    c.add_c_setreg(9, b, condition=reg_lt(d, 13))  # not taken
+    c.add_clexpr_from_logicexp(a + d, r.to_list(), condition=reg_geq(d, 13))  # r = 14
     return c
 
 
@@ -203,7 +205,7 @@ def test_classical_arithmetic_and_conditions(api: QuantinuumAPI, language: Langu
     result = run(backend_for(api), classical(), language, n_shots=5)
     assert register_values(result, "a", 8) == [1] * 5
     assert register_values(result, "b", 8) == [6] * 5
-    assert register_values(result, "r", 8) == [1] * 5
+    assert register_values(result, "r", 8) == [14] * 5
     assert register_values(result, "d", 8) == [13] * 5
     assert register_values(result, "s", 2) == [0b10] * 5
     assert register_values(result, "f", 1) == [1] * 5
@@ -280,6 +282,8 @@ def wasm_circuit(handler: WasmFileHandler | WasmModuleHandler) -> Circuit:
     c.add_wasm_to_reg("bump", handler, [s], [n])  # n = 8
     c.add_wasm_to_reg("bump", handler, [n], [n])  # n = 10
     c.X(0).Measure(0, a[7])  # a = 0b10000011
+    c.add_wasm_to_reg("add", handler, [s, s], [s], condition=a[7])  # s = 14
+    c.add_wasm_to_reg("add", handler, [s, s], [s], condition=if_not_bit(a[7]))  # not taken
     return c
 
 
@@ -301,7 +305,7 @@ def test_wasm_module(
     else:
         handler = WasmModuleHandler(wasm_bytes)
     result = run(backend_for(api), wasm_circuit(handler), language, 4, wasm_file_handler=handler)
-    assert register_values(result, "s", 8) == [7] * 4
+    assert register_values(result, "s", 8) == [14] * 4
     assert register_values(result, "n", 8) == [10] * 4  # module state starts afresh each shot
     assert register_values(result, "a", 8) == [0b10000011] * 4
 
