@@ -369,3 +369,34 @@ def test_several_circuits_in_one_call(api: QuantinuumAPI, language: Language) ->
     flipped, kept = backend.get_results(handles, timeout=60)
     assert flipped.get_counts() == {(1,): 3}
     assert kept.get_counts() == {(0,): 2}
+
+
+@lang
+def test_noisy_shots_repeat_with_a_seed(api: QuantinuumAPI, language: Language) -> None:
+    backend = backend_for(api)
+    ghz = backend.get_compiled_circuit(Circuit(3, name="ghz").H(0).CX(0, 1).CX(1, 2).measure_all())
+    shots = []
+    for _ in range(2):  # with the error model (pytket's default)
+        [handle] = backend.process_circuits(
+            [ghz], n_shots=30, language=language, options={"seed": 7}
+        )
+        shots.append(backend.get_result(handle, timeout=60).get_shots().tolist())
+    assert shots[0] == shots[1]
+    assert len(shots[0]) == 30
+
+
+@lang
+def test_max_cost_and_group(api: QuantinuumAPI, language: Language) -> None:
+    backend = backend_for(api)
+    circuit = backend.get_compiled_circuit(multi_register())
+    [handle] = backend.process_circuits(
+        [circuit], n_shots=500, language=language, max_cost=0.5, group="team-a"
+    )
+    with pytest.raises(GetResultFailed):
+        backend.get_result(handle, timeout=60)
+    status = backend.circuit_status(handle)
+    assert status.status is StatusEnum.ERROR
+    assert "max-cost 0.5" in status.message
+    doc = api.retrieve_job_status(backend.get_jobid(handle))
+    assert doc is not None
+    assert doc["group"] == "team-a"
