@@ -16,7 +16,7 @@ import pytest
 pytest.importorskip("pytket.extensions.quantinuum")
 
 import wasmtime
-from pytket import Bit, Circuit
+from pytket import Bit, Circuit, OpType
 from pytket.backends.backendresult import BackendResult
 from pytket.backends.status import StatusEnum
 from pytket.circuit.logic_exp import if_not_bit, reg_eq, reg_geq, reg_gt, reg_lt
@@ -118,12 +118,15 @@ def test_syntax_checker_gives_zeros_per_register(
 @lang
 def test_cost_from_the_syntax_checker(api: QuantinuumAPI, language: Language) -> None:
     backend = backend_for(api, "H1-1E")
-    circuit = backend.get_compiled_circuit(multi_register())
-    few = backend.cost(circuit, n_shots=10, language=language)
-    many = backend.cost(circuit, n_shots=1000, language=language)
-    assert few is not None
-    assert many is not None
-    assert 0 < few < many
+    circuit = backend.get_compiled_circuit(undone(), optimisation_level=0)
+    n_2q = circuit.n_2qb_gates()
+    n_meas = circuit.n_gates_of_type(OpType.Measure)
+    n_1q = circuit.n_gates - n_2q - n_meas
+    # HQC = 5 + C(N1q + 10 N2q + 5 Nm)/5000; Nm counts each qubit's preparation too.
+    weighted = n_1q + 10 * n_2q + 5 * (n_meas + circuit.n_qubits)
+    for shots in (10, 1000):
+        cost = backend.cost(circuit, n_shots=shots, language=language)
+        assert cost == pytest.approx(5 + shots * weighted / 5000, abs=0.005)
 
 
 def undone(n_qubits: int = 4) -> Circuit:
@@ -400,3 +403,21 @@ def test_max_cost_and_group(api: QuantinuumAPI, language: Language) -> None:
     doc = api.retrieve_job_status(backend.get_jobid(handle))
     assert doc is not None
     assert doc["group"] == "team-a"
+
+
+@lang
+@pytest.mark.parametrize("program", ["classical", "rng", "wasm"])
+def test_syntax_checker_accepts_classical_programs(
+    api: QuantinuumAPI, language: Language, program: str, wasm_bytes: bytes
+) -> None:
+    handler = WasmModuleHandler(wasm_bytes)
+    if program == "classical":
+        circuit = classical()
+    elif program == "rng":
+        circuit = rng_and_shot_number(seed=5)
+    else:
+        circuit = wasm_circuit(handler)
+    result = run(backend_for(api, "H2-1SC"), circuit, language, 2, wasm_file_handler=handler)
+    registers = {b.reg_name for b in circuit.bits if not b.reg_name.startswith("tk_SCRATCH")}
+    assert registers <= {b.reg_name for b in result.c_bits}  # pytket leaves scratch to QASM
+    assert not result.get_shots().any()
