@@ -144,14 +144,21 @@ def undone(n_qubits: int = 4) -> Circuit:
 
 @lang
 @pytest.mark.parametrize("machine", ["H1-1E", "H2-1E"])
-@pytest.mark.parametrize("level", [0, 1])  # level 2 cancels the circuit away
+@pytest.mark.parametrize(
+    ("level", "gate"),
+    [(0, None), (1, OpType.ZZPhase), (1, OpType.ZZMax), (1, OpType.TK2)],
+    ids=["level0", "ZZPhase", "ZZMax", "TK2"],  # level 2 would cancel the circuit away
+)
 def test_native_gates_undo_each_other(
-    api: QuantinuumAPI, language: Language, machine: str, level: int
+    api: QuantinuumAPI, language: Language, machine: str, level: int, gate: OpType | None
 ) -> None:
-    # Compiled to the machine's PhasedX, Rz and ZZPhase/ZZMax: any wrong angle or phase
+    # Compiled to PhasedX, Rz and the chosen two-qubit gate: any wrong angle or phase
     # convention in a language's gate set leaves other outcomes.
     backend = backend_for(api, machine)
+    if gate is not None:
+        backend.set_compilation_config_target_2qb_gate(gate)
     compiled = backend.get_compiled_circuit(undone(), optimisation_level=level)
+    assert gate is None or compiled.n_gates_of_type(gate) > 0
     [handle] = backend.process_circuits(
         [compiled], n_shots=5, language=language, noisy_simulation=False
     )
