@@ -428,3 +428,28 @@ def test_syntax_checker_accepts_classical_programs(
     registers = {b.reg_name for b in circuit.bits if not b.reg_name.startswith("tk_SCRATCH")}
     assert registers <= {b.reg_name for b in result.c_bits}  # pytket leaves scratch to QASM
     assert not result.get_shots().any()
+
+
+@lang
+def test_a_wasm_trap_fails_the_job_with_its_reason(api: QuantinuumAPI, language: Language) -> None:
+    wat = """(module (func (export "init"))
+      (func (export "boom") (param i32) (result i32) unreachable))"""
+    handler = WasmModuleHandler(bytes(wasmtime.wat2wasm(wat)))
+    circuit = Circuit(1, name="trap")
+    a = circuit.add_c_register("a", 8)
+    circuit.add_c_setreg(3, a)
+    circuit.add_wasm_to_reg("boom", handler, [a], [a])
+    circuit.Measure(0, a[7])
+    backend = backend_for(api)
+    [handle] = backend.process_circuits(
+        [backend.get_compiled_circuit(circuit)],
+        n_shots=2,
+        language=language,
+        wasm_file_handler=handler,
+    )
+    with pytest.raises(GetResultFailed):
+        backend.get_result(handle, timeout=60)
+    status = backend.circuit_status(handle)
+    assert status.status is StatusEnum.ERROR
+    assert "'boom' failed" in status.message
+    assert "unreachable" in status.message
