@@ -453,3 +453,35 @@ def test_a_wasm_trap_fails_the_job_with_its_reason(api: QuantinuumAPI, language:
     assert status.status is StatusEnum.ERROR
     assert "'boom' failed" in status.message
     assert "unreachable" in status.message
+
+
+REGISTER_NAMES = ["c0", "x_1", "measure", "if", "creg", "gate", "reset", "cx", "rz", "pi", "main"]
+
+
+@lang
+def test_registers_named_like_keywords_and_gates(api: QuantinuumAPI, language: Language) -> None:
+    circuit = Circuit(len(REGISTER_NAMES), name="names")
+    for i, name in enumerate(REGISTER_NAMES):
+        reg = circuit.add_c_register(name, 2)
+        if i % 2:
+            circuit.X(i)
+        circuit.Measure(i, reg[i % 2])
+    result = run(backend_for(api, "H2-1E"), circuit, language, n_shots=2)
+    for i, name in enumerate(REGISTER_NAMES):
+        assert register_values(result, name, 2) == [2 * (i % 2)] * 2, name
+
+
+@lang
+def test_a_56_qubit_clifford_circuit_on_the_stabilizer(
+    api: QuantinuumAPI, language: Language
+) -> None:
+    n = 56  # all of H2-1E
+    ghz = Circuit(n, name="ghz56").H(0)
+    for i in range(n - 1):
+        ghz.CX(i, i + 1)
+    backend = backend_for(api, "H2-1E")
+    result = run(
+        backend, ghz.measure_all(), language, n_shots=4, options={"simulator": "stabilizer"}
+    )
+    assert set(result.get_counts()) <= {(0,) * n, (1,) * n}
+    assert sum(result.get_counts().values()) == 4
