@@ -13,6 +13,7 @@ definitions eagerly, so callers check `_bounds` first.
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -36,6 +37,7 @@ RNG_BUILTINS = {
 
 _MASK64 = (1 << 64) - 1
 _SHOTNUM = re.compile(r"\bJOB_shotnum\b(?!\s*\()")
+_REG_EQ = re.compile(r"\bif\s*\(\s*([A-Za-z_]\w*)\s*==\s*(\d+)\s*\)")
 _LOCK = threading.Lock()  # pytket's reader keeps one global parser
 
 
@@ -172,7 +174,7 @@ def parse_hqs(text: str, declared: Mapping[str, int]) -> HqsProgram:
     """Parse and compile a program; `declared` is its creg name -> width (from `_bounds`)."""
     from pytket.qasm.qasm import circuit_from_qasm_str_wasmmh
 
-    source = _SHOTNUM.sub("JOB_shotnum()", text)
+    source = _wide_register_conditions(_SHOTNUM.sub("JOB_shotnum()", text))
     with _LOCK:
         try:
             circuit = circuit_from_qasm_str_wasmmh(source, _ExternModules(), maxwidth=64)  # type: ignore[arg-type]
@@ -181,6 +183,25 @@ def parse_hqs(text: str, declared: Mapping[str, int]) -> HqsProgram:
         except Exception as exc:  # lark and pytket raise assorted types
             raise ProgramError(f"invalid program: {_first_line(exc)}") from None
     return _compile(circuit, declared)
+
+
+def _wide_register_conditions(text: str) -> str:
+    """Rewrite `if(r==V)` with V of 33 to 64 bits as `t = r ^ V; if(t==0)`.
+
+    pytket's reader keeps a condition's value in 32 bits (`if(r==4294967297)` would test
+    `r==1`), but compares `r ^ V` in full; `t` is a fresh 64-bit register, not an output.
+    """
+    fresh = (f"tk_WIDE_EQ_{i}" for i in itertools.count())
+
+    def rewrite(match: re.Match[str]) -> str:
+        value = int(match.group(2))
+        if not (1 << 32) <= value <= _MASK64:
+            return match.group(0)
+        name = next(n for n in fresh if not re.search(rf"\b{n}\b", text))
+        # one line, so that a match inside a `//` comment stays a comment
+        return f"creg {name}[64]; {name} = {match.group(1)} ^ {value}; if({name}==0)"
+
+    return _REG_EQ.sub(rewrite, text)
 
 
 def _first_line(exc: BaseException) -> str:

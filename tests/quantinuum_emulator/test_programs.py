@@ -81,6 +81,25 @@ if(big==1) flag[0] = 1;
     assert out["flag"] == ["1"] * 3
 
 
+def test_register_conditions_compare_all_64_bits(emulator: Emulator) -> None:
+    # pytket writes `if(w==V)` for reg_eq; its reader keeps V in 32 bits (V mod 2**32).
+    program = """OPENQASM 2.0;
+include "hqslib1.inc";
+qreg q[1];
+creg w[40];
+creg one[1];
+creg hit[3];
+w = 549755813889;
+one = 1;
+if(w==549755813889) hit[0] = 1;
+if(one==4294967297) hit[1] = 1;
+if (w == 549755813888) hit[2] = 1; // if(w==549755813889) hit[2] = 1;
+"""
+    out = run(emulator, program, count=3)
+    assert out["hit"] == ["001"] * 3
+    assert set(out) == {"w", "one", "hit"}
+
+
 def test_rng_repeats_per_seed_and_varies_with_index(emulator: Emulator) -> None:
     fixed = run(emulator, qasm(rng_circuit(with_index=False)), count=20)
     assert len(set(fixed["first"])) == 1  # same seed, same stream, every shot
