@@ -62,11 +62,13 @@ def bell(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def slow(tmp_path: Path) -> Path:
-    """A job that runs for seconds on H1-1 (noisy GHZ-12, 10,000 shots)."""
-    n = 12
+    """A job that runs for seconds on H1-1: a noisy GHZ-16 with a T gate, 10,000 shots (~7 s;
+    the T keeps it off the fast Clifford engine, which runs a plain GHZ in about a second)."""
+    n = 16
     lines = ["OPENQASM 2.0;", 'include "qelib1.inc";', f"qreg q[{n}];", f"creg c[{n}];", "h q[0];"]
+    lines += ["t q[0];"]
     lines += [f"cx q[{i}],q[{i + 1}];" for i in range(n - 1)]
-    path = tmp_path / "ghz12.qasm"
+    path = tmp_path / "ghz16t.qasm"
     path.write_text("\n".join([*lines, "measure q -> c;"]) + "\n")
     return path
 
