@@ -211,7 +211,7 @@ def test_refresh_token_login_without_password(server: LocalServer) -> None:
 def test_raw_request_escape_hatch(client: Client) -> None:
     response = client.request("GET", "machine/H1-1E")
     assert response.status_code == 200
-    assert response.json() == {"state": "online"}
+    assert response.json() == {"state": "online", "queue-length": 0}
     with pytest.raises(NotFoundError) as info:
         client.request("GET", "job/missing", operation="peek at job")
     assert info.value.operation == "peek at job"
