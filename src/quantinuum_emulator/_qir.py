@@ -456,24 +456,11 @@ class _QirCompiler:
         if name in _RT_IGNORED:
             return None
         width = ins.type.width if isinstance(ins.type, pyqir.IntType) else 0
-        if name in _BUILTIN_CALLS:
-            return (
-                "call",
-                dst if width else -1,
-                name,
-                tuple(self._operand(a) for a in args),
-                width,
-            )
-        if any(attr.string_kind == "wasm" for attr in callee.attributes.func):
+        if name not in _BUILTIN_CALLS:
+            if not any(attr.string_kind == "wasm" for attr in callee.attributes.func):
+                raise ProgramError(f"unsupported QIR function '{name}'")
             self.wasm_functions[name] = (len(args), 1 if width else 0)
-            return (
-                "call",
-                dst if width else -1,
-                name,
-                tuple(self._operand(a) for a in args),
-                width,
-            )
-        raise ProgramError(f"unsupported QIR function '{name}'")
+        return ("call", dst if width else -1, name, tuple(self._operand(a) for a in args), width)
 
 
 def _block_key(block: Any) -> str:
