@@ -64,6 +64,7 @@ def serve(
             timeout_graceful_shutdown=_GRACEFUL_SECONDS,
             proxy_headers=False,
             access_log=access_log,
+            timeout_keep_alive=app.state.service.settings.keep_alive,
         )
         with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: a clean stop, as uvicorn.run
             uvicorn.Server(config).run(sockets=[sock])

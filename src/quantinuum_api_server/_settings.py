@@ -45,6 +45,10 @@ class ServerSettings:
     chunk_delay: float = 0.0
     ticket_ttl: int = 900
     websocket_open_timeout: float = 30.0
+    # How long an idle kept-alive HTTP connection stays open. uvicorn's default (5 s)
+    # equals pytket-quantinuum's polling interval, so its `requests` session resent on a
+    # connection the service was closing that instant: RemoteDisconnected mid-wait.
+    keep_alive: int = 75
     calendar_max_days: int = 62
     idp_public_keys: tuple[str, ...] = ()
     idp_issuer: str | None = None

@@ -118,6 +118,7 @@ class LocalServer:
             lifespan="on",
             ws="websockets-sansio",
             timeout_graceful_shutdown=2,
+            timeout_keep_alive=app.state.service.settings.keep_alive,
         )
         server = uvicorn.Server(config)
         self._server = server

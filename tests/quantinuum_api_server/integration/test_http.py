@@ -118,3 +118,40 @@ def test_kept_alive_requests_do_not_wait_for_delayed_acks(api: Api) -> None:
         assert api.http.get("v1/machine/", headers=api.headers).status_code == 200
         times.append(time.perf_counter() - start)
     assert statistics.median(times) < 0.02, times
+
+
+def test_idle_kept_alive_connection_outlives_a_five_second_poll(api: Api) -> None:
+    # pytket-quantinuum polls every 5 s on one `requests` session, which never expires
+    # idle connections. uvicorn's default keep-alive is 5 s too, so the service closed the
+    # connection as the next poll was sent: RemoteDisconnected in the middle of a wait.
+    import socket
+    import time
+
+    request = (
+        f"GET /v1/machine/ HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {api.token}\r\n\r\n"
+    ).encode()
+
+    def exchange(sock: socket.socket) -> bytes:
+        sock.sendall(request)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            part = sock.recv(65536)
+            if not part:
+                return data
+            data += part
+        head, _, body = data.partition(b"\r\n\r\n")
+        length = next(
+            int(line.split(b":", 1)[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length:")
+        )
+        while len(body) < length:
+            part = sock.recv(65536)
+            assert part, "connection closed mid-body"
+            body += part
+        return head
+
+    with socket.create_connection(("127.0.0.1", api.server.port), timeout=10) as sock:
+        assert exchange(sock).startswith(b"HTTP/1.1 200")
+        time.sleep(5.5)  # one reference polling interval, and then some
+        assert exchange(sock).startswith(b"HTTP/1.1 200")
