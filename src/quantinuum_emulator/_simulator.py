@@ -235,17 +235,63 @@ class Simulator:
             options["noise_model"] = noise.model
         try:
             with self._run_lock:
-                result = backend.run(circuit, **options).result()
+                memory = _run_aer(backend, circuit, options)
+        except SimulationError:
+            raise
         except Exception as exc:  # Aer reports failures as assorted exception types
             raise SimulationError(f"simulation failed: {exc}") from exc
-        if not result.success:
-            raise SimulationError(f"simulation failed: {result.status}")
-        memory = getattr(result.results[0].data, "memory", None)
         if memory is None:  # no measurement at all: every register reads all zeros
             return {name: ["0" * width] * shots for name, width in registers.items()}
         if noise is not None and noise.readout is not None:
             memory = _flip_readout(memory, _measured_clbits(circuit), noise.readout, seed)
         return _split_memory(memory, _register_layout(circuit, registers))
+
+
+def _run_aer(backend: Any, circuit: QuantumCircuit, options: dict[str, Any]) -> list[str] | None:
+    """Run one circuit on an Aer backend; its per-shot memory (hex strings), or None when
+    nothing was measured.
+
+    `backend.run(...).result()` hands the run to Aer's job thread and builds a qiskit
+    `Result` of the output: for a 10-shot Bell circuit that took 1.7 ms of which Aer's own
+    work (compile, assemble, execute) was 0.6 ms. Where the installed qiskit-aer has it,
+    the job function `run` itself calls is called directly, without the thread and the
+    `Result` (measured: qiskit-aer 0.18.2); otherwise the public path is taken.
+    """
+    direct = _direct_runner(backend)
+    if direct is None:
+        result = backend.run(circuit, **options).result()
+        if not result.success:
+            raise SimulationError(f"simulation failed: {result.status}")
+        memory = getattr(result.results[0].data, "memory", None)
+        return None if memory is None else list(memory)
+    output = direct([circuit], None, dict(options), "", format_result=False)
+    results = output.get("results") or [{}]
+    if not output.get("success", False) or not results[0].get("success", False):
+        raise SimulationError(
+            f"simulation failed: {results[0].get('status') or output.get('status')}"
+        )
+    memory = results[0].get("data", {}).get("memory")
+    return None if memory is None else list(memory)
+
+
+_DIRECT: dict[type, bool] = {}
+
+
+def _direct_runner(backend: Any) -> Any:
+    """The backend's job function (`_execute_circuits_job`) if it takes `format_result`."""
+    kind = type(backend)
+    usable = _DIRECT.get(kind)
+    if usable is None:
+        import inspect
+
+        function = getattr(kind, "_execute_circuits_job", None)
+        try:
+            names = tuple(inspect.signature(function).parameters) if function else ()
+        except (TypeError, ValueError):
+            names = ()
+        wanted = ("self", "circuits", "parameter_binds", "run_options", "job_id")
+        usable = _DIRECT[kind] = names[:5] == wanted and "format_result" in names
+    return backend._execute_circuits_job if usable else None
 
 
 class _Noise:
