@@ -44,7 +44,7 @@ from ._errors import (
     ApiError,
     error_body,
 )
-from ._events import JobEvents
+from ._events import JobEvent, JobEvents
 from ._jobs import DEFAULT_PAGE_SIZE, DONE_STATUSES, JobService
 from ._settings import ServerSettings, default_db_path
 from ._spec import Operation, Spec, load_spec
@@ -320,8 +320,11 @@ async def _push_job(service: Service, websocket: WebSocket) -> None:
                 last = doc
             if doc["status"] in DONE_STATUSES:
                 break
-            kind = await _next_event(queue, receiver, partial)
-            if kind is None:
+            event = await _next_event(queue, receiver, partial)
+            if event is None:
+                break
+            if event.final is not None:  # rendered once by the thread that finished it
+                await websocket.send_text(event.final)
                 break
     finally:
         service.events.unsubscribe(job_id, queue)
@@ -339,23 +342,27 @@ async def _until_disconnect(websocket: WebSocket) -> None:
 
 
 async def _next_event(
-    queue: asyncio.Queue[str], receiver: asyncio.Future[None], partial: bool
-) -> str | None:
-    """The next relevant change, or None when the client left or the service stops."""
+    queue: asyncio.Queue[JobEvent], receiver: asyncio.Future[None], partial: bool
+) -> JobEvent | None:
+    """The next relevant change (a final document if one came), or None when the client
+    left or the service stops."""
     while True:
-        getter: asyncio.Future[Any] = asyncio.ensure_future(queue.get())
+        getter: asyncio.Future[JobEvent] = asyncio.ensure_future(queue.get())
         waiting: set[asyncio.Future[Any]] = {getter, receiver}
         done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
         if getter not in done:
             getter.cancel()
             return None
-        kinds: list[str] = [getter.result()]
+        events: list[JobEvent] = [getter.result()]
         while not queue.empty():
-            kinds.append(queue.get_nowait())
-        if "closed" in kinds:
+            events.append(queue.get_nowait())
+        if any(event.kind == "closed" for event in events):
             return None
-        if "status" in kinds or partial:
-            return kinds[-1]
+        for event in events:
+            if event.final is not None:
+                return event
+        if partial or any(event.kind == "status" for event in events):
+            return events[-1]
 
 
 # -- application ----------------------------------------------------------------------

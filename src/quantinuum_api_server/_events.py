@@ -1,16 +1,27 @@
 """`JobEvents`: in-process publish/subscribe of job changes, from worker threads to the
 websocket handlers' event loops (`loop.call_soon_threadsafe` into asyncio queues).
 
-A message is the kind of change: `"status"` (status or dates changed), `"partial"`
-(new partial results) or `"closed"` (the service is stopping).
+An event is the kind of change: `"status"` (status or dates changed), `"partial"` (new
+partial results) or `"closed"` (the service is stopping), and, for a job that reached a
+final status, its final document as JSON text (`final`), rendered once by the thread that
+finished the job, so a waiting websocket sends it without reading the database again. A
+final document is the job's last word: no later change can make it stale.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
+from typing import NamedTuple
 
-__all__ = ["JobEvents"]
+__all__ = ["JobEvent", "JobEvents"]
+
+
+class JobEvent(NamedTuple):
+    """One change of a job: its kind, and its final document (JSON) if it has ended."""
+
+    kind: str
+    final: str | None = None
 
 
 class JobEvents:
@@ -18,17 +29,19 @@ class JobEvents:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._subscribers: dict[str, set[tuple[asyncio.AbstractEventLoop, asyncio.Queue[str]]]] = {}
+        self._subscribers: dict[
+            str, set[tuple[asyncio.AbstractEventLoop, asyncio.Queue[JobEvent]]]
+        ] = {}
 
-    def subscribe(self, job_id: str) -> asyncio.Queue[str]:
+    def subscribe(self, job_id: str) -> asyncio.Queue[JobEvent]:
         """A queue receiving `job_id`'s changes (call from inside the event loop)."""
-        queue: asyncio.Queue[str] = asyncio.Queue()
+        queue: asyncio.Queue[JobEvent] = asyncio.Queue()
         entry = (asyncio.get_running_loop(), queue)
         with self._lock:
             self._subscribers.setdefault(job_id, set()).add(entry)
         return queue
 
-    def unsubscribe(self, job_id: str, queue: asyncio.Queue[str]) -> None:
+    def unsubscribe(self, job_id: str, queue: asyncio.Queue[JobEvent]) -> None:
         with self._lock:
             entries = self._subscribers.get(job_id, set())
             for entry in [e for e in entries if e[1] is queue]:
@@ -36,12 +49,17 @@ class JobEvents:
             if not entries:
                 self._subscribers.pop(job_id, None)
 
-    def publish(self, job_id: str, kind: str) -> None:
+    def watched(self, job_id: str) -> bool:
+        """Whether anyone subscribes to `job_id` now (worth rendering its document)."""
+        return job_id in self._subscribers  # a dict lookup: atomic under the GIL
+
+    def publish(self, job_id: str, kind: str, final: str | None = None) -> None:
         with self._lock:
             entries = list(self._subscribers.get(job_id, ()))
+        event = JobEvent(kind, final)
         for loop, queue in entries:
             try:
-                loop.call_soon_threadsafe(queue.put_nowait, kind)
+                loop.call_soon_threadsafe(queue.put_nowait, event)
             except RuntimeError:  # that loop is closed: its subscriber is gone
                 self.unsubscribe(job_id, queue)
 

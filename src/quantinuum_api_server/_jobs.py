@@ -215,8 +215,9 @@ class JobService:
         except ValueError as exc:
             raise ApiError(400, INVALID_REQUEST, str(exc)) from None
         self._pending.set()
-        status = self._store.job_status(job_id) or job["status"]
-        return job_id, status
+        if job_id == job["id"]:
+            return job_id, str(job["status"])
+        return job_id, self._store.job_status(job_id) or "queued"  # an Idempotency-Key replay
 
     def _check_result_size(self, count: int, registers: Mapping[str, int]) -> None:
         bits = sum(int(width) for width in registers.values())
@@ -273,7 +274,7 @@ class JobService:
             job_id, only_if=("queued",), status="canceled", result_date=utc_now()
         ) or self._store.update_job(job_id, only_if=("running",), status="canceling")
         if changed:
-            self._events.publish(job_id, "status")
+            self._announce(job_id)
             with self._running_lock:
                 worker = self._running.get(job_id)
                 if worker is not None:
@@ -356,7 +357,18 @@ class JobService:
             result_date=utc_now(),
             **fields,
         )
-        self._events.publish(job_id, "status")
+        self._announce(job_id)
+
+    def _announce(self, job_id: str) -> None:
+        """Publish a status change; a job that has ended goes with its final document,
+        rendered here once if a websocket waits for it (it then needs no database read,
+        no thread hop and no encoding of its own)."""
+        final = None
+        if self._events.watched(job_id):
+            row = self._store.job(job_id)
+            if row is not None and row["status"] in DONE_STATUSES:
+                final = json.dumps(self.document(row), separators=(",", ":"), ensure_ascii=False)
+        self._events.publish(job_id, "status", final)
 
     def _run(self, worker: Worker, row: Mapping[str, Any]) -> None:
         job_id = str(row["id"])

@@ -115,3 +115,36 @@ def test_stopping_the_server_closes_open_websockets() -> None:
             rest = drain(socket)
         assert all(doc["status"] in {"running", "queued"} for doc in rest)
         assert socket.close_code is not None
+
+
+def test_pushed_final_document_is_the_rest_document(slow_api: Api) -> None:
+    # The final document is rendered once by the thread that finished the job and sent
+    # as text: it must be what `GET /v1/job/{id}` says, results included.
+    job = slow_api.submit(count=100).json()["job"]
+    ticket = slow_api.job(job, websocket="true")["websocket"]
+    docs = receive_all(slow_api.server.ws_url, {"action": "OpenConnection", **ticket})
+    assert docs[-1]["status"] == "completed"
+    assert docs[-1] == slow_api.job(job)
+
+
+def test_a_final_document_reaches_a_subscriber_from_another_thread() -> None:
+    import asyncio
+    import threading
+
+    from quantinuum_api_server._events import JobEvent, JobEvents
+
+    events = JobEvents()
+
+    async def main() -> list[JobEvent]:
+        queue = events.subscribe("j")
+        assert events.watched("j")
+        assert not events.watched("k")
+        threading.Thread(target=events.publish, args=("j", "partial")).start()
+        threading.Thread(target=events.publish, args=("j", "status", '{"job":"j"}')).start()
+        received = [await asyncio.wait_for(queue.get(), 10) for _ in range(2)]
+        events.unsubscribe("j", queue)
+        assert not events.watched("j")
+        return received
+
+    received = asyncio.run(main())
+    assert sorted(received) == [JobEvent("partial"), JobEvent("status", '{"job":"j"}')]
