@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import pickle
 import select
 import signal
 import socket
@@ -299,9 +300,9 @@ def _child_main(conn: Connection) -> None:
             return
         if message is None:
             return
-        body, chunk_shots, chunk_growth, chunk_delay = message
+        body, prepared, chunk_shots, chunk_growth, chunk_delay = message
         try:
-            job = emulator.prepare(body)
+            job = pickle.loads(prepared) if prepared is not None else emulator.prepare(body)  # noqa: S301 - pickled by the API process
             for chunk in emulator.run(job, chunk_shots=chunk_shots, chunk_growth=chunk_growth):
                 conn.send(("chunk", *pack_chunk(chunk)))
                 if chunk_delay > 0:  # tests: keep partial results visible for a while
@@ -429,6 +430,7 @@ class Worker:
         self,
         body: Mapping[str, Any],
         *,
+        prepared: bytes | None = None,
         chunk_shots: int,
         chunk_growth: float,
         chunk_delay: float = 0.0,
@@ -436,6 +438,9 @@ class Worker:
         should_stop: Callable[[], bool] = lambda: False,
     ) -> Outcome:
         """Run a job body in the child, passing each packed chunk to `on_chunk`.
+
+        `prepared`: the job as the API process prepared it, pickled (the child then
+        skips `Emulator.prepare`); None: the child prepares `body`.
 
         `should_stop` is asked every `POLL_SECONDS` (and before the worker starts): when
         true the worker is killed and the outcome is `stopped`. (`kill` alone could miss
@@ -447,7 +452,7 @@ class Worker:
         assert process is not None
         started = time.monotonic()
         try:
-            conn.send((dict(body), chunk_shots, chunk_growth, chunk_delay))
+            conn.send((dict(body), prepared, chunk_shots, chunk_growth, chunk_delay))
             while True:
                 if should_stop():
                     self.kill("stopped")

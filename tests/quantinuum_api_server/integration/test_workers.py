@@ -357,3 +357,44 @@ def test_local_server_stop_kills_a_heavy_job_and_requeues_it(tmp_path: Path) -> 
         assert (row["status"], row["attempts"], row["last_shot"]) == ("queued", 0, None)
     finally:
         server.close()
+
+
+def test_a_job_prepared_at_submission_runs_without_being_prepared_again() -> None:
+    # The worker runs the pickled job it is handed, not the request body: here the body
+    # holds another program, so the registers show which one ran.
+    import pickle
+
+    from quantinuum_api_server._workers import Worker, unpack_results
+    from quantinuum_emulator._emulator import Emulator
+    from quantinuum_emulator._machines import MachineCatalog
+    from tests.programs import BELL
+
+    catalog = MachineCatalog()
+    ghz = BELL.replace("qreg q[2];", "qreg q[3];").replace("creg c[2];", "creg g[3];")
+    ghz = ghz.replace("measure q -> c;", "cx q[1],q[2];\nmeasure q -> g;")
+    body = {"machine": "H1-1E", "language": "OPENQASM 2.0", "count": 20, "options": {}}
+    prepared = Emulator(catalog).prepare({**body, "program": ghz})
+    worker = Worker(
+        catalog, max_program_bytes=2**20, memory_limit=None, time_limit=60.0, recycle_rss=None
+    )
+    chunks: list[tuple[list[tuple[str, int]], int, bytes]] = []
+    try:
+        for handed in (pickle.dumps(prepared), None):
+            chunks.clear()
+            outcome = worker.run(
+                {**body, "program": BELL},
+                prepared=handed,
+                chunk_shots=100,
+                chunk_growth=1.0,
+                on_chunk=lambda layout, shots, data: chunks.append((layout, shots, data)),
+            )
+            assert outcome.kind == "done"
+            layout = chunks[0][0]
+            results = unpack_results(layout, [(shots, data) for _, shots, data in chunks])
+            if handed is not None:
+                assert set(results) == {"g"}
+                assert set(results["g"]) <= {"000", "111"}
+            else:
+                assert set(results) == {"c"}
+    finally:
+        worker.close()

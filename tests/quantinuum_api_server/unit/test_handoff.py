@@ -1,0 +1,47 @@
+"""Jobs prepared at submission are handed to their worker once, bounded in number."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+from quantinuum_api_server import _jobs
+from quantinuum_api_server._events import JobEvents
+from quantinuum_api_server._jobs import JobService
+from quantinuum_api_server._settings import ServerSettings
+from quantinuum_api_server._store import Store
+from quantinuum_emulator._execution import PreparedJob
+from quantinuum_emulator._machines import MachineCatalog
+from tests.programs import BELL
+
+
+def _service(tmp_path: Path) -> tuple[JobService, int]:
+    store = Store(tmp_path / "db.sqlite3")
+    user = store.add_user("a@example.com", None, None)
+    return JobService(store, MachineCatalog(), ServerSettings(), JobEvents()), user
+
+
+def _body(**extra: object) -> dict[str, object]:
+    return {"machine": "H1-1E", "language": "OPENQASM 2.0", "program": BELL, "count": 5, **extra}
+
+
+def test_a_submitted_job_is_handed_off_once(tmp_path: Path) -> None:
+    jobs, user = _service(tmp_path)
+    job_id, status = jobs.submit(user, _body(), None)
+    assert status == "queued"
+    handed = jobs._handed_off(job_id)
+    assert handed is not None
+    prepared = pickle.loads(handed)  # noqa: S301 - made by this test's service
+    assert isinstance(prepared, PreparedJob)
+    assert prepared.count == 5
+    assert jobs._handed_off(job_id) is None  # a rerun prepares it again
+
+
+def test_failed_at_submission_and_old_jobs_are_not_kept(tmp_path: Path) -> None:
+    jobs, user = _service(tmp_path)
+    failed, status = jobs.submit(user, _body(**{"max-cost": 0.0}), None)
+    assert status == "failed"
+    assert jobs._handed_off(failed) is None
+    ids = [jobs.submit(user, _body(), None)[0] for _ in range(_jobs.HANDOFF_JOBS + 3)]
+    assert all(jobs._handed_off(job_id) is None for job_id in ids[:3])
+    assert all(jobs._handed_off(job_id) is not None for job_id in ids[3:])
