@@ -424,7 +424,9 @@ class JobService:
                 chunk_shots=max(1, self._settings.chunk_shots),
                 chunk_growth=self._settings.chunk_growth,
                 chunk_delay=self._settings.chunk_delay,
-                on_chunk=lambda layout, shots, data: self._chunk(job_id, layout, shots, data),
+                on_chunk=lambda layout, shots, data, last: self._chunk(
+                    job_id, layout, shots, data, last
+                ),
                 should_stop=lambda: self._stopping.is_set() or job_id in self._canceled,
             )
         finally:
@@ -433,7 +435,17 @@ class JobService:
                 self._canceled.discard(job_id)
         self._settle(job_id, attempts, outcome)
 
-    def _chunk(self, job_id: str, layout: Layout, shots: int, data: bytes) -> None:
+    def _chunk(self, job_id: str, layout: Layout, shots: int, data: bytes, last: bool) -> None:
+        if last:  # the job is done: `_settle` sees it is no longer running
+            self._store.finish_job(
+                job_id,
+                only_if=("running", "canceling"),
+                status="completed",
+                result_date=utc_now(),
+                chunk=(layout, shots, data),
+            )
+            self._announce(job_id)
+            return
         self._store.append_chunk(job_id, layout, shots, data)
         self._events.publish(job_id, "partial")
 
@@ -441,7 +453,8 @@ class JobService:
         """Record how a run ended."""
         kind = outcome.kind
         if kind == "done":
-            self._finish(job_id, "completed")
+            if not outcome.stored:
+                self._finish(job_id, "completed")
         elif kind == "rejected":
             self._finish(job_id, "failed", error={"code": outcome.code, "text": outcome.text})
         elif kind == "error":

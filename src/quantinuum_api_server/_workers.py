@@ -303,11 +303,18 @@ def _child_main(conn: Connection) -> None:
         body, prepared, chunk_shots, chunk_growth, chunk_delay = message
         try:
             job = pickle.loads(prepared) if prepared is not None else emulator.prepare(body)  # noqa: S301 - pickled by the API process
+            done = 0
             for chunk in emulator.run(job, chunk_shots=chunk_shots, chunk_growth=chunk_growth):
-                conn.send(("chunk", *pack_chunk(chunk)))
+                layout, shots, data = pack_chunk(chunk)
+                done += shots
+                if done == job.count and layout and chunk_delay <= 0:
+                    conn.send(("final", layout, shots, data))  # the last: no "done" follows
+                    break
+                conn.send(("chunk", layout, shots, data))
                 if chunk_delay > 0:  # tests: keep partial results visible for a while
                     time.sleep(chunk_delay)
-            conn.send(("done",))
+            else:
+                conn.send(("done",))
         except JobRejected as exc:
             conn.send(("rejected", exc.code, exc.text))
         except Exception as exc:  # the job failed, the worker lives on
@@ -328,6 +335,9 @@ class Outcome:
     kind: str
     code: int | None = None
     text: str = ""
+    #: `done` only: the last chunk went to `on_chunk` with `last` (the caller stored the
+    #: job's completion with it).
+    stored: bool = False
 
 
 def _rss_bytes(pid: int) -> int | None:
@@ -434,10 +444,12 @@ class Worker:
         chunk_shots: int,
         chunk_growth: float,
         chunk_delay: float = 0.0,
-        on_chunk: Callable[[Layout, int, bytes], None],
+        on_chunk: Callable[[Layout, int, bytes, bool], None],
         should_stop: Callable[[], bool] = lambda: False,
     ) -> Outcome:
-        """Run a job body in the child, passing each packed chunk to `on_chunk`.
+        """Run a job body in the child, passing each packed chunk to `on_chunk`
+        (`last` true for the chunk holding the job's last shot: the job is done, and its
+        caller may store that chunk and the completion in one commit).
 
         `prepared`: the job as the API process prepared it, pickled (the child then
         skips `Emulator.prepare`); None: the child prepares `body`.
@@ -462,7 +474,11 @@ class Worker:
                     message = conn.recv()
                     kind = message[0]
                     if kind == "chunk":
-                        on_chunk(message[1], message[2], message[3])
+                        on_chunk(message[1], message[2], message[3], False)
+                    elif kind == "final":
+                        on_chunk(message[1], message[2], message[3], True)
+                        self._maybe_recycle()
+                        return Outcome("done", stored=True)
                     elif kind == "done":
                         self._maybe_recycle()
                         return Outcome("done")
