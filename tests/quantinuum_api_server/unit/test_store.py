@@ -1,0 +1,90 @@
+"""`Store` on a real database file: the queue index."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from quantinuum_api_server._store import _NEXT_JOB_SQL, _POSITION_SQL, Store
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    opened = Store(tmp_path / "db.sqlite3")
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def _job(user: int, **fields: Any) -> dict[str, Any]:
+    job: dict[str, Any] = {
+        "id": uuid.uuid4().hex,
+        "user_id": user,
+        "machine": "H1-1E",
+        "count": 10,
+        "language": "OPENQASM 2.0",
+        "program": "OPENQASM 2.0;",
+        "priority": "normal",
+        "options": {},
+        "status": "queued",
+        "submit_date": "2026-01-01T00:00:00.000000Z",
+    }
+    job.update(fields)
+    return job
+
+
+def _queue(store: Store, user: int, count: int) -> None:
+    """`count` queued jobs of rotating priorities, in one transaction."""
+    with store.transaction() as db:
+        db.executemany(
+            "INSERT INTO jobs (id, user_id, machine, count, language, program, priority,"
+            " options, status, submit_date) VALUES (?, ?, 'H1-1E', 1, 'q', 'p', ?, '{}',"
+            " 'queued', 'd')",
+            [(uuid.uuid4().hex, user, ("low", "normal", "high")[i % 3]) for i in range(count)],
+        )
+
+
+def _plan(store: Store, sql: str, args: tuple[Any, ...] = ()) -> list[str]:
+    with store.transaction() as db:
+        return [str(row[3]) for row in db.execute(f"EXPLAIN QUERY PLAN {sql}", args)]
+
+
+def test_claim_and_queue_position_use_the_queue_index(store: Store) -> None:
+    user = store.add_user("a@b.c", None, None)
+    _queue(store, user, 300)
+    with store.transaction() as db:
+        db.execute("ANALYZE")  # the plan with statistics, as well as without
+    for sql, args in ((_NEXT_JOB_SQL, ()), (_POSITION_SQL, (1, 1, 100))):
+        plan = _plan(store, sql, args)
+        assert any("USING INDEX jobs_queue" in step for step in plan), plan
+        assert not any(step.startswith("SCAN") or "TEMP B-TREE" in step for step in plan), plan
+
+
+def test_an_older_database_gets_the_queue_index(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    Store(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute("DROP INDEX jobs_queue")
+    store = Store(path)
+    try:
+        assert any("jobs_queue" in step for step in _plan(store, _NEXT_JOB_SQL))
+    finally:
+        store.close()
+
+
+def test_jobs_are_claimed_by_priority_then_age(store: Store) -> None:
+    user = store.add_user("a@b.c", None, None)
+    order = ["low", "normal", "high", "normal", "high", "low"]
+    ids = [store.insert_job(_job(user, priority=p), None) for p in order]
+    rows = {row["id"]: row for row in (store.job(job_id) for job_id in ids) if row}
+    positions = [store.queue_position(rows[i]["seq"], rows[i]["priority"]) for i in ids]
+    assert positions == [4, 2, 0, 3, 1, 5]
+    claimed = [(store.claim_next_job("now") or {}).get("id") for _ in ids]
+    assert claimed == [ids[2], ids[4], ids[1], ids[3], ids[0], ids[5]]
+    assert store.claim_next_job("now") is None
