@@ -1,4 +1,4 @@
-"""`Store` on a real database file: the queue index."""
+"""`Store` on a real database file: the queue index, nested writes."""
 
 from __future__ import annotations
 
@@ -88,3 +88,17 @@ def test_jobs_are_claimed_by_priority_then_age(store: Store) -> None:
     claimed = [(store.claim_next_job("now") or {}).get("id") for _ in ids]
     assert claimed == [ids[2], ids[4], ids[1], ids[3], ids[0], ids[5]]
     assert store.claim_next_job("now") is None
+
+
+def test_a_write_inside_a_write_transaction_is_refused(store: Store) -> None:
+    user = store.add_user("a@b.c", None, None)
+    job_id = store.insert_job(_job(user), None)
+    with store.transaction() as db:
+        db.execute("UPDATE jobs SET status = 'running'")
+        # Not a wait for itself (a group commit of this thread's own lock).
+        with pytest.raises(RuntimeError, match="inside a write transaction"):
+            store.update_job(job_id, status="completed")
+        with pytest.raises(RuntimeError, match="inside a write transaction"):
+            store.insert_job(_job(user), None)
+    assert store.job_status(job_id) == "running"
+    assert store.update_job(job_id, status="completed")
