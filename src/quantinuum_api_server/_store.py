@@ -147,6 +147,8 @@ _LIST_FILTERS = {
     "submitted_before": "submit_date < ?",
     "before_seq": "seq < ?",
 }
+# A chunk of packed results as `append_chunk` takes it: (layout, shots, data).
+Chunk = tuple[list[tuple[str, int]], int, bytes]
 
 
 class IdempotencyConflict(ValueError):
@@ -646,10 +648,12 @@ class Store:
         """Move the next queued job to `running` (counting the attempt) and return it.
 
         Jobs of a batch run in submission order: one waits while an earlier job of its
-        batch is not done. The next job is found through the `jobs_queue` index, at a
-        cost independent of the queue length (unless batches hold back the first queued
-        jobs)."""
-        with self.transaction() as db:
+        batch is not done. Not fsynced: if the machine crashes, the claim may be lost (the
+        job is still queued, as no result was stored yet) or kept (the job is `running`,
+        and `recover_jobs` queues it again); either way it runs again. The next job is
+        found through the `jobs_queue` index, at a cost independent of the queue length
+        (unless batches hold back the first queued jobs)."""
+        with self.transaction(durable=False) as db:
             row = db.execute(_NEXT_JOB_SQL).fetchone()
             if row is None:
                 return None
@@ -669,21 +673,33 @@ class Store:
         """Store a packed chunk of a running job's results (not fsynced: a job that
         restarts runs again from its first shot); the job's new `last-shot`."""
         with self.transaction(durable=False) as db:
-            row = db.execute(
-                "SELECT COALESCE(MAX(seq), -1) + 1, (SELECT COALESCE(SUM(shots), 0)"
-                " FROM job_chunks WHERE job_id = ?) FROM job_chunks WHERE job_id = ?",
-                (job_id, job_id),
-            ).fetchone()
-            seq, done = int(row[0]), int(row[1]) + shots
-            db.execute(
-                "INSERT INTO job_chunks (job_id, seq, shots, data) VALUES (?, ?, ?, ?)",
-                (job_id, seq, shots, data),
-            )
-            db.execute(
-                "UPDATE jobs SET result_layout = ?, last_shot = ? WHERE id = ?",
-                (json.dumps(layout), done - 1, job_id),
-            )
-        return done - 1
+            return _append_chunk(db, job_id, (layout, shots, data))
+
+    def finish_job(
+        self,
+        job_id: str,
+        *,
+        only_if: tuple[str, ...],
+        status: str,
+        result_date: str,
+        chunk: Chunk | None = None,
+        **fields: Any,
+    ) -> bool:
+        """End a job in one transaction: set `status`, `result_date` and `fields` (when
+        its status is in `only_if`) and store its last packed `chunk` (layout, shots,
+        data, as `append_chunk` takes them), if any; False (and nothing stored) when the
+        status did not match. Not fsynced, as `append_chunk`: after a machine crash, an
+        unfinished-looking job just runs again. One commit instead of `append_chunk`
+        and `update_job`'s two."""
+        sql, args = _update_sql(
+            job_id, only_if, dict(fields, status=status, result_date=result_date)
+        )
+        with self.transaction(durable=False) as db:
+            if db.execute(sql, args).rowcount != 1:
+                return False
+            if chunk is not None:
+                _append_chunk(db, job_id, chunk)
+        return True
 
     def job_chunks(self, job_id: str) -> list[tuple[int, bytes]]:
         """The packed result chunks of a job, in order: (shots, data)."""
@@ -781,6 +797,26 @@ def _update_sql(
         sql += f" AND status IN ({', '.join('?' for _ in only_if)})"
         args += only_if
     return sql, args
+
+
+def _append_chunk(db: sqlite3.Connection, job_id: str, chunk: Chunk) -> int:
+    """Store a packed chunk of a job's results; the job's new `last_shot`."""
+    layout, shots, data = chunk
+    row = db.execute(
+        "SELECT COALESCE(MAX(seq), -1) + 1, (SELECT COALESCE(SUM(shots), 0)"
+        " FROM job_chunks WHERE job_id = ?) FROM job_chunks WHERE job_id = ?",
+        (job_id, job_id),
+    ).fetchone()
+    seq, done = int(row[0]), int(row[1]) + shots
+    db.execute(
+        "INSERT INTO job_chunks (job_id, seq, shots, data) VALUES (?, ?, ?, ?)",
+        (job_id, seq, shots, data),
+    )
+    db.execute(
+        "UPDATE jobs SET result_layout = ?, last_shot = ? WHERE id = ?",
+        (json.dumps(layout), done - 1, job_id),
+    )
+    return done - 1
 
 
 def _batch_head(db: sqlite3.Connection, batch_id: str) -> dict[str, Any] | None:

@@ -1,4 +1,5 @@
-"""`Store` on a real database file: the queue index, nested writes."""
+"""`Store` on a real database file: the queue index, which commits are fsynced, and the
+merged finish of a job."""
 
 from __future__ import annotations
 
@@ -88,6 +89,86 @@ def test_jobs_are_claimed_by_priority_then_age(store: Store) -> None:
     claimed = [(store.claim_next_job("now") or {}).get("id") for _ in ids]
     assert claimed == [ids[2], ids[4], ids[1], ids[3], ids[0], ids[5]]
     assert store.claim_next_job("now") is None
+
+
+def _commit_levels(store: Store) -> list[str]:
+    """Record, for each COMMIT on the writer connection, the `synchronous` level it ran
+    under (from the PRAGMAs executed before it)."""
+    levels: list[str] = []
+    current = ["FULL"]
+
+    def trace(sql: str) -> None:
+        if sql.startswith("PRAGMA synchronous="):
+            current[0] = sql.split("=", 1)[1]
+        elif sql == "COMMIT":
+            levels.append(current[0])
+
+    store._db.set_trace_callback(trace)
+    return levels
+
+
+def test_accepting_is_fsynced_running_and_finishing_are_not(store: Store) -> None:
+    user = store.add_user("a@b.c", None, None)
+    levels = _commit_levels(store)
+    job_id = store.insert_job(_job(user), ("k", "h"))
+    assert levels == ["FULL"]
+    assert store.claim_next_job("now") is not None
+    assert levels[1:] == ["NORMAL"]
+    store.append_chunk(job_id, [("c", 1)], 1, b"\x00")
+    store.finish_job(job_id, only_if=("running",), status="completed", result_date="then")
+    assert levels[2:] == ["NORMAL", "NORMAL"]
+    store.update_job(job_id, status="completed")  # durable by default
+    assert levels[4:] == ["FULL"]
+
+
+def test_finish_job_stores_the_last_chunk_and_status_in_one_commit(store: Store) -> None:
+    user = store.add_user("a@b.c", None, None)
+    job_id = store.insert_job(_job(user), None)
+    assert store.claim_next_job("now") is not None
+    layout = [("c", 2), ("d", 1)]
+    store.append_chunk(job_id, layout, 3, b"first")
+    before = store.commits
+    done = store.finish_job(
+        job_id,
+        only_if=("running", "canceling"),
+        status="completed",
+        result_date="2026-01-01T00:00:01.000000Z",
+        chunk=(layout, 2, b"last"),
+        cost=1.5,
+    )
+    assert done is True
+    assert store.commits == before + 1
+    row = store.job(job_id)
+    assert row is not None
+    assert (row["status"], row["result_date"], row["cost"]) == (
+        "completed",
+        "2026-01-01T00:00:01.000000Z",
+        1.5,
+    )
+    assert (row["result_layout"], row["last_shot"]) == ([["c", 2], ["d", 1]], 4)
+    assert store.job_chunks(job_id) == [(3, b"first"), (2, b"last")]
+
+
+def test_finish_job_on_a_job_in_another_status_stores_nothing(store: Store) -> None:
+    user = store.add_user("a@b.c", None, None)
+    job_id = store.insert_job(_job(user), None)
+    done = store.finish_job(
+        job_id,
+        only_if=("running",),
+        status="completed",
+        result_date="then",
+        chunk=([("c", 1)], 1, b"x"),
+        error={"code": 1, "text": "no"},
+    )
+    assert done is False
+    row = store.job(job_id)
+    assert row is not None
+    assert (row["status"], row["error"], row["last_shot"]) == ("queued", None, None)
+    assert store.job_chunks(job_id) == []
+    store.finish_job(
+        job_id, only_if=("queued",), status="failed", result_date="t", error={"code": 1}
+    )
+    assert (store.job(job_id) or {}).get("error") == {"code": 1}
 
 
 def test_a_write_inside_a_write_transaction_is_refused(store: Store) -> None:
