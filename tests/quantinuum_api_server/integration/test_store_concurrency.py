@@ -310,3 +310,15 @@ def test_close_closes_every_connection_and_later_calls_fail(tmp_path: Path) -> N
     thread.join(STUCK)
     assert isinstance(outcome[0], StoreClosedError)
     assert _open_files(path) == []
+
+
+def test_connections_of_ended_threads_do_not_pile_up(store: Store) -> None:
+    user = store.add_user("a@b.c", None, None)
+    job_id = store.insert_job(_job(user), None)
+    for _ in range(3):
+        started = [_in_thread(lambda: store.job_status(job_id)) for _ in range(5)]
+        for thread, outcome in started:
+            thread.join(STUCK)
+            assert outcome == ["queued"]
+    assert store.job_status(job_id) == "queued"  # opens this thread's: closes the others
+    assert len(store._readers) == 1
