@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-__all__ = ["IdempotencyConflict", "Store", "StoreClosedError"]
+__all__ = ["Chunk", "IdempotencyConflict", "Store", "StoreClosedError"]
 
 _T = TypeVar("_T")
 
