@@ -2,9 +2,12 @@
 refresh tokens (as hashes), federated identities, jobs and results. No key is kept in
 it (see `_keys`); the file is created 0600 in a 0700 directory.
 
-One connection shared by all threads behind a lock: every call is short, and the lock
-rules out `SQLITE_BUSY` between the HTTP handlers and the job workers. Rows are plain
-dicts; the JSON columns (`options`, `results`, `error`) are decoded on the way out.
+Writes go through one writer connection behind a lock (which rules out `SQLITE_BUSY`
+between the HTTP handlers and the job workers); concurrent durable writes share one
+commit, hence one fsync (`_grouped`). Reads go through a read-only connection per thread
+in autocommit mode, so under WAL they never wait for a writer or its fsync, and a thread
+sees every write committed before its read. Rows are plain dicts; the JSON columns
+(`options`, `results`, `error`) are decoded on the way out.
 """
 
 from __future__ import annotations
@@ -13,12 +16,15 @@ import json
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-__all__ = ["IdempotencyConflict", "Store"]
+__all__ = ["Chunk", "IdempotencyConflict", "Store", "StoreClosedError"]
+
+_T = TypeVar("_T")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -113,6 +119,19 @@ _JSON_COLUMNS = ("options", "results", "error", "result_layout")
 _OPEN_STATUSES = "('queued', 'running', 'canceling')"
 _PRIORITY_RANK = {"high": 0, "normal": 1, "low": 2}
 _RANK_SQL = "(CASE priority WHEN 'high' THEN 0 WHEN 'low' THEN 2 ELSE 1 END)"
+# The next job to run (jobs of a batch in order), and how many run before a queued one:
+# both walk the `jobs_queue` index (SQLite uses an index on an expression only where a
+# query spells the identical expression: `_RANK_SQL` in all three).
+_NEXT_JOB_SQL = (
+    f"SELECT id FROM jobs AS j WHERE status = 'queued' AND (batch IS NULL"  # noqa: S608
+    f" OR NOT EXISTS (SELECT 1 FROM jobs AS e WHERE e.batch = j.batch"
+    f" AND e.seq < j.seq AND e.status IN {_OPEN_STATUSES}))"
+    f" ORDER BY {_RANK_SQL}, seq LIMIT 1"
+)
+_POSITION_SQL = (
+    f"SELECT COUNT(*) FROM jobs WHERE status = 'queued'"  # noqa: S608
+    f" AND ({_RANK_SQL} < ? OR ({_RANK_SQL} = ? AND seq < ?))"
+)
 # What a job listing reads: everything but the program and the (possibly large) results.
 _LIST_COLUMNS = (
     "seq, id, user_id, name, machine, count, priority, grp, status, submit_date,"
@@ -128,10 +147,36 @@ _LIST_FILTERS = {
     "submitted_before": "submit_date < ?",
     "before_seq": "seq < ?",
 }
+# A chunk of packed results as `append_chunk` takes it: (layout, shots, data).
+Chunk = tuple[list[tuple[str, int]], int, bytes]
 
 
 class IdempotencyConflict(ValueError):
     """An Idempotency-Key reused with a different request."""
+
+
+class StoreClosedError(sqlite3.ProgrammingError):
+    """A call on a `Store` after `close()`."""
+
+    def __init__(self) -> None:
+        super().__init__("the job store is closed")
+
+
+class _Part(Generic[_T]):
+    """One caller's write in a group commit: its work, then its result or error."""
+
+    __slots__ = ("done", "error", "result", "work")
+
+    def __init__(self, work: Callable[[sqlite3.Connection], _T]) -> None:
+        self.work = work
+        self.done = False
+        self.result: _T | None = None
+        self.error: BaseException | None = None
+
+    def outcome(self) -> _T:
+        if self.error is not None:
+            raise self.error
+        return self.result  # type: ignore[return-value]  # set when `work` returned
 
 
 class Store:
@@ -143,14 +188,20 @@ class Store:
         self.path = Path(path)
         private_dir(self.path.parent)
         private_file(self.path, refuse=False)  # SQLite gives -wal/-shm the same mode
-        self._lock = threading.RLock()
-        self._db = sqlite3.connect(
-            str(self.path), check_same_thread=False, isolation_level=None, timeout=10.0
-        )
-        self._db.row_factory = sqlite3.Row
+        #: Commits made (for tests and benchmarks of the group commit).
+        self.commits = 0
+        self._closed = False
+        self._lock = threading.RLock()  # the writer connection's
+        self._db = _connect(self.path)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")  # an accepted job survives power loss
-        self._db.execute("PRAGMA foreign_keys=ON")
+        self._durable = True  # what `synchronous` is set to
+        self._group = threading.Condition()  # guards `_queue` and `_leading`
+        self._queue: list[_Part[Any]] = []
+        self._leading = False
+        self._local = threading.local()
+        self._readers_lock = threading.Lock()
+        self._readers: list[tuple[weakref.ref[threading.Thread], sqlite3.Connection]] = []
         with self._lock:
             self._db.executescript(_SCHEMA)
             self._add_job_columns()
@@ -161,10 +212,67 @@ class Store:
             if name not in present:
                 self._db.execute(f"ALTER TABLE jobs ADD COLUMN {name} {kind}")
         self._db.execute("CREATE INDEX IF NOT EXISTS jobs_batch ON jobs(batch, seq)")
+        # The queue in the order jobs run: claiming and queue positions walk it instead of
+        # every queued row (see `_NEXT_JOB_SQL`).
+        self._db.execute(f"CREATE INDEX IF NOT EXISTS jobs_queue ON jobs(status, {_RANK_SQL}, seq)")
 
     def close(self) -> None:
-        with self._lock:
+        """Close every connection; any later call raises StoreClosedError."""
+        with self._lock, self._readers_lock:
+            self._closed = True
             self._db.close()
+            for _, db in self._readers:
+                db.close()
+            self._readers.clear()
+
+    def _reader(self) -> sqlite3.Connection:
+        """This thread's read-only connection (opened on first use)."""
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            with self._readers_lock:
+                if self._closed:
+                    raise StoreClosedError
+                # Connections of threads that ended are closed here rather than kept.
+                for entry in [e for e in self._readers if not _alive(e[0])]:
+                    self._readers.remove(entry)
+                    entry[1].close()
+                db = _connect(self.path)
+                db.execute("PRAGMA query_only=ON")
+                # Small: a reader's cache is dropped whenever another connection writes,
+                # and one per thread adds up (the OS caches the file anyway).
+                db.execute("PRAGMA cache_size=-512")
+                self._readers.append((weakref.ref(threading.current_thread()), db))
+                self._local.db = db
+        elif self._closed:
+            raise StoreClosedError
+        return db
+
+    def _read(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        # Every row is fetched, so the statement ends with its read transaction: the
+        # thread's next read sees the writes committed meanwhile.
+        rows: list[sqlite3.Row] = self._reader().execute(sql, args).fetchall()
+        return rows
+
+    def _one(self, sql: str, args: tuple[Any, ...] = ()) -> dict[str, Any] | None:
+        rows = self._read(sql, args)
+        return _decode(rows[0]) if rows else None
+
+    def _writer(self, durable: bool) -> sqlite3.Connection:
+        """The writer connection set to `durable` (call with `_lock` held)."""
+        if self._closed:
+            raise StoreClosedError
+        if durable != self._durable:  # a PRAGMA costs ~3 µs: set only on a change
+            self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+            self._durable = durable
+        return self._db
+
+    def _commit(self, db: sqlite3.Connection) -> None:
+        try:
+            db.execute("COMMIT")
+        except BaseException:
+            _rollback(db)
+            raise
+        self.commits += 1
 
     @contextmanager
     def transaction(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
@@ -174,42 +282,99 @@ class Store:
         survives a crash of the process but maybe not of the machine. For progress that
         can be redone (a job's results: it runs again after a restart), never for
         accepting a job or for credentials.
+
+        The store's reads in the same thread do not see the uncommitted writes: read
+        through the connection given.
         """
         with self._lock:
-            if not durable:
-                self._db.execute("PRAGMA synchronous=NORMAL")
+            db = self._writer(durable)
+            db.execute("BEGIN IMMEDIATE")
+            self._local.writing = True
             try:
-                self._db.execute("BEGIN IMMEDIATE")
-                try:
-                    yield self._db
-                except BaseException:
-                    self._db.execute("ROLLBACK")
-                    raise
-                self._db.execute("COMMIT")
+                yield db
+            except BaseException:
+                _rollback(db)
+                raise
             finally:
-                if not durable:
-                    self._db.execute("PRAGMA synchronous=FULL")
+                self._local.writing = False
+            self._commit(db)
 
-    def _one(self, sql: str, args: tuple[Any, ...] = ()) -> dict[str, Any] | None:
-        with self._lock:
-            row = self._db.execute(sql, args).fetchone()
-        return None if row is None else _decode(row)
+    def _grouped(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
+        """Run `work` in a durable write transaction shared with the concurrent callers.
+
+        The caller that finds no leader leads: it takes the writer lock, then every
+        queued part, runs each in its own savepoint (an exception rolls back only that
+        part and is raised in its caller) and commits them all with one fsync. The
+        others wait for their part to be committed (or for the next lead). Each caller
+        returns only after the commit holding its write, as with `transaction()`.
+        """
+        if getattr(self._local, "writing", False):  # it would wait for itself
+            raise RuntimeError("a Store write inside a write transaction of the same thread")
+        part = _Part(work)
+        with self._group:
+            self._queue.append(part)
+            while not part.done and self._leading:
+                self._group.wait()
+            if part.done:
+                return part.outcome()
+            self._leading = True
+        batch: list[_Part[Any]] = []
+        try:
+            with self._lock:
+                with self._group:
+                    batch, self._queue = self._queue, []
+                self._run_group(batch)
+        finally:
+            with self._group:
+                for queued in batch:
+                    queued.done = True
+                self._leading = False
+                self._group.notify_all()
+        return part.outcome()
+
+    def _run_group(self, batch: list[_Part[Any]]) -> None:
+        try:
+            db = self._writer(True)
+            db.execute("BEGIN IMMEDIATE")
+            self._local.writing = True
+            try:
+                for part in batch:
+                    db.execute("SAVEPOINT part")
+                    try:
+                        part.result = part.work(db)
+                    except BaseException as exc:  # raised in its own caller
+                        part.error = exc
+                        if not db.in_transaction:  # SQLite ended it: the group is lost
+                            raise
+                        db.execute("ROLLBACK TO part")
+                    db.execute("RELEASE part")
+                self._commit(db)
+            except BaseException:
+                _rollback(db)
+                raise
+            finally:
+                self._local.writing = False
+        except BaseException as exc:  # nothing was committed: every part failed
+            for part in batch:
+                if part.error is None:
+                    part.error = exc
 
     # -- meta -------------------------------------------------------------------------
     def drop_legacy_secrets(self) -> None:
         """Older versions kept signing keys in `meta`; erase them (their pages too)."""
         with self._lock:
-            found = self._db.execute(
+            db = self._writer(True)
+            found = db.execute(
                 "SELECT COUNT(*) FROM meta WHERE key IN ('jwt-hs256', 'ws-ticket')"
             ).fetchone()[0]
             if not found:
                 return
-            self._db.execute("PRAGMA secure_delete=ON")
+            db.execute("PRAGMA secure_delete=ON")
             try:
-                self._db.execute("DELETE FROM meta WHERE key IN ('jwt-hs256', 'ws-ticket')")
-                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                db.execute("DELETE FROM meta WHERE key IN ('jwt-hs256', 'ws-ticket')")
+                db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             finally:
-                self._db.execute("PRAGMA secure_delete=OFF")
+                db.execute("PRAGMA secure_delete=OFF")
 
     # -- users ------------------------------------------------------------------------
     def add_user(self, email: str, password_hash: str | None, totp_secret: str | None) -> int:
@@ -252,10 +417,7 @@ class Store:
             return cursor.rowcount == 1
 
     def users_with_totp(self) -> list[tuple[int, str]]:
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT id, totp_secret FROM users WHERE totp_secret IS NOT NULL"
-            ).fetchall()
+        rows = self._read("SELECT id, totp_secret FROM users WHERE totp_secret IS NOT NULL")
         return [(int(r[0]), str(r[1])) for r in rows]
 
     def set_totp_secret(self, user_id: int, sealed: str, *, only_if: str | None = None) -> None:
@@ -414,8 +576,12 @@ class Store:
         `join_batch` = (batch id, check): in the same transaction, `check` gets the
         batch's first job (None if there is none) with `batch_cost` (the cost of its jobs
         that did not fail or get canceled) and `ended` (a job closed the batch), and may
-        update `job` or raise ValueError."""
-        with self.transaction() as db:
+        update `job` or raise ValueError (it may run in another caller's thread).
+
+        Concurrent calls share one durable commit (`_grouped`); each returns once its
+        job is committed."""
+
+        def insert(db: sqlite3.Connection) -> str:
             if idempotency is not None:
                 key, request_hash = idempotency
                 row = db.execute(
@@ -436,14 +602,13 @@ class Store:
             if join_batch is not None:
                 batch_id, check = join_batch
                 check(_batch_head(db, batch_id))
-            values = {
-                k: (json.dumps(v) if k in _JSON_COLUMNS and v is not None else v)
-                for k, v in job.items()
-            }
+            values = _encode(job)
             columns = ", ".join(values)
             marks = ", ".join("?" for _ in values)
             db.execute(f"INSERT INTO jobs ({columns}) VALUES ({marks})", tuple(values.values()))  # noqa: S608
             return str(job["id"])
+
+        return self._grouped(insert)
 
     def job(self, job_id: str) -> dict[str, Any] | None:
         return self._one("SELECT * FROM jobs WHERE id = ?", (job_id,))
@@ -462,42 +627,34 @@ class Store:
             f"SELECT {_LIST_COLUMNS} FROM jobs WHERE {' AND '.join(conditions)}"  # noqa: S608
             " ORDER BY seq DESC LIMIT ?"
         )
-        with self._lock:
-            rows = self._db.execute(sql, (*args, limit)).fetchall()
+        rows = self._read(sql, (*args, limit))
         return [_decode(row) for row in rows]
 
     def queue_position(self, seq: int, priority: str) -> int:
         """How many queued jobs run before the job with sequence number `seq`: those of a
         higher priority, then older ones of the same priority."""
         rank = _PRIORITY_RANK.get(priority, 1)
-        with self._lock:
-            row = self._db.execute(
-                f"SELECT COUNT(*) FROM jobs WHERE status = 'queued'"  # noqa: S608
-                f" AND ({_RANK_SQL} < ? OR ({_RANK_SQL} = ? AND seq < ?))",
-                (rank, rank, seq),
-            ).fetchone()
-        return int(row[0])
+        rows = self._read(_POSITION_SQL, (rank, rank, seq))
+        return int(rows[0][0])
 
     def queue_length(self, machine: str) -> int:
         """How many jobs on `machine` wait in the queue."""
-        with self._lock:
-            row = self._db.execute(
-                "SELECT COUNT(*) FROM jobs WHERE status = 'queued' AND machine = ?", (machine,)
-            ).fetchone()
-        return int(row[0])
+        rows = self._read(
+            "SELECT COUNT(*) FROM jobs WHERE status = 'queued' AND machine = ?", (machine,)
+        )
+        return int(rows[0][0])
 
     def claim_next_job(self, start_date: str) -> dict[str, Any] | None:
         """Move the next queued job to `running` (counting the attempt) and return it.
 
         Jobs of a batch run in submission order: one waits while an earlier job of its
-        batch is not done."""
-        with self.transaction() as db:
-            row = db.execute(
-                f"SELECT id FROM jobs AS j WHERE status = 'queued' AND (batch IS NULL"  # noqa: S608
-                f" OR NOT EXISTS (SELECT 1 FROM jobs AS e WHERE e.batch = j.batch"
-                f" AND e.seq < j.seq AND e.status IN {_OPEN_STATUSES}))"
-                f" ORDER BY {_RANK_SQL}, seq LIMIT 1"
-            ).fetchone()
+        batch is not done. Not fsynced: if the machine crashes, the claim may be lost (the
+        job is still queued, as no result was stored yet) or kept (the job is `running`,
+        and `recover_jobs` queues it again); either way it runs again. The next job is
+        found through the `jobs_queue` index, at a cost independent of the queue length
+        (unless batches hold back the first queued jobs)."""
+        with self.transaction(durable=False) as db:
+            row = db.execute(_NEXT_JOB_SQL).fetchone()
             if row is None:
                 return None
             db.execute(
@@ -516,28 +673,39 @@ class Store:
         """Store a packed chunk of a running job's results (not fsynced: a job that
         restarts runs again from its first shot); the job's new `last-shot`."""
         with self.transaction(durable=False) as db:
-            row = db.execute(
-                "SELECT COALESCE(MAX(seq), -1) + 1, (SELECT COALESCE(SUM(shots), 0)"
-                " FROM job_chunks WHERE job_id = ?) FROM job_chunks WHERE job_id = ?",
-                (job_id, job_id),
-            ).fetchone()
-            seq, done = int(row[0]), int(row[1]) + shots
-            db.execute(
-                "INSERT INTO job_chunks (job_id, seq, shots, data) VALUES (?, ?, ?, ?)",
-                (job_id, seq, shots, data),
-            )
-            db.execute(
-                "UPDATE jobs SET result_layout = ?, last_shot = ? WHERE id = ?",
-                (json.dumps(layout), done - 1, job_id),
-            )
-        return done - 1
+            return _append_chunk(db, job_id, (layout, shots, data))
+
+    def finish_job(
+        self,
+        job_id: str,
+        *,
+        only_if: tuple[str, ...],
+        status: str,
+        result_date: str,
+        chunk: Chunk | None = None,
+        **fields: Any,
+    ) -> bool:
+        """End a job in one transaction: set `status`, `result_date` and `fields` (when
+        its status is in `only_if`) and store its last packed `chunk` (layout, shots,
+        data, as `append_chunk` takes them), if any; False (and nothing stored) when the
+        status did not match. Not fsynced, as `append_chunk`: after a machine crash, an
+        unfinished-looking job just runs again. One commit instead of `append_chunk`
+        and `update_job`'s two."""
+        sql, args = _update_sql(
+            job_id, only_if, dict(fields, status=status, result_date=result_date)
+        )
+        with self.transaction(durable=False) as db:
+            if db.execute(sql, args).rowcount != 1:
+                return False
+            if chunk is not None:
+                _append_chunk(db, job_id, chunk)
+        return True
 
     def job_chunks(self, job_id: str) -> list[tuple[int, bytes]]:
         """The packed result chunks of a job, in order: (shots, data)."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT shots, data FROM job_chunks WHERE job_id = ? ORDER BY seq", (job_id,)
-            ).fetchall()
+        rows = self._read(
+            "SELECT shots, data FROM job_chunks WHERE job_id = ? ORDER BY seq", (job_id,)
+        )
         return [(int(row[0]), bytes(row[1])) for row in rows]
 
     def requeue_job(self, job_id: str, *, count_attempt: bool) -> bool:
@@ -558,24 +726,16 @@ class Store:
         self, job_id: str, *, only_if: tuple[str, ...] = (), durable: bool = True, **fields: Any
     ) -> bool:
         """Set `fields` on a job (only when its status is in `only_if`, if given);
-        `durable` as for `transaction`."""
-        values = {
-            k: (json.dumps(v) if k in _JSON_COLUMNS and v is not None else v)
-            for k, v in fields.items()
-        }
-        sets = ", ".join(f"{k} = ?" for k in values)
-        sql = f"UPDATE jobs SET {sets} WHERE id = ?"  # noqa: S608 - column names are ours
-        args: tuple[Any, ...] = (*values.values(), job_id)
-        if only_if:
-            sql += f" AND status IN ({', '.join('?' for _ in only_if)})"
-            args += only_if
-        with self.transaction(durable=durable) as db:
+        `durable` as for `transaction` (durable updates share commits, as `insert_job`)."""
+        sql, args = _update_sql(job_id, only_if, fields)
+        if durable:
+            return self._grouped(lambda db: db.execute(sql, args).rowcount == 1)
+        with self.transaction(durable=False) as db:
             return db.execute(sql, args).rowcount == 1
 
     def job_status(self, job_id: str) -> str | None:
-        with self._lock:
-            row = self._db.execute("SELECT status FROM jobs WHERE id = ?", (job_id,)).fetchone()
-        return None if row is None else str(row[0])
+        rows = self._read("SELECT status FROM jobs WHERE id = ?", (job_id,))
+        return str(rows[0][0]) if rows else None
 
     def recover_jobs(self, now: str) -> int:
         """After a restart: running jobs go back to the queue (their partial results are
@@ -598,6 +758,65 @@ class Store:
             )
             row = db.execute("SELECT COUNT(*) FROM jobs WHERE status = 'queued'").fetchone()
         return int(row[0])
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    # Autocommit (`isolation_level=None`): transactions are begun explicitly, so a read
+    # never leaves one open. Any thread may close it (`Store.close`).
+    db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=10.0)
+    db.row_factory = sqlite3.Row
+    db.execute("PRAGMA foreign_keys=ON")
+    return db
+
+
+def _alive(thread: weakref.ref[threading.Thread]) -> bool:
+    found = thread()
+    return found is not None and found.is_alive()
+
+
+def _rollback(db: sqlite3.Connection) -> None:
+    if db.in_transaction:  # (SQLite may have rolled back already, e.g. on a full disk)
+        db.execute("ROLLBACK")
+
+
+def _encode(fields: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: (json.dumps(v) if k in _JSON_COLUMNS and v is not None else v) for k, v in fields.items()
+    }
+
+
+def _update_sql(
+    job_id: str, only_if: tuple[str, ...], fields: dict[str, Any]
+) -> tuple[str, tuple[Any, ...]]:
+    """The UPDATE setting `fields` on a job whose status is in `only_if` (if given)."""
+    values = _encode(fields)
+    sets = ", ".join(f"{k} = ?" for k in values)
+    sql = f"UPDATE jobs SET {sets} WHERE id = ?"  # noqa: S608 - column names are ours
+    args: tuple[Any, ...] = (*values.values(), job_id)
+    if only_if:
+        sql += f" AND status IN ({', '.join('?' for _ in only_if)})"
+        args += only_if
+    return sql, args
+
+
+def _append_chunk(db: sqlite3.Connection, job_id: str, chunk: Chunk) -> int:
+    """Store a packed chunk of a job's results; the job's new `last_shot`."""
+    layout, shots, data = chunk
+    row = db.execute(
+        "SELECT COALESCE(MAX(seq), -1) + 1, (SELECT COALESCE(SUM(shots), 0)"
+        " FROM job_chunks WHERE job_id = ?) FROM job_chunks WHERE job_id = ?",
+        (job_id, job_id),
+    ).fetchone()
+    seq, done = int(row[0]), int(row[1]) + shots
+    db.execute(
+        "INSERT INTO job_chunks (job_id, seq, shots, data) VALUES (?, ?, ?, ?)",
+        (job_id, seq, shots, data),
+    )
+    db.execute(
+        "UPDATE jobs SET result_layout = ?, last_shot = ? WHERE id = ?",
+        (json.dumps(layout), done - 1, job_id),
+    )
+    return done - 1
 
 
 def _batch_head(db: sqlite3.Connection, batch_id: str) -> dict[str, Any] | None:

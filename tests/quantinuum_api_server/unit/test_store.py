@@ -1,0 +1,185 @@
+"""`Store` on a real database file: the queue index, which commits are fsynced, and the
+merged finish of a job."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from quantinuum_api_server._store import _NEXT_JOB_SQL, _POSITION_SQL, Store
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    opened = Store(tmp_path / "db.sqlite3")
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def _job(user: int, **fields: Any) -> dict[str, Any]:
+    job: dict[str, Any] = {
+        "id": uuid.uuid4().hex,
+        "user_id": user,
+        "machine": "H1-1E",
+        "count": 10,
+        "language": "OPENQASM 2.0",
+        "program": "OPENQASM 2.0;",
+        "priority": "normal",
+        "options": {},
+        "status": "queued",
+        "submit_date": "2026-01-01T00:00:00.000000Z",
+    }
+    job.update(fields)
+    return job
+
+
+def _queue(store: Store, user: int, count: int) -> None:
+    """`count` queued jobs of rotating priorities, in one transaction."""
+    with store.transaction() as db:
+        db.executemany(
+            "INSERT INTO jobs (id, user_id, machine, count, language, program, priority,"
+            " options, status, submit_date) VALUES (?, ?, 'H1-1E', 1, 'q', 'p', ?, '{}',"
+            " 'queued', 'd')",
+            [(uuid.uuid4().hex, user, ("low", "normal", "high")[i % 3]) for i in range(count)],
+        )
+
+
+def _plan(store: Store, sql: str, args: tuple[Any, ...] = ()) -> list[str]:
+    with store.transaction() as db:
+        return [str(row[3]) for row in db.execute(f"EXPLAIN QUERY PLAN {sql}", args)]
+
+
+def test_claim_and_queue_position_use_the_queue_index(store: Store) -> None:
+    user = store.add_user("a@b.c", None, None)
+    _queue(store, user, 300)
+    with store.transaction() as db:
+        db.execute("ANALYZE")  # the plan with statistics, as well as without
+    for sql, args in ((_NEXT_JOB_SQL, ()), (_POSITION_SQL, (1, 1, 100))):
+        plan = _plan(store, sql, args)
+        assert any("USING INDEX jobs_queue" in step for step in plan), plan
+        assert not any(step.startswith("SCAN") or "TEMP B-TREE" in step for step in plan), plan
+
+
+def test_an_older_database_gets_the_queue_index(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    Store(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute("DROP INDEX jobs_queue")
+    store = Store(path)
+    try:
+        assert any("jobs_queue" in step for step in _plan(store, _NEXT_JOB_SQL))
+    finally:
+        store.close()
+
+
+def test_jobs_are_claimed_by_priority_then_age(store: Store) -> None:
+    user = store.add_user("a@b.c", None, None)
+    order = ["low", "normal", "high", "normal", "high", "low"]
+    ids = [store.insert_job(_job(user, priority=p), None) for p in order]
+    rows = {row["id"]: row for row in (store.job(job_id) for job_id in ids) if row}
+    positions = [store.queue_position(rows[i]["seq"], rows[i]["priority"]) for i in ids]
+    assert positions == [4, 2, 0, 3, 1, 5]
+    claimed = [(store.claim_next_job("now") or {}).get("id") for _ in ids]
+    assert claimed == [ids[2], ids[4], ids[1], ids[3], ids[0], ids[5]]
+    assert store.claim_next_job("now") is None
+
+
+def _commit_levels(store: Store) -> list[str]:
+    """Record, for each COMMIT on the writer connection, the `synchronous` level it ran
+    under (from the PRAGMAs executed before it)."""
+    levels: list[str] = []
+    current = ["FULL"]
+
+    def trace(sql: str) -> None:
+        if sql.startswith("PRAGMA synchronous="):
+            current[0] = sql.split("=", 1)[1]
+        elif sql == "COMMIT":
+            levels.append(current[0])
+
+    store._db.set_trace_callback(trace)
+    return levels
+
+
+def test_accepting_is_fsynced_running_and_finishing_are_not(store: Store) -> None:
+    user = store.add_user("a@b.c", None, None)
+    levels = _commit_levels(store)
+    job_id = store.insert_job(_job(user), ("k", "h"))
+    assert levels == ["FULL"]
+    assert store.claim_next_job("now") is not None
+    assert levels[1:] == ["NORMAL"]
+    store.append_chunk(job_id, [("c", 1)], 1, b"\x00")
+    store.finish_job(job_id, only_if=("running",), status="completed", result_date="then")
+    assert levels[2:] == ["NORMAL", "NORMAL"]
+    store.update_job(job_id, status="completed")  # durable by default
+    assert levels[4:] == ["FULL"]
+
+
+def test_finish_job_stores_the_last_chunk_and_status_in_one_commit(store: Store) -> None:
+    user = store.add_user("a@b.c", None, None)
+    job_id = store.insert_job(_job(user), None)
+    assert store.claim_next_job("now") is not None
+    layout = [("c", 2), ("d", 1)]
+    store.append_chunk(job_id, layout, 3, b"first")
+    before = store.commits
+    done = store.finish_job(
+        job_id,
+        only_if=("running", "canceling"),
+        status="completed",
+        result_date="2026-01-01T00:00:01.000000Z",
+        chunk=(layout, 2, b"last"),
+        cost=1.5,
+    )
+    assert done is True
+    assert store.commits == before + 1
+    row = store.job(job_id)
+    assert row is not None
+    assert (row["status"], row["result_date"], row["cost"]) == (
+        "completed",
+        "2026-01-01T00:00:01.000000Z",
+        1.5,
+    )
+    assert (row["result_layout"], row["last_shot"]) == ([["c", 2], ["d", 1]], 4)
+    assert store.job_chunks(job_id) == [(3, b"first"), (2, b"last")]
+
+
+def test_finish_job_on_a_job_in_another_status_stores_nothing(store: Store) -> None:
+    user = store.add_user("a@b.c", None, None)
+    job_id = store.insert_job(_job(user), None)
+    done = store.finish_job(
+        job_id,
+        only_if=("running",),
+        status="completed",
+        result_date="then",
+        chunk=([("c", 1)], 1, b"x"),
+        error={"code": 1, "text": "no"},
+    )
+    assert done is False
+    row = store.job(job_id)
+    assert row is not None
+    assert (row["status"], row["error"], row["last_shot"]) == ("queued", None, None)
+    assert store.job_chunks(job_id) == []
+    store.finish_job(
+        job_id, only_if=("queued",), status="failed", result_date="t", error={"code": 1}
+    )
+    assert (store.job(job_id) or {}).get("error") == {"code": 1}
+
+
+def test_a_write_inside_a_write_transaction_is_refused(store: Store) -> None:
+    user = store.add_user("a@b.c", None, None)
+    job_id = store.insert_job(_job(user), None)
+    with store.transaction() as db:
+        db.execute("UPDATE jobs SET status = 'running'")
+        # Not a wait for itself (a group commit of this thread's own lock).
+        with pytest.raises(RuntimeError, match="inside a write transaction"):
+            store.update_job(job_id, status="completed")
+        with pytest.raises(RuntimeError, match="inside a write transaction"):
+            store.insert_job(_job(user), None)
+    assert store.job_status(job_id) == "running"
+    assert store.update_job(job_id, status="completed")
