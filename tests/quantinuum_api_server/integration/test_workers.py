@@ -386,7 +386,7 @@ def test_a_job_prepared_at_submission_runs_without_being_prepared_again() -> Non
                 prepared=handed,
                 chunk_shots=100,
                 chunk_growth=1.0,
-                on_chunk=lambda layout, shots, data: chunks.append((layout, shots, data)),
+                on_chunk=lambda layout, shots, data, last: chunks.append((layout, shots, data)),
             )
             assert outcome.kind == "done"
             layout = chunks[0][0]

@@ -45,3 +45,22 @@ def test_failed_at_submission_and_old_jobs_are_not_kept(tmp_path: Path) -> None:
     ids = [jobs.submit(user, _body(), None)[0] for _ in range(_jobs.HANDOFF_JOBS + 3)]
     assert all(jobs._handed_off(job_id) is None for job_id in ids[:3])
     assert all(jobs._handed_off(job_id) is not None for job_id in ids[3:])
+
+
+def test_the_last_chunk_and_the_completion_are_one_commit(tmp_path: Path) -> None:
+    from quantinuum_api_server._jobs import utc_now
+    from quantinuum_api_server._workers import pack_chunk
+
+    jobs, user = _service(tmp_path)
+    job_id, _ = jobs.submit(user, _body(), None)
+    store = jobs._store
+    claimed = store.claim_next_job(utc_now())
+    assert claimed is not None
+    assert claimed["id"] == job_id
+    before = store.commits
+    jobs._chunk(job_id, *pack_chunk({"c": ["00", "11", "11", "00", "11"]}), True)
+    assert store.commits == before + 1
+    doc = jobs.document(jobs.owned_job(user, job_id))
+    assert doc["status"] == "completed"
+    assert doc["results"] == {"c": ["00", "11", "11", "00", "11"]}
+    assert doc["last-shot"] == 4
