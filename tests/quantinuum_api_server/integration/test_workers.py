@@ -398,3 +398,24 @@ def test_a_job_prepared_at_submission_runs_without_being_prepared_again() -> Non
                 assert set(results) == {"c"}
     finally:
         worker.close()
+
+
+def test_workers_wait_passively_between_parallel_regions() -> None:
+    # libgomp's default spin-wait burnt ~10 ms of CPU per tiny job in each idle worker.
+    from quantinuum_api_server._workers import Worker
+    from quantinuum_emulator._machines import MachineCatalog
+
+    worker = Worker(
+        MachineCatalog(),
+        max_program_bytes=2**20,
+        memory_limit=None,
+        time_limit=60.0,
+        recycle_rss=None,
+    )
+    try:
+        assert worker.ensure_started()
+        assert worker.pid is not None
+        environ = Path(f"/proc/{worker.pid}/environ").read_bytes().split(b"\0")
+        assert b"OMP_WAIT_POLICY=PASSIVE" in environ
+    finally:
+        worker.close()
