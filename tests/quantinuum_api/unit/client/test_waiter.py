@@ -159,6 +159,57 @@ async def test_wait_many_timeout_counts_unfinished_jobs() -> None:
         await waiter.wait_many(["a", "b", "c"])
 
 
+async def test_wait_many_finished_jobs_do_not_queue_behind_a_running_one() -> None:
+    # One request at a time; the first job ends only once every other job was fetched,
+    # which needs the others fetched while it is still being watched.
+    others = [f"d{i}" for i in range(5)]
+    fetched: list[str] = []
+
+    async def fetch(job_id: str, websocket: bool) -> Job:
+        fetched.append(job_id)
+        done = job_id != "slow" or set(others) <= set(fetched)
+        return Job.from_dict({"job": job_id, "status": "completed" if done else "running"})
+
+    waiter = JobWaiter(fetch, "ws://unused/", policy=FAST.with_timeout(10))
+    jobs = await waiter.wait_many(["slow", *others], max_concurrency=1)
+    assert [j.status for j in jobs] == ["completed"] * 6
+    assert [j.id for j in jobs] == ["slow", *others]
+    assert fetched.count("slow") >= 2
+    assert all(fetched.count(job_id) == 1 for job_id in others)  # one request each
+
+
+async def test_wait_many_first_look_is_the_watch_start_and_memory_is_bounded() -> None:
+    # Every job is fetched once before it is watched; the jobs between their first fetch
+    # and their end are bounded by the watchers (WATCH_FACTOR * max_concurrency), the
+    # hand-over queue and the fetchers, however many jobs there are.
+    from quantinuum_api._waiter import WATCH_FACTOR
+
+    polls: dict[str, int] = {}
+    open_jobs: set[str] = set()
+    peak = 0
+
+    async def fetch(job_id: str, websocket: bool) -> Job:
+        nonlocal peak
+        polls[job_id] = polls.get(job_id, 0) + 1
+        done = polls[job_id] >= 3
+        (open_jobs.discard if done else open_jobs.add)(job_id)
+        peak = max(peak, len(open_jobs))
+        await asyncio.sleep(0)
+        return Job.from_dict({"job": job_id, "status": "completed" if done else "queued"})
+
+    ids = [f"j{i}" for i in range(200)]
+    jobs = await JobWaiter(fetch, "ws://unused/", policy=FAST).wait_many(ids, max_concurrency=2)
+    assert [j.id for j in jobs] == ids
+    assert all(n == 3 for n in polls.values())  # first look, one poll, the final poll
+    assert peak <= WATCH_FACTOR * 2 + 1 + 2
+
+
+async def test_wait_many_of_nothing_asks_nothing() -> None:
+    fetch = Script(["completed"])
+    assert await JobWaiter(fetch, "ws://unused/", policy=FAST).wait_many([]) == []
+    assert fetch.calls == []
+
+
 def test_policy_rejects_bad_values() -> None:
     with pytest.raises(ValueError, match="timeout"):
         WaitPolicy(timeout=-1)
