@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import websockets
-from websockets.asyncio.client import connect
+from websockets.asyncio.client import ClientConnection, connect
 
 from quantinuum_api_client.models import OpenConnectionRequest, WebsocketError
 from quantinuum_api_client.types import Unset
@@ -56,6 +56,9 @@ Fetch = Callable[[str, bool], Awaitable[Job]]
 OnUpdate = Callable[[Job], object]
 
 _rng = random.SystemRandom()
+
+#: Websockets of finished waits still closing (referenced so they are not collected).
+_closing: set[asyncio.Task[None]] = set()
 
 #: `wait_many` watches up to this many times `max_concurrency` unfinished jobs at once
 #: (a websocket each, idle until its job's next update; requests stay bounded separately).
@@ -325,28 +328,44 @@ class JobWaiter:
         ).to_dict()
         kwargs = {"open_timeout": policy.open_timeout, **self._ws_kwargs}
         watch.session_updates = 0
-        async with connect(self.ws_url, **kwargs) as ws:
-            await ws.send(json.dumps(hello))
-            while True:
-                # asyncio.timeout, not wait_for: on Python 3.11 wait_for loses a cancellation
-                # (Ctrl-C) that arrives as a message does, leaving the wait running.
-                try:
-                    async with asyncio.timeout(policy.ws_timeout):
-                        message = await ws.recv()
-                except builtins.TimeoutError:
-                    # Quiet for ws_timeout: keep the connection alive, and make sure no
-                    # final update was missed.
-                    pong = await ws.ping()
-                    async with asyncio.timeout(policy.ping_timeout):
-                        await pong
-                    current = await self._get(watch, False, policy)
-                    if current.done:
-                        return current
-                    continue
-                update = _decode(message)
-                watch.session_updates += 1
-                if watch.see(update).done:
-                    return update
+        ws = await connect(self.ws_url, **kwargs)
+        try:
+            job = await self._session(ws, watch, policy, hello)
+        except BaseException:
+            await ws.close()
+            raise
+        # The job is final: return now; the closing handshake (a round trip to the service)
+        # finishes in the background.
+        task = asyncio.get_running_loop().create_task(ws.close())
+        _closing.add(task)
+        task.add_done_callback(_closing.discard)
+        return job
+
+    async def _session(
+        self, ws: ClientConnection, watch: _Watch, policy: WaitPolicy, hello: dict[str, Any]
+    ) -> Job:
+        """OpenConnection, then receive job documents until a final one."""
+        await ws.send(json.dumps(hello))
+        while True:
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for loses a cancellation
+            # (Ctrl-C) that arrives as a message does, leaving the wait running.
+            try:
+                async with asyncio.timeout(policy.ws_timeout):
+                    message = await ws.recv()
+            except builtins.TimeoutError:
+                # Quiet for ws_timeout: keep the connection alive, and make sure no final
+                # update was missed.
+                pong = await ws.ping()
+                async with asyncio.timeout(policy.ping_timeout):
+                    await pong
+                current = await self._get(watch, False, policy)
+                if current.done:
+                    return current
+                continue
+            update = _decode(message)
+            watch.session_updates += 1
+            if watch.see(update).done:
+                return update
 
 
 def _decode(message: str | bytes) -> Job:

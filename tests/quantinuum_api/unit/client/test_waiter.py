@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterable
 
 import httpx
 import pytest
+from websockets.utils import accept_key
 
 from quantinuum_api import Job, QuantinuumAPIError, ServerError, WaitPolicy
 from quantinuum_api import WaitTimeoutError as TimeoutError
@@ -208,6 +210,50 @@ async def test_wait_many_of_nothing_asks_nothing() -> None:
     fetch = Script(["completed"])
     assert await JobWaiter(fetch, "ws://unused/", policy=FAST).wait_many([]) == []
     assert fetch.calls == []
+
+
+async def test_wait_returns_without_waiting_for_the_closing_handshake() -> None:
+    # A websocket peer that pushes the final document and then never answers the close
+    # frame: the wait must return at once, not after websockets' close_timeout (10 s).
+    async def peer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        request = await reader.readuntil(b"\r\n\r\n")
+        key = next(
+            line.split(b":", 1)[1].strip()
+            for line in request.split(b"\r\n")
+            if line.lower().startswith(b"sec-websocket-key:")
+        )
+        accept = accept_key(key.decode()).encode()
+        writer.write(
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+            b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n"
+        )
+        await reader.read(2)  # the start of the OpenConnection frame
+        final = json.dumps({"job": "j1", "status": "completed"}).encode()
+        writer.write(bytes([0x81, len(final)]) + final)  # one unmasked text frame
+        await writer.drain()
+        await stop.wait()  # silent: no close frame, no TCP close
+        writer.close()
+
+    async def fetch(job_id: str, websocket: bool) -> Job:
+        return Job.from_dict(
+            {
+                "job": job_id,
+                "status": "running",
+                "websocket": {"task_token": "t", "executionArn": "a"},
+            }
+        )
+
+    stop = asyncio.Event()
+    server = await asyncio.start_server(peer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        waiter = JobWaiter(fetch, f"ws://127.0.0.1:{port}/v1/", policy=FAST.with_timeout(5))
+        job = await waiter.wait("j1")
+        assert job.status == "completed"
+    finally:
+        stop.set()
+        server.close()
+        await server.wait_closed()
 
 
 def test_policy_rejects_bad_values() -> None:
