@@ -12,6 +12,9 @@ count). Polling backs off exponentially with jitter from `poll_initial` to
 retries are tolerated `max_errors` times in a row. `timeout` bounds the whole wait and raises
 `quantinuum_api.WaitTimeoutError`.
 
+`wait_many` fetches every job once, in order, and watches only the jobs not yet final,
+each from the document it just received (see `JobWaiter.wait_many`).
+
 Final statuses are `completed`, `failed`, `canceled`, `depleted` and `terminated`. Any other
 status, including one this SDK does not know, counts as "not done": the wait keeps watching,
 with backoff, until the job ends or the timeout expires.
@@ -29,7 +32,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import websockets
-from websockets.asyncio.client import connect
+from websockets.asyncio.client import ClientConnection, connect
 
 from quantinuum_api_client.models import OpenConnectionRequest, WebsocketError
 from quantinuum_api_client.types import Unset
@@ -53,6 +56,13 @@ Fetch = Callable[[str, bool], Awaitable[Job]]
 OnUpdate = Callable[[Job], object]
 
 _rng = random.SystemRandom()
+
+#: Websockets of finished waits still closing (referenced so they are not collected).
+_closing: set[asyncio.Task[None]] = set()
+
+#: `wait_many` watches up to this many times `max_concurrency` unfinished jobs at once
+#: (a websocket each, idle until its job's next update; requests stay bounded separately).
+WATCH_FACTOR = 4
 
 
 @dataclass(frozen=True)
@@ -107,8 +117,9 @@ def _jittered(delay: float) -> float:
 class _Watch:
     """Per-wait state: the last document and the update callback (deduplicated)."""
 
-    def __init__(self, job_id: str, on_update: OnUpdate | None) -> None:
+    def __init__(self, job_id: str, on_update: OnUpdate | None, fetch: Fetch) -> None:
         self.job_id = job_id
+        self.fetch = fetch
         self.last: Job | None = None
         self.session_updates = 0  # messages received on the current websocket
         self._on_update = on_update
@@ -148,7 +159,7 @@ class JobWaiter:
     ) -> Job:
         """Wait until job `job_id` is final and return its last document."""
         policy = policy or self.policy
-        watch = _Watch(job_id, on_update)
+        watch = _Watch(job_id, on_update, self._fetch)
         try:
             async with asyncio.timeout(policy.timeout) as scope:
                 return await self._wait(watch, policy)
@@ -169,44 +180,80 @@ class JobWaiter:
         policy: WaitPolicy | None = None,
         max_concurrency: int = 16,
     ) -> list[Job]:
-        """Wait for every job concurrently; results in the order of `job_ids`.
+        """Wait for every job; results in the order of `job_ids`.
 
-        At most `max_concurrency` jobs are watched at once (each with its own websocket or
-        polling). The first error cancels the other waits and is raised.
+        Every job is fetched once, in order (with a websocket ticket when websockets are
+        on): a job already final costs that one request. A job not yet final is then
+        watched from that document, as one `wait` would, without asking again: over a
+        websocket with the ticket just received, or by polling. Fetching never waits for
+        the watched jobs, so finished jobs do not queue behind running ones. At most
+        `max_concurrency` requests are in flight at once and at most
+        `WATCH_FACTOR * max_concurrency` jobs are watched at once, so memory stays bounded
+        for any number of jobs. The first error cancels the rest and is raised.
         """
         ids = list(job_ids)
         if max_concurrency < 1:
             raise ValueError(f"max_concurrency must be >= 1, got {max_concurrency!r}")
         policy = policy or self.policy
-        limit = asyncio.Semaphore(max_concurrency)
-
-        async def one(job_id: str) -> Job:
-            async with limit:
-                return await self.wait(job_id, on_update=on_update, policy=untimed)
-
         untimed = policy.with_timeout(None)
-        tasks = [asyncio.create_task(one(job_id)) for job_id in dict.fromkeys(ids)]
+        unique = list(dict.fromkeys(ids))
         by_id: dict[str, Job] = {}
+        if not unique:
+            return []
+        requests = asyncio.Semaphore(max_concurrency)
+        all_done = asyncio.Event()
+        # a small hand-over queue: fetching pauses while every watcher is busy
+        running: asyncio.Queue[tuple[_Watch, Job]] = asyncio.Queue(maxsize=1)
+        todo = iter(unique)
+
+        async def fetch(job_id: str, websocket: bool) -> Job:
+            async with requests:
+                return await self._fetch(job_id, websocket)
+
+        def final(job: Job) -> None:
+            by_id[job.id] = job
+            if len(by_id) == len(unique):
+                all_done.set()
+
+        async def first_look() -> None:
+            for job_id in todo:
+                watch = _Watch(job_id, on_update, fetch)
+                job = await self._get(watch, untimed.use_websocket, untimed)
+                if job.done:
+                    final(job)
+                else:
+                    await running.put((watch, job))
+
+        async def watcher() -> None:
+            while True:
+                watch, job = await running.get()
+                final(await self._wait(watch, untimed, job))
+
+        workers = [
+            *(first_look() for _ in range(min(max_concurrency, len(unique)))),
+            *(watcher() for _ in range(min(WATCH_FACTOR * max_concurrency, len(unique)))),
+        ]
+        tasks = {asyncio.create_task(worker) for worker in workers}
+        finished = asyncio.create_task(all_done.wait())
         try:
             async with asyncio.timeout(policy.timeout) as scope:
-                pending: set[asyncio.Task[Job]] = set(tasks)
-                while pending:
+                pending: set[asyncio.Future[Any]] = {*tasks, finished}
+                while not finished.done():
                     done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
                     for task in done:
-                        job = task.result()  # raises the first failure
-                        by_id[job.id] = job
+                        task.result()  # raises the first failure
         except builtins.TimeoutError:
             if not scope.expired():
                 raise
             raise WaitTimeoutError(
-                f"{len(ids) - len(by_id)} of {len(ids)} jobs were not done after "
-                f"{policy.timeout:g} s",
+                f"{len(ids) - sum(1 for i in ids if i in by_id)} of {len(ids)} jobs were not "
+                f"done after {policy.timeout:g} s",
                 operation="wait for jobs",
             ) from None
         finally:
-            for task in tasks:
+            for task in (*tasks, finished):
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.gather(*tasks, finished, return_exceptions=True)
         return [by_id[job_id] for job_id in ids]
 
     # -- one wait ---------------------------------------------------------------------------
@@ -215,7 +262,7 @@ class JobWaiter:
         errors = 0
         while True:
             try:
-                return watch.see(await self._fetch(watch.job_id, websocket))
+                return watch.see(await watch.fetch(watch.job_id, websocket))
             except (ServerError, RateLimitError, APIConnectionError) as exc:
                 errors += 1
                 if errors > policy.max_errors:
@@ -229,12 +276,14 @@ class JobWaiter:
                 log.info("job %s: %s; retrying in %.1f s", watch.job_id, exc, delay)
                 await asyncio.sleep(delay)
 
-    async def _wait(self, watch: _Watch, policy: WaitPolicy) -> Job:
+    async def _wait(self, watch: _Watch, policy: WaitPolicy, first: Job | None = None) -> Job:
+        """Watch one job until final; `first` is a document just fetched (not asked again)."""
         use_ws = policy.use_websocket
         ws_failures = 0
         poll_delay = policy.poll_initial
         while True:
-            job = await self._get(watch, use_ws, policy)
+            job = first if first is not None else await self._get(watch, use_ws, policy)
+            first = None
             if job.done:
                 return job
             if use_ws and not isinstance(job.model.websocket, Unset):
@@ -279,28 +328,44 @@ class JobWaiter:
         ).to_dict()
         kwargs = {"open_timeout": policy.open_timeout, **self._ws_kwargs}
         watch.session_updates = 0
-        async with connect(self.ws_url, **kwargs) as ws:
-            await ws.send(json.dumps(hello))
-            while True:
-                # asyncio.timeout, not wait_for: on Python 3.11 wait_for loses a cancellation
-                # (Ctrl-C) that arrives as a message does, leaving the wait running.
-                try:
-                    async with asyncio.timeout(policy.ws_timeout):
-                        message = await ws.recv()
-                except builtins.TimeoutError:
-                    # Quiet for ws_timeout: keep the connection alive, and make sure no
-                    # final update was missed.
-                    pong = await ws.ping()
-                    async with asyncio.timeout(policy.ping_timeout):
-                        await pong
-                    current = await self._get(watch, False, policy)
-                    if current.done:
-                        return current
-                    continue
-                update = _decode(message)
-                watch.session_updates += 1
-                if watch.see(update).done:
-                    return update
+        ws = await connect(self.ws_url, **kwargs)
+        try:
+            job = await self._session(ws, watch, policy, hello)
+        except BaseException:
+            await ws.close()
+            raise
+        # The job is final: return now; the closing handshake (a round trip to the service)
+        # finishes in the background.
+        task = asyncio.get_running_loop().create_task(ws.close())
+        _closing.add(task)
+        task.add_done_callback(_closing.discard)
+        return job
+
+    async def _session(
+        self, ws: ClientConnection, watch: _Watch, policy: WaitPolicy, hello: dict[str, Any]
+    ) -> Job:
+        """OpenConnection, then receive job documents until a final one."""
+        await ws.send(json.dumps(hello))
+        while True:
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for loses a cancellation
+            # (Ctrl-C) that arrives as a message does, leaving the wait running.
+            try:
+                async with asyncio.timeout(policy.ws_timeout):
+                    message = await ws.recv()
+            except builtins.TimeoutError:
+                # Quiet for ws_timeout: keep the connection alive, and make sure no final
+                # update was missed.
+                pong = await ws.ping()
+                async with asyncio.timeout(policy.ping_timeout):
+                    await pong
+                current = await self._get(watch, False, policy)
+                if current.done:
+                    return current
+                continue
+            update = _decode(message)
+            watch.session_updates += 1
+            if watch.see(update).done:
+                return update
 
 
 def _decode(message: str | bytes) -> Job:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterable
 
 import httpx
 import pytest
+from websockets.utils import accept_key
 
 from quantinuum_api import Job, QuantinuumAPIError, ServerError, WaitPolicy
 from quantinuum_api import WaitTimeoutError as TimeoutError
@@ -157,6 +159,101 @@ async def test_wait_many_timeout_counts_unfinished_jobs() -> None:
     waiter = JobWaiter(fetch, "ws://unused/", policy=FAST.with_timeout(0.05))
     with pytest.raises(TimeoutError, match="2 of 3 jobs were not done"):
         await waiter.wait_many(["a", "b", "c"])
+
+
+async def test_wait_many_finished_jobs_do_not_queue_behind_a_running_one() -> None:
+    # One request at a time; the first job ends only once every other job was fetched,
+    # which needs the others fetched while it is still being watched.
+    others = [f"d{i}" for i in range(5)]
+    fetched: list[str] = []
+
+    async def fetch(job_id: str, websocket: bool) -> Job:
+        fetched.append(job_id)
+        done = job_id != "slow" or set(others) <= set(fetched)
+        return Job.from_dict({"job": job_id, "status": "completed" if done else "running"})
+
+    waiter = JobWaiter(fetch, "ws://unused/", policy=FAST.with_timeout(10))
+    jobs = await waiter.wait_many(["slow", *others], max_concurrency=1)
+    assert [j.status for j in jobs] == ["completed"] * 6
+    assert [j.id for j in jobs] == ["slow", *others]
+    assert fetched.count("slow") >= 2
+    assert all(fetched.count(job_id) == 1 for job_id in others)  # one request each
+
+
+async def test_wait_many_first_look_is_the_watch_start_and_memory_is_bounded() -> None:
+    # Every job is fetched once before it is watched; the jobs between their first fetch
+    # and their end are bounded by the watchers (WATCH_FACTOR * max_concurrency), the
+    # hand-over queue and the fetchers, however many jobs there are.
+    from quantinuum_api._waiter import WATCH_FACTOR
+
+    polls: dict[str, int] = {}
+    open_jobs: set[str] = set()
+    peak = 0
+
+    async def fetch(job_id: str, websocket: bool) -> Job:
+        nonlocal peak
+        polls[job_id] = polls.get(job_id, 0) + 1
+        done = polls[job_id] >= 3
+        (open_jobs.discard if done else open_jobs.add)(job_id)
+        peak = max(peak, len(open_jobs))
+        await asyncio.sleep(0)
+        return Job.from_dict({"job": job_id, "status": "completed" if done else "queued"})
+
+    ids = [f"j{i}" for i in range(200)]
+    jobs = await JobWaiter(fetch, "ws://unused/", policy=FAST).wait_many(ids, max_concurrency=2)
+    assert [j.id for j in jobs] == ids
+    assert all(n == 3 for n in polls.values())  # first look, one poll, the final poll
+    assert peak <= WATCH_FACTOR * 2 + 1 + 2
+
+
+async def test_wait_many_of_nothing_asks_nothing() -> None:
+    fetch = Script(["completed"])
+    assert await JobWaiter(fetch, "ws://unused/", policy=FAST).wait_many([]) == []
+    assert fetch.calls == []
+
+
+async def test_wait_returns_without_waiting_for_the_closing_handshake() -> None:
+    # A websocket peer that pushes the final document and then never answers the close
+    # frame: the wait must return at once, not after websockets' close_timeout (10 s).
+    async def peer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        request = await reader.readuntil(b"\r\n\r\n")
+        key = next(
+            line.split(b":", 1)[1].strip()
+            for line in request.split(b"\r\n")
+            if line.lower().startswith(b"sec-websocket-key:")
+        )
+        accept = accept_key(key.decode()).encode()
+        writer.write(
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+            b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n"
+        )
+        await reader.read(2)  # the start of the OpenConnection frame
+        final = json.dumps({"job": "j1", "status": "completed"}).encode()
+        writer.write(bytes([0x81, len(final)]) + final)  # one unmasked text frame
+        await writer.drain()
+        await stop.wait()  # silent: no close frame, no TCP close
+        writer.close()
+
+    async def fetch(job_id: str, websocket: bool) -> Job:
+        return Job.from_dict(
+            {
+                "job": job_id,
+                "status": "running",
+                "websocket": {"task_token": "t", "executionArn": "a"},
+            }
+        )
+
+    stop = asyncio.Event()
+    server = await asyncio.start_server(peer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        waiter = JobWaiter(fetch, f"ws://127.0.0.1:{port}/v1/", policy=FAST.with_timeout(5))
+        job = await waiter.wait("j1")
+        assert job.status == "completed"
+    finally:
+        stop.set()
+        server.close()
+        await server.wait_closed()
 
 
 def test_policy_rejects_bad_values() -> None:
