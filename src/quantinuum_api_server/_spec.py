@@ -1,9 +1,16 @@
 """The contract, openapi.yaml, loaded once and used to validate requests.
 
 The spec is the single source of truth: parameter and body schemas are taken from it
-verbatim (with its `$ref`s resolved through a `referencing` registry) and checked with
-JSON Schema 2020-12 plus format checking. Query and path values arrive as strings and
-are converted by the parameter's schema type (`true`/`false` for booleans) first.
+verbatim (with its `$ref`s resolved through a registry of the whole document) and
+checked with JSON Schema 2020-12 plus format checking. Query and path values arrive as
+strings and are converted by the parameter's schema type (`true`/`false` for booleans)
+first.
+
+Each schema gets two validators: a compiled one (`jsonschema_rs`, given the formats of
+`jsonschema`'s checker so that both judge formats alike) answers valid/invalid, and
+the `jsonschema` one, run only when the compiled one says invalid or cannot judge a
+value, decides and words the error. So a valid request costs microseconds, and the
+verdicts and texts for invalid ones are `jsonschema`'s.
 
 The file is looked up as package data (`quantinuum_api_server/openapi.yaml`, for a
 wheel) and then at the repository root (editable installs); `ServerSettings.spec_path`
@@ -14,13 +21,15 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jsonschema  # type: ignore[import-untyped]
+import jsonschema_rs
 import yaml
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
@@ -55,6 +64,7 @@ class Parameter:
     required: bool
     schema: Mapping[str, Any]
     validator: Any
+    check: Callable[[Any], bool] | None = None  # compiled: True means valid
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,7 @@ class Operation:
     parameters: tuple[Parameter, ...]
     body_validator: Any
     statuses: frozenset[int] = field(default_factory=frozenset)
+    body_check: Callable[[Any], bool] | None = None  # compiled: True means valid
 
 
 def _pointer_escape(part: str) -> str:
@@ -118,6 +129,13 @@ class Spec:
         resource = Resource.from_contents(document, default_specification=DRAFT202012)
         self._registry: Registry[Any] = Registry().with_resource(_SPEC_URI, resource)
         self._format_checker = jsonschema.Draft202012Validator.FORMAT_CHECKER
+        self._compiled_registry = jsonschema_rs.Registry(
+            [(_SPEC_URI, document)], draft=jsonschema_rs.Draft202012
+        )
+        self._compiled_formats: dict[str, Callable[[Any], bool]] = {
+            name: functools.partial(_conforms, self._format_checker, name)
+            for name in self._format_checker.checkers
+        }
         self.operations: dict[str, Operation] = {}
         for path, item in document.get("paths", {}).items():
             for method in _METHODS:
@@ -131,6 +149,19 @@ class Spec:
             registry=self._registry,
             format_checker=self._format_checker,
         )
+
+    def _compiled(self, pointer: str) -> Callable[[Any], bool] | None:
+        """The compiled twin of `_validator(pointer)`; None if it cannot be built."""
+        try:
+            validator = jsonschema_rs.validator_for(
+                {"$ref": f"{_SPEC_URI}#{quote(pointer, safe='/~')}"},  # e.g. {job_id}
+                registry=self._compiled_registry,
+                validate_formats=True,
+                formats=self._compiled_formats,
+            )
+        except (ValueError, jsonschema_rs.ReferencingError):
+            return None
+        return validator.is_valid
 
     def _resolve(self, node: Mapping[str, Any]) -> tuple[Mapping[str, Any], str | None]:
         ref = node.get("$ref")
@@ -156,13 +187,15 @@ class Spec:
                     required=bool(param.get("required", False)),
                     schema=schema,
                     validator=self._validator(pointer),
+                    check=self._compiled(pointer),
                 )
             )
-        body_validator = None
+        body_validator = body_check = None
         body = op.get("requestBody")
         if body is not None and "application/json" in body.get("content", {}):
             pointer = f"{base}/requestBody/content/application~1json/schema"
             body_validator = self._validator(pointer)
+            body_check = self._compiled(pointer)
         statuses = frozenset(int(code) for code in op.get("responses", {}) if code.isdigit())
         return Operation(
             operation_id=op["operationId"],
@@ -171,6 +204,7 @@ class Spec:
             parameters=tuple(params),
             body_validator=body_validator,
             statuses=statuses,
+            body_check=body_check,
         )
 
     def validate_parameters(
@@ -200,9 +234,11 @@ class Spec:
                     raise _invalid(f"missing {param.location} parameter '{param.name}'")
                 continue
             value = _convert(param, raw)
-            error = jsonschema.exceptions.best_match(param.validator.iter_errors(value))
-            if error is not None:
-                raise _invalid(f"{param.location} parameter '{param.name}': {_describe(error)}")
+            if not _passes(param.check, value):
+                error = jsonschema.exceptions.best_match(param.validator.iter_errors(value))
+                if error is not None:
+                    where = f"{param.location} parameter '{param.name}'"
+                    raise _invalid(f"{where}: {_describe(error)}")
             values[param.name] = value
         return values
 
@@ -212,9 +248,12 @@ class Spec:
         `1.0` as an integer) and integers checked to fit in 64 bits."""
         if operation.body_validator is None:
             return body
-        error = jsonschema.exceptions.best_match(operation.body_validator.iter_errors(body))
-        if error is not None:
-            raise _invalid(f"body: {_describe(error)}")
+        if not _passes(operation.body_check, body):
+            error = jsonschema.exceptions.best_match(operation.body_validator.iter_errors(body))
+            if error is not None:
+                raise _invalid(f"body: {_describe(error)}")
+        if _plain_numbers(body):
+            return body  # nothing for `_integers` to convert or refuse
         schema = operation.body_validator.schema
         return self._integers(schema, body, "")
 
@@ -247,13 +286,54 @@ class Spec:
 
     def validate(self, schema_name: str, value: Any) -> str | None:
         """Check `value` against `components/schemas/<schema_name>`; the problem or None."""
-        validator = self._schema_validator(schema_name)
+        validator, check = self._schema_validator(schema_name)
+        if _passes(check, value):
+            return None
         error = jsonschema.exceptions.best_match(validator.iter_errors(value))
         return None if error is None else _describe(error)
 
     @functools.cache  # noqa: B019 - one Spec per app, lives as long as it
-    def _schema_validator(self, schema_name: str) -> Any:
-        return self._validator(f"/components/schemas/{schema_name}")
+    def _schema_validator(self, schema_name: str) -> tuple[Any, Callable[[Any], bool] | None]:
+        pointer = f"/components/schemas/{schema_name}"
+        return self._validator(pointer), self._compiled(pointer)
+
+
+def _conforms(checker: Any, name: str, value: Any) -> bool:
+    return bool(checker.conforms(value, name))
+
+
+def _passes(check: Callable[[Any], bool] | None, value: Any) -> bool:
+    """The compiled validator's verdict; False (the `jsonschema` path decides) when
+    there is none or it cannot judge `value` (a lone surrogate, nesting beyond its
+    limit, a panic in the extension)."""
+    if check is None:
+        return False
+    try:
+        return check(value)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # pyo3's PanicException is a BaseException
+        return False
+
+
+_INT64 = 2**63
+
+
+def _plain_numbers(value: Any) -> bool:
+    """No float and no integer of 2**63 or more in magnitude anywhere in `value`: then
+    `Spec._integers` would return it unchanged. A loop, not recursion (any depth)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, float) or (
+            isinstance(item, int) and not isinstance(item, bool) and not -_INT64 < item < _INT64
+        ):
+            return False
+    return True
 
 
 def _invalid(text: str) -> ApiError:
