@@ -78,6 +78,48 @@ class Operation:
     body_validator: Any
     statuses: frozenset[int] = field(default_factory=frozenset)
     body_check: Callable[[Any], bool] | None = None  # compiled: True means valid
+    # True when `Spec._integers` would leave the (valid) body as it is; None: unknown
+    body_untouched: Callable[[Any], bool] | None = None
+
+
+_INT64 = 2**63
+
+
+@dataclass(frozen=True)
+class _Numbers:
+    """Where `Spec._integers` converts or bounds numbers, compiled once from a schema
+    (parts with nothing to do are left out). `untouched(value)`: whether `_integers`
+    would return `value` unchanged; it looks only where `_integers` looks (the schema's
+    properties, items and combinators), never through the rest of a body."""
+
+    integer: bool
+    number: bool
+    branches: tuple[_Numbers, ...]
+    properties: Mapping[str, _Numbers] | None
+    items: _Numbers | None
+
+    def untouched(self, value: Any) -> bool:
+        if isinstance(value, float) and self.integer and value.is_integer():
+            return False
+        if (
+            isinstance(value, int)
+            and not isinstance(value, bool)
+            and (self.integer or self.number)
+            and not -_INT64 < value < _INT64
+        ):
+            return False
+        if not all(branch.untouched(value) for branch in self.branches):
+            return False
+        if isinstance(value, dict) and self.properties is not None:
+            plans = self.properties
+            return all(plans[k].untouched(v) for k, v in value.items() if k in plans)
+        if isinstance(value, list) and self.items is not None:
+            return all(self.items.untouched(v) for v in value)
+        return True
+
+
+def _always(value: Any) -> bool:
+    return True
 
 
 def _pointer_escape(part: str) -> str:
@@ -190,12 +232,13 @@ class Spec:
                     check=self._compiled(pointer),
                 )
             )
-        body_validator = body_check = None
+        body_validator = body_check = body_untouched = None
         body = op.get("requestBody")
         if body is not None and "application/json" in body.get("content", {}):
             pointer = f"{base}/requestBody/content/application~1json/schema"
             body_validator = self._validator(pointer)
             body_check = self._compiled(pointer)
+            body_untouched = self._untouched(body_validator.schema)
         statuses = frozenset(int(code) for code in op.get("responses", {}) if code.isdigit())
         return Operation(
             operation_id=op["operationId"],
@@ -205,6 +248,7 @@ class Spec:
             body_validator=body_validator,
             statuses=statuses,
             body_check=body_check,
+            body_untouched=body_untouched,
         )
 
     def validate_parameters(
@@ -252,10 +296,47 @@ class Spec:
             error = jsonschema.exceptions.best_match(operation.body_validator.iter_errors(body))
             if error is not None:
                 raise _invalid(f"body: {_describe(error)}")
-        if _plain_numbers(body):
+        if operation.body_untouched is not None and operation.body_untouched(body):
             return body  # nothing for `_integers` to convert or refuse
         schema = operation.body_validator.schema
         return self._integers(schema, body, "")
+
+    def _untouched(self, schema: Any) -> Callable[[Any], bool] | None:
+        """`_Numbers.untouched` of `schema`; None when it nests too deep to compile."""
+        try:
+            plan = self._numbers(schema, 0)
+        except RecursionError:
+            return None
+        return _always if plan is None else plan.untouched
+
+    def _numbers(self, schema: Any, depth: int) -> _Numbers | None:
+        """The `_Numbers` of `schema` (mirrors `_integers`); None: nothing to do."""
+        if depth > 64:  # e.g. a schema that refers to itself
+            raise RecursionError("schema nested too deep")
+        if not isinstance(schema, Mapping):
+            return None
+        while isinstance(ref := schema.get("$ref"), str):
+            schema, _ = self._resolve({"$ref": ref.removeprefix(_SPEC_URI)})
+        kinds = schema.get("type", ())
+        kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)
+        branches = tuple(
+            plan
+            for combined in ("allOf", "oneOf", "anyOf")
+            for branch in schema.get(combined, ())
+            if (plan := self._numbers(branch, depth + 1)) is not None
+        )
+        properties: dict[str, _Numbers] | None = None
+        if "properties" in schema:
+            properties = {
+                name: plan
+                for name, sub in schema["properties"].items()
+                if (plan := self._numbers(sub, depth + 1)) is not None
+            }
+        items = self._numbers(schema["items"], depth + 1) if "items" in schema else None
+        integer, number = "integer" in kinds, "number" in kinds
+        if not (integer or number or branches or properties or items):
+            return None
+        return _Numbers(integer, number, branches, properties or None, items)
 
     def _integers(self, schema: Any, value: Any, where: str) -> Any:
         if not isinstance(schema, Mapping):
@@ -314,26 +395,6 @@ def _passes(check: Callable[[Any], bool] | None, value: Any) -> bool:
         raise
     except BaseException:  # pyo3's PanicException is a BaseException
         return False
-
-
-_INT64 = 2**63
-
-
-def _plain_numbers(value: Any) -> bool:
-    """No float and no integer of 2**63 or more in magnitude anywhere in `value`: then
-    `Spec._integers` would return it unchanged. A loop, not recursion (any depth)."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, float) or (
-            isinstance(item, int) and not isinstance(item, bool) and not -_INT64 < item < _INT64
-        ):
-            return False
-    return True
 
 
 def _invalid(text: str) -> ApiError:
