@@ -236,9 +236,13 @@ class _VerifiedTokens:
         entry = self._entries.get(token)
         if entry is None:
             return None
-        if not entry.not_before <= now < entry.expires or not secrets.compare_digest(
-            keys.derived(_ID_TOKEN, entry.kid), entry.key
-        ):
+        try:
+            fresh = entry.not_before <= now < entry.expires and secrets.compare_digest(
+                keys.derived(_ID_TOKEN, entry.kid), entry.key
+            )
+        except KeyError:  # the kid left the key file
+            fresh = False
+        if not fresh:
             with self._lock:
                 self._entries.pop(token, None)
             raise jwt.InvalidTokenError("expired, or its key left the key file")
