@@ -7,7 +7,10 @@ federated provider tokens, the failed-login throttle and the password-hashing ga
   memory or the worker threads job requests need.
 - Keys live in a `KeyRing` file, never in the database. Id tokens are HS256 JWTs with
   the signing key's id in `kid`; decoding pins the algorithm and requires `exp`, `iat`,
-  `sub`, `sid` and our issuer, and the session `sid` must still be live.
+  `sub`, `sid` and our issuer, and the session `sid` must still be live (looked up on
+  every request). A token that passed PyJWT's checks is remembered (`_VerifiedTokens`)
+  so that its next requests skip the decode; each use re-checks its time window and
+  that its signing key is still in the key file.
 - A password login starts a *session*, which ends `session_lifetime` seconds later
   whatever happens. Its refresh tokens are opaque random strings stored as SHA-256
   hashes. Each is single-use: a login with one returns a new pair of the same session,
@@ -209,6 +212,49 @@ class LoginGate:
             semaphore.release()
 
 
+@dataclass(frozen=True)
+class _Verified:
+    claims: dict[str, Any]
+    kid: str
+    key: bytes  # the derived key that verified the signature
+    not_before: int  # iat (and nbf): PyJWT refuses the token while now < this
+    expires: int  # exp: PyJWT refuses the token once now >= this
+
+
+class _VerifiedTokens:
+    """Id tokens whose signature and claims PyJWT has verified, by token string, at most
+    `size` (the oldest is forgotten first). Only tokens signed with our key get in, so
+    a client cannot fill it with junk. Everything in PyJWT's verdict but time and the
+    key file is a function of the token string; `get` re-checks those two."""
+
+    def __init__(self, size: int = 1024) -> None:
+        self._size = size
+        self._entries: dict[str, _Verified] = {}
+        self._lock = threading.Lock()
+
+    def get(self, token: str, keys: KeyRing, now: float) -> dict[str, Any] | None:
+        entry = self._entries.get(token)
+        if entry is None:
+            return None
+        try:
+            fresh = entry.not_before <= now < entry.expires and secrets.compare_digest(
+                keys.derived(_ID_TOKEN, entry.kid), entry.key
+            )
+        except KeyError:  # the kid left the key file
+            fresh = False
+        if not fresh:
+            with self._lock:
+                self._entries.pop(token, None)
+            raise jwt.InvalidTokenError("expired, or its key left the key file")
+        return entry.claims
+
+    def put(self, token: str, entry: _Verified) -> None:
+        with self._lock:
+            if len(self._entries) >= self._size:
+                del self._entries[next(iter(self._entries))]
+            self._entries[token] = entry
+
+
 def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -222,6 +268,7 @@ class Authenticator:
         self._store = store
         self._settings = settings
         self._keys = keys or KeyRing(key_path_for(store.path, settings.key_path))
+        self._verified = _VerifiedTokens()
         store.drop_legacy_secrets()
         self._hasher = PasswordHasher(
             time_cost=settings.argon2_time_cost,
@@ -314,16 +361,25 @@ class Authenticator:
         return {"id-token": self._id_token(user, session), "refresh-token": refresh}
 
     def _claims(self, id_token: str) -> dict[str, Any]:
+        """The verified claims of `id_token` (do not modify them); PyJWTError, KeyError
+        or ValueError when it is not a valid token of ours."""
+        claims = self._verified.get(id_token, self._keys, time.time())
+        if claims is not None:
+            return claims
         kid = jwt.get_unverified_header(id_token).get("kid")
         if not isinstance(kid, str):
             raise jwt.InvalidTokenError("no kid")
-        claims: dict[str, Any] = jwt.decode(
+        key = self._keys.derived(_ID_TOKEN, kid)
+        claims = jwt.decode(
             id_token,
-            self._keys.derived(_ID_TOKEN, kid),
+            key,
             algorithms=["HS256"],
             issuer=ISSUER,
             options={"require": ["exp", "iat", "sub", "iss", "sid"]},
         )
+        # PyJWT checked that these are integers (int() of them succeeds).
+        not_before = max(int(claims["iat"]), int(claims.get("nbf", claims["iat"])))
+        self._verified.put(id_token, _Verified(claims, kid, key, not_before, int(claims["exp"])))
         return claims
 
     def authenticate(self, id_token: str | None) -> dict[str, Any]:

@@ -4,9 +4,11 @@
 The key file (`<database>.keys` unless `ServerSettings.key_path` says otherwise) is JSON
 `{"current": kid, "keys": {kid: hex}}`. HKDF-SHA256 derives one key per purpose from
 a master key (id-token signing, websocket tickets, encryption of TOTP secrets), so the
-database alone yields none of them. `rotate()` makes a new current key and keeps the
-previous one, so id tokens it signed stay valid until they expire and what it encrypted
-can still be read; the authenticator re-encrypts TOTP secrets under the new key.
+database alone yields none of them. Each derived key is computed once and kept until
+the file is loaded again (a rotation here or in another process). `rotate()` makes a
+new current key and keeps the previous one, so id tokens it signed stay valid until
+they expire and what it encrypted can still be read; the authenticator re-encrypts TOTP
+secrets under the new key.
 
 A key file readable by group or others is refused (`InsecureFileError`); a database or
 directory with a wider mode than 0600/0700 gets a warning in the log.
@@ -98,6 +100,9 @@ class KeyRing:
         self._lock = threading.Lock()
         self._current = ""
         self._keys: dict[str, bytes] = {}
+        # HKDF outputs by (master key, purpose): one derivation per key and purpose
+        # instead of one per request; emptied whenever the file is (re)loaded.
+        self._derived: dict[tuple[bytes, str], bytes] = {}
         self._stamp: tuple[int, int] | None = None
         private_dir(self.path.parent)
         with self._lock:
@@ -138,6 +143,7 @@ class KeyRing:
         if current not in keys or any(len(v) < 32 for v in keys.values()):
             raise ValueError(f"{self.path} is not a valid key file")
         self._current, self._keys = current, keys
+        self._derived = {}
         self._stamp = (info.st_mtime_ns, info.st_ino)
 
     def _reload_if_changed(self) -> None:
@@ -161,6 +167,13 @@ class KeyRing:
             return kid
 
     # -- keys ---------------------------------------------------------------------------
+    def _derive(self, master: bytes, purpose: str) -> bytes:
+        cache = self._derived
+        key = cache.get((master, purpose))
+        if key is None:
+            key = cache[(master, purpose)] = _derive(master, purpose)
+        return key
+
     @property
     def current(self) -> str:
         return self._current
@@ -169,7 +182,7 @@ class KeyRing:
         """(kid, key) of the current master key for `purpose`."""
         self._reload_if_changed()
         kid = self._current
-        return kid, _derive(self._keys[kid], purpose)
+        return kid, self._derive(self._keys[kid], purpose)
 
     def derived(self, purpose: str, kid: str | None = None) -> bytes:
         """The `purpose` key of master key `kid` (default: the current one); KeyError
@@ -177,13 +190,13 @@ class KeyRing:
         if kid is None or kid not in self._keys:
             self._reload_if_changed()
         kid = kid or self._current
-        return _derive(self._keys[kid], purpose)
+        return self._derive(self._keys[kid], purpose)
 
     def all_derived(self, purpose: str) -> list[bytes]:
         """The `purpose` keys of every master key, the current one first."""
         self._reload_if_changed()
         order = [self._current, *(k for k in self._keys if k != self._current)]
-        return [_derive(self._keys[k], purpose) for k in order]
+        return [self._derive(self._keys[k], purpose) for k in order]
 
     # -- encryption ---------------------------------------------------------------------
     def encrypt(self, plaintext: str, purpose: str) -> str:

@@ -1,9 +1,16 @@
 """The contract, openapi.yaml, loaded once and used to validate requests.
 
 The spec is the single source of truth: parameter and body schemas are taken from it
-verbatim (with its `$ref`s resolved through a `referencing` registry) and checked with
-JSON Schema 2020-12 plus format checking. Query and path values arrive as strings and
-are converted by the parameter's schema type (`true`/`false` for booleans) first.
+verbatim (with its `$ref`s resolved through a registry of the whole document) and
+checked with JSON Schema 2020-12 plus format checking. Query and path values arrive as
+strings and are converted by the parameter's schema type (`true`/`false` for booleans)
+first.
+
+Each schema gets two validators: a compiled one (`jsonschema_rs`, given the formats of
+`jsonschema`'s checker so that both judge formats alike) answers valid/invalid, and
+the `jsonschema` one, run only when the compiled one says invalid or cannot judge a
+value, decides and words the error. So a valid request costs microseconds, and the
+verdicts and texts for invalid ones are `jsonschema`'s.
 
 The file is looked up as package data (`quantinuum_api_server/openapi.yaml`, for a
 wheel) and then at the repository root (editable installs); `ServerSettings.spec_path`
@@ -14,13 +21,15 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jsonschema  # type: ignore[import-untyped]
+import jsonschema_rs
 import yaml
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
@@ -55,6 +64,7 @@ class Parameter:
     required: bool
     schema: Mapping[str, Any]
     validator: Any
+    check: Callable[[Any], bool] | None = None  # compiled: True means valid
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,49 @@ class Operation:
     parameters: tuple[Parameter, ...]
     body_validator: Any
     statuses: frozenset[int] = field(default_factory=frozenset)
+    body_check: Callable[[Any], bool] | None = None  # compiled: True means valid
+    # True when `Spec._integers` would leave the (valid) body as it is; None: unknown
+    body_untouched: Callable[[Any], bool] | None = None
+
+
+_INT64 = 2**63
+
+
+@dataclass(frozen=True)
+class _Numbers:
+    """Where `Spec._integers` converts or bounds numbers, compiled once from a schema
+    (parts with nothing to do are left out). `untouched(value)`: whether `_integers`
+    would return `value` unchanged; it looks only where `_integers` looks (the schema's
+    properties, items and combinators), never through the rest of a body."""
+
+    integer: bool
+    number: bool
+    branches: tuple[_Numbers, ...]
+    properties: Mapping[str, _Numbers] | None
+    items: _Numbers | None
+
+    def untouched(self, value: Any) -> bool:
+        if isinstance(value, float) and self.integer and value.is_integer():
+            return False
+        if (
+            isinstance(value, int)
+            and not isinstance(value, bool)
+            and (self.integer or self.number)
+            and not -_INT64 < value < _INT64
+        ):
+            return False
+        if not all(branch.untouched(value) for branch in self.branches):
+            return False
+        if isinstance(value, dict) and self.properties is not None:
+            plans = self.properties
+            return all(plans[k].untouched(v) for k, v in value.items() if k in plans)
+        if isinstance(value, list) and self.items is not None:
+            return all(self.items.untouched(v) for v in value)
+        return True
+
+
+def _always(value: Any) -> bool:
+    return True
 
 
 def _pointer_escape(part: str) -> str:
@@ -118,6 +171,13 @@ class Spec:
         resource = Resource.from_contents(document, default_specification=DRAFT202012)
         self._registry: Registry[Any] = Registry().with_resource(_SPEC_URI, resource)
         self._format_checker = jsonschema.Draft202012Validator.FORMAT_CHECKER
+        self._compiled_registry = jsonschema_rs.Registry(
+            [(_SPEC_URI, document)], draft=jsonschema_rs.Draft202012
+        )
+        self._compiled_formats: dict[str, Callable[[Any], bool]] = {
+            name: functools.partial(_conforms, self._format_checker, name)
+            for name in self._format_checker.checkers
+        }
         self.operations: dict[str, Operation] = {}
         for path, item in document.get("paths", {}).items():
             for method in _METHODS:
@@ -131,6 +191,19 @@ class Spec:
             registry=self._registry,
             format_checker=self._format_checker,
         )
+
+    def _compiled(self, pointer: str) -> Callable[[Any], bool] | None:
+        """The compiled twin of `_validator(pointer)`; None if it cannot be built."""
+        try:
+            validator = jsonschema_rs.validator_for(
+                {"$ref": f"{_SPEC_URI}#{quote(pointer, safe='/~')}"},  # e.g. {job_id}
+                registry=self._compiled_registry,
+                validate_formats=True,
+                formats=self._compiled_formats,
+            )
+        except (ValueError, jsonschema_rs.ReferencingError):
+            return None
+        return validator.is_valid
 
     def _resolve(self, node: Mapping[str, Any]) -> tuple[Mapping[str, Any], str | None]:
         ref = node.get("$ref")
@@ -156,13 +229,16 @@ class Spec:
                     required=bool(param.get("required", False)),
                     schema=schema,
                     validator=self._validator(pointer),
+                    check=self._compiled(pointer),
                 )
             )
-        body_validator = None
+        body_validator = body_check = body_untouched = None
         body = op.get("requestBody")
         if body is not None and "application/json" in body.get("content", {}):
             pointer = f"{base}/requestBody/content/application~1json/schema"
             body_validator = self._validator(pointer)
+            body_check = self._compiled(pointer)
+            body_untouched = self._untouched(body_validator.schema)
         statuses = frozenset(int(code) for code in op.get("responses", {}) if code.isdigit())
         return Operation(
             operation_id=op["operationId"],
@@ -171,6 +247,8 @@ class Spec:
             parameters=tuple(params),
             body_validator=body_validator,
             statuses=statuses,
+            body_check=body_check,
+            body_untouched=body_untouched,
         )
 
     def validate_parameters(
@@ -200,9 +278,11 @@ class Spec:
                     raise _invalid(f"missing {param.location} parameter '{param.name}'")
                 continue
             value = _convert(param, raw)
-            error = jsonschema.exceptions.best_match(param.validator.iter_errors(value))
-            if error is not None:
-                raise _invalid(f"{param.location} parameter '{param.name}': {_describe(error)}")
+            if not _passes(param.check, value):
+                error = jsonschema.exceptions.best_match(param.validator.iter_errors(value))
+                if error is not None:
+                    where = f"{param.location} parameter '{param.name}'"
+                    raise _invalid(f"{where}: {_describe(error)}")
             values[param.name] = value
         return values
 
@@ -212,11 +292,51 @@ class Spec:
         `1.0` as an integer) and integers checked to fit in 64 bits."""
         if operation.body_validator is None:
             return body
-        error = jsonschema.exceptions.best_match(operation.body_validator.iter_errors(body))
-        if error is not None:
-            raise _invalid(f"body: {_describe(error)}")
+        if not _passes(operation.body_check, body):
+            error = jsonschema.exceptions.best_match(operation.body_validator.iter_errors(body))
+            if error is not None:
+                raise _invalid(f"body: {_describe(error)}")
+        if operation.body_untouched is not None and operation.body_untouched(body):
+            return body  # nothing for `_integers` to convert or refuse
         schema = operation.body_validator.schema
         return self._integers(schema, body, "")
+
+    def _untouched(self, schema: Any) -> Callable[[Any], bool] | None:
+        """`_Numbers.untouched` of `schema`; None when it nests too deep to compile."""
+        try:
+            plan = self._numbers(schema, 0)
+        except RecursionError:
+            return None
+        return _always if plan is None else plan.untouched
+
+    def _numbers(self, schema: Any, depth: int) -> _Numbers | None:
+        """The `_Numbers` of `schema` (mirrors `_integers`); None: nothing to do."""
+        if depth > 64:  # e.g. a schema that refers to itself
+            raise RecursionError("schema nested too deep")
+        if not isinstance(schema, Mapping):
+            return None
+        while isinstance(ref := schema.get("$ref"), str):
+            schema, _ = self._resolve({"$ref": ref.removeprefix(_SPEC_URI)})
+        kinds = schema.get("type", ())
+        kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)
+        branches = tuple(
+            plan
+            for combined in ("allOf", "oneOf", "anyOf")
+            for branch in schema.get(combined, ())
+            if (plan := self._numbers(branch, depth + 1)) is not None
+        )
+        properties: dict[str, _Numbers] | None = None
+        if "properties" in schema:
+            properties = {
+                name: plan
+                for name, sub in schema["properties"].items()
+                if (plan := self._numbers(sub, depth + 1)) is not None
+            }
+        items = self._numbers(schema["items"], depth + 1) if "items" in schema else None
+        integer, number = "integer" in kinds, "number" in kinds
+        if not (integer or number or branches or properties or items):
+            return None
+        return _Numbers(integer, number, branches, properties or None, items)
 
     def _integers(self, schema: Any, value: Any, where: str) -> Any:
         if not isinstance(schema, Mapping):
@@ -247,13 +367,34 @@ class Spec:
 
     def validate(self, schema_name: str, value: Any) -> str | None:
         """Check `value` against `components/schemas/<schema_name>`; the problem or None."""
-        validator = self._schema_validator(schema_name)
+        validator, check = self._schema_validator(schema_name)
+        if _passes(check, value):
+            return None
         error = jsonschema.exceptions.best_match(validator.iter_errors(value))
         return None if error is None else _describe(error)
 
     @functools.cache  # noqa: B019 - one Spec per app, lives as long as it
-    def _schema_validator(self, schema_name: str) -> Any:
-        return self._validator(f"/components/schemas/{schema_name}")
+    def _schema_validator(self, schema_name: str) -> tuple[Any, Callable[[Any], bool] | None]:
+        pointer = f"/components/schemas/{schema_name}"
+        return self._validator(pointer), self._compiled(pointer)
+
+
+def _conforms(checker: Any, name: str, value: Any) -> bool:
+    return bool(checker.conforms(value, name))
+
+
+def _passes(check: Callable[[Any], bool] | None, value: Any) -> bool:
+    """The compiled validator's verdict; False (the `jsonschema` path decides) when
+    there is none or it cannot judge `value` (a lone surrogate, nesting beyond its
+    limit, a panic in the extension)."""
+    if check is None:
+        return False
+    try:
+        return check(value)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # pyo3's PanicException is a BaseException
+        return False
 
 
 def _invalid(text: str) -> ApiError:
