@@ -273,6 +273,14 @@ class JobService:
             raise ApiError(404, JOB_NOT_FOUND, "Job not found")
         return row
 
+    @staticmethod
+    def result_bits(row: Mapping[str, Any]) -> int:
+        """How many result bits (shots x classical bits) a stored job row holds."""
+        layout = row.get("result_layout")
+        if layout is None or row.get("last_shot") is None:
+            return 0
+        return (int(row["last_shot"]) + 1) * sum(int(width) for _, width in layout)
+
     def document(self, row: Mapping[str, Any]) -> dict[str, Any]:
         position = None
         if row["status"] == "queued":

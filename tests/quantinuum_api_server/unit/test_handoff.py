@@ -54,6 +54,7 @@ def test_the_last_chunk_and_the_completion_are_one_commit(tmp_path: Path) -> Non
     jobs, user = _service(tmp_path)
     job_id, _ = jobs.submit(user, _body(), None)
     store = jobs._store
+    assert jobs.result_bits(jobs.owned_job(user, job_id)) == 0
     claimed = store.claim_next_job(utc_now())
     assert claimed is not None
     assert claimed["id"] == job_id
@@ -64,3 +65,4 @@ def test_the_last_chunk_and_the_completion_are_one_commit(tmp_path: Path) -> Non
     assert doc["status"] == "completed"
     assert doc["results"] == {"c": ["00", "11", "11", "00", "11"]}
     assert doc["last-shot"] == 4
+    assert jobs.result_bits(jobs.owned_job(user, job_id)) == 10  # 5 shots x 2 bits
