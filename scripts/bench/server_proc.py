@@ -51,13 +51,16 @@ class Stamps:
     finished: dict[str, float]
     last: dict[str, float]
     starts: dict[str, float]
+    subscribed: dict[str, float]
 
     def answer(self, ids: list[str]) -> dict[str, dict[str, float]]:
-        """The protocol's reply: completion and start stamps of the ids that have them."""
+        """The protocol's reply: completion, start and first-subscription stamps of the
+        ids that have them."""
         done = {i: self.finished.get(i, self.last.get(i)) for i in ids}
         return {
             "times": {i: t for i, t in done.items() if t is not None},
             "starts": {i: self.starts[i] for i in ids if i in self.starts},
+            "subscribed": {i: self.subscribed[i] for i in ids if i in self.subscribed},
         }
 
 
@@ -68,7 +71,9 @@ def _record_completions() -> Stamps:
     it, so no client can see the job done before its stamp (a stamp after the commit could
     be beaten by a polling client); if no final status goes through `update_job` in this
     process, the last `JobEvents.publish(job_id, "status")` (right after the commit).
-    Start: the first `"status"` event (the job was claimed: running).
+    `Store.finish_job` (a job's last results and final status in one commit) is stamped
+    the same way. Start: the first `"status"` event (the job was claimed: running).
+    Subscribed: the first `JobEvents.subscribe` of the job (a websocket began listening).
     """
     from quantinuum_api_server import _events, _store
 
@@ -90,6 +95,15 @@ def _record_completions() -> Stamps:
         return publish(self, job_id, kind, *args, **kwargs)
 
     events_cls.publish = stamped
+    subscribed: dict[str, float] = {}
+    subscribe = getattr(events_cls, "subscribe", None)
+    if subscribe is not None:
+
+        def stamped_subscribe(self: Any, job_id: str, *args: Any, **kwargs: Any) -> Any:
+            subscribed.setdefault(job_id, time.monotonic())
+            return subscribe(self, job_id, *args, **kwargs)
+
+        events_cls.subscribe = stamped_subscribe
     store_cls: Any = getattr(_store, "Store", None)
     update_job = getattr(store_cls, "update_job", None)
     if update_job is not None:
@@ -100,8 +114,17 @@ def _record_completions() -> Stamps:
             return update_job(self, job_id, *args, **fields)
 
         store_cls.update_job = stamped_update
+    finish_job = getattr(store_cls, "finish_job", None)
+    if finish_job is not None:
 
-    return Stamps(finished, last, starts)
+        def stamped_finish(self: Any, job_id: str, *args: Any, **fields: Any) -> Any:
+            if fields.get("status") in DONE:
+                finished.setdefault(job_id, time.monotonic())
+            return finish_job(self, job_id, *args, **fields)
+
+        store_cls.finish_job = stamped_finish
+
+    return Stamps(finished, last, starts, subscribed)
 
 
 def _free_port() -> int:
