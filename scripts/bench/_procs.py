@@ -147,6 +147,13 @@ class ServerProcess:
         answer = json.loads(self._read_json())
         return answer["times"], answer["starts"]
 
+    def subscriptions(self, ids: Sequence[str]) -> dict[str, float]:
+        """When a websocket first subscribed to each of these jobs (those that had one)."""
+        assert self._proc.stdin is not None
+        self._proc.stdin.write(json.dumps({"cmd": "completions", "ids": list(ids)}) + "\n")
+        self._proc.stdin.flush()
+        return dict(json.loads(self._read_json()).get("subscribed", {}))
+
     def completions(self, ids: Sequence[str]) -> dict[str, float]:
         """Server-side completion stamps (monotonic seconds) of these (finished) jobs."""
         times, _ = self.stamps(ids)
