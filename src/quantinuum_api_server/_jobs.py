@@ -77,7 +77,7 @@ from ._errors import (
 )
 from ._events import JobEvents
 from ._settings import ServerSettings
-from ._store import IdempotencyConflict, Store
+from ._store import Chunk, IdempotencyConflict, Store
 from ._workers import Layout, Outcome, Worker, prestart, unpack_results
 
 __all__ = [
@@ -391,14 +391,17 @@ class JobService:
                 logger.exception("job %s failed", row["id"])
                 self._finish(row["id"], "failed", error={"code": INTERNAL, "text": str(exc)})
 
-    def _finish(self, job_id: str, status: str, **fields: Any) -> None:
+    def _finish(
+        self, job_id: str, status: str, *, chunk: Chunk | None = None, **fields: Any
+    ) -> None:
+        """End a running job (with its last results `chunk`, if any, in the same commit)."""
         # Not fsynced: after a machine crash an unfinished-looking job just runs again.
-        self._store.update_job(
+        self._store.finish_job(
             job_id,
             only_if=("running", "canceling"),
-            durable=False,
             status=status,
             result_date=utc_now(),
+            chunk=chunk,
             **fields,
         )
         self._announce(job_id)
@@ -444,15 +447,8 @@ class JobService:
         self._settle(job_id, attempts, outcome)
 
     def _chunk(self, job_id: str, layout: Layout, shots: int, data: bytes, last: bool) -> None:
-        if last:  # the job is done: `_settle` sees it is no longer running
-            self._store.finish_job(
-                job_id,
-                only_if=("running", "canceling"),
-                status="completed",
-                result_date=utc_now(),
-                chunk=(layout, shots, data),
-            )
-            self._announce(job_id)
+        if last:  # the job is done (`Outcome.stored`: `_settle` leaves it)
+            self._finish(job_id, "completed", chunk=(layout, shots, data))
             return
         self._store.append_chunk(job_id, layout, shots, data)
         self._events.publish(job_id, "partial")
