@@ -105,26 +105,24 @@ def _record_completions() -> Stamps:
 
         events_cls.subscribe = stamped_subscribe
     store_cls: Any = getattr(_store, "Store", None)
-    update_job = getattr(store_cls, "update_job", None)
-    if update_job is not None:
-
-        def stamped_update(self: Any, job_id: str, *args: Any, **fields: Any) -> Any:
-            if fields.get("status") in DONE:
-                finished.setdefault(job_id, time.monotonic())
-            return update_job(self, job_id, *args, **fields)
-
-        store_cls.update_job = stamped_update
-    finish_job = getattr(store_cls, "finish_job", None)
-    if finish_job is not None:
-
-        def stamped_finish(self: Any, job_id: str, *args: Any, **fields: Any) -> Any:
-            if fields.get("status") in DONE:
-                finished.setdefault(job_id, time.monotonic())
-            return finish_job(self, job_id, *args, **fields)
-
-        store_cls.finish_job = stamped_finish
+    for name in ("update_job", "finish_job"):  # the two ways a final status is stored
+        method = getattr(store_cls, name, None)
+        if method is not None:
+            setattr(store_cls, name, _stamping_final(method, finished))
 
     return Stamps(finished, last, starts, subscribed)
+
+
+def _stamping_final(method: Any, finished: dict[str, float]) -> Any:
+    """`method(self, job_id, ..., status=...)`, stamping `job_id` in `finished` first when
+    it stores a final status."""
+
+    def stamped(self: Any, job_id: str, *args: Any, **fields: Any) -> Any:
+        if fields.get("status") in DONE:
+            finished.setdefault(job_id, time.monotonic())
+        return method(self, job_id, *args, **fields)
+
+    return stamped
 
 
 def _free_port() -> int:
