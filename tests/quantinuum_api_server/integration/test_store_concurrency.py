@@ -6,8 +6,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -16,35 +15,11 @@ import pytest
 
 from quantinuum_api_server._store import IdempotencyConflict, Store, StoreClosedError
 
+from ..conftest import job_row
+
 # Far above any normal wait: reaching it means a thread is stuck (the old store blocked
 # every read behind an open write transaction).
 STUCK = 20.0
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store(tmp_path / "db.sqlite3")
-    try:
-        yield opened
-    finally:
-        opened.close()
-
-
-def _job(user: int, **fields: Any) -> dict[str, Any]:
-    job: dict[str, Any] = {
-        "id": uuid.uuid4().hex,
-        "user_id": user,
-        "machine": "H1-1E",
-        "count": 10,
-        "language": "OPENQASM 2.0",
-        "program": "OPENQASM 2.0;",
-        "priority": "normal",
-        "options": {},
-        "status": "queued",
-        "submit_date": "2026-01-01T00:00:00.000000Z",
-    }
-    job.update(fields)
-    return job
 
 
 def _in_thread(target: Callable[[], Any]) -> tuple[threading.Thread, list[Any]]:
@@ -95,7 +70,7 @@ def _wait_queued(store: Store, count: int) -> None:
 def test_reads_do_not_wait_for_an_open_write_transaction(store: Store) -> None:
     user = store.add_user("a@b.c", None, None)
     store.start_session("s1", user, "h1", now=0, idle=100, life=1000)
-    job_id = store.insert_job(_job(user), None)
+    job_id = store.insert_job(job_row(user), None)
     held = _HeldWriter(store, lambda db: db.execute("UPDATE jobs SET status = 'running'"))
     try:
         # Each read in a thread of its own: on a store with one locked connection, each
@@ -133,7 +108,7 @@ def test_a_thread_reads_its_own_committed_writes(store: Store) -> None:
 
     def write_then_read() -> list[str | None]:
         seen = []
-        job_id = store.insert_job(_job(user), None)
+        job_id = store.insert_job(job_row(user), None)
         seen.append(store.job_status(job_id))
         for status in ("running", "completed", "failed"):
             store.update_job(job_id, status=status, durable=status == "failed")
@@ -150,7 +125,7 @@ def test_a_thread_reads_its_own_committed_writes(store: Store) -> None:
 def test_concurrent_inserts_share_one_commit(store: Store) -> None:
     user = store.add_user("a@b.c", None, None)
     held = _HeldWriter(store)
-    jobs = [_job(user) for _ in range(16)]
+    jobs = [job_row(user) for _ in range(16)]
     started = [_in_thread(partial(store.insert_job, job, None)) for job in jobs]
     _wait_queued(store, len(jobs))
     before = store.commits
@@ -165,15 +140,15 @@ def test_concurrent_inserts_share_one_commit(store: Store) -> None:
 
 def test_one_callers_failure_rolls_back_only_its_part(store: Store) -> None:
     user = store.add_user("a@b.c", None, None)
-    first = store.insert_job(_job(user), ("k1", "body-1"))
+    first = store.insert_job(job_row(user), ("k1", "body-1"))
 
     def refuse(head: dict[str, Any] | None) -> None:
         raise ValueError("the batch is closed")
 
     held = _HeldWriter(store)
-    good = [_job(user) for _ in range(3)]
-    refused = _job(user)
-    conflicting = _job(user)
+    good = [job_row(user) for _ in range(3)]
+    refused = job_row(user)
+    conflicting = job_row(user)
     calls: list[Callable[[], Any]] = [
         lambda: store.insert_job(good[0], None),
         lambda: store.insert_job(refused, ("k2", "body-2"), ("no-batch", refuse)),
@@ -206,7 +181,7 @@ def test_one_callers_failure_rolls_back_only_its_part(store: Store) -> None:
 @pytest.mark.parametrize("grouped", [True, False], ids=["one-group", "free-running"])
 def test_one_key_one_body_makes_one_job(store: Store, grouped: bool) -> None:
     user = store.add_user("a@b.c", None, None)
-    jobs = [_job(user) for _ in range(12)]
+    jobs = [job_row(user) for _ in range(12)]
     held = _HeldWriter(store) if grouped else None
     go = threading.Barrier(len(jobs))
 
@@ -229,7 +204,7 @@ def test_one_key_one_body_makes_one_job(store: Store, grouped: bool) -> None:
 @pytest.mark.parametrize("grouped", [True, False], ids=["one-group", "free-running"])
 def test_one_key_two_bodies_conflict(store: Store, grouped: bool) -> None:
     user = store.add_user("a@b.c", None, None)
-    jobs = [_job(user) for _ in range(12)]
+    jobs = [job_row(user) for _ in range(12)]
     held = _HeldWriter(store) if grouped else None
     go = threading.Barrier(len(jobs))
 
@@ -271,7 +246,7 @@ def test_close_closes_every_connection_and_later_calls_fail(tmp_path: Path) -> N
     path = tmp_path / "db.sqlite3"
     store = Store(path)
     user = store.add_user("a@b.c", None, None)
-    job_id = store.insert_job(_job(user), None)
+    job_id = store.insert_job(job_row(user), None)
     assert store.job_status(job_id) == "queued"
     done = threading.Event()
     reading = threading.Barrier(4)
@@ -299,7 +274,7 @@ def test_close_closes_every_connection_and_later_calls_fail(tmp_path: Path) -> N
     calls: list[Callable[[], Any]] = [
         lambda: store.job_status(job_id),
         lambda: store.job(job_id),
-        lambda: store.insert_job(_job(user), None),
+        lambda: store.insert_job(job_row(user), None),
         lambda: store.update_job(job_id, status="running"),
         lambda: store.claim_next_job("now"),
     ]
@@ -314,7 +289,7 @@ def test_close_closes_every_connection_and_later_calls_fail(tmp_path: Path) -> N
 
 def test_connections_of_ended_threads_do_not_pile_up(store: Store) -> None:
     user = store.add_user("a@b.c", None, None)
-    job_id = store.insert_job(_job(user), None)
+    job_id = store.insert_job(job_row(user), None)
     for _ in range(3):
         started = [_in_thread(lambda: store.job_status(job_id)) for _ in range(5)]
         for thread, outcome in started:

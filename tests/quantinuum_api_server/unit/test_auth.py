@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import jwt
 import pytest
@@ -14,13 +12,6 @@ from quantinuum_api_server._errors import ApiError
 from quantinuum_api_server._keys import KeyRing, key_path_for
 from quantinuum_api_server._store import Store
 from quantinuum_api_server.testing import fast_settings
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store(tmp_path / "db.sqlite3")
-    yield opened
-    opened.close()
 
 
 def claims(user_id: int, **changes: object) -> dict[str, object]:

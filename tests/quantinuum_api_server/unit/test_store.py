@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,31 +12,7 @@ import pytest
 
 from quantinuum_api_server._store import _NEXT_JOB_SQL, _POSITION_SQL, Store
 
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store(tmp_path / "db.sqlite3")
-    try:
-        yield opened
-    finally:
-        opened.close()
-
-
-def _job(user: int, **fields: Any) -> dict[str, Any]:
-    job: dict[str, Any] = {
-        "id": uuid.uuid4().hex,
-        "user_id": user,
-        "machine": "H1-1E",
-        "count": 10,
-        "language": "OPENQASM 2.0",
-        "program": "OPENQASM 2.0;",
-        "priority": "normal",
-        "options": {},
-        "status": "queued",
-        "submit_date": "2026-01-01T00:00:00.000000Z",
-    }
-    job.update(fields)
-    return job
+from ..conftest import job_row
 
 
 def _queue(store: Store, user: int, count: int) -> None:
@@ -82,7 +57,7 @@ def test_an_older_database_gets_the_queue_index(tmp_path: Path) -> None:
 def test_jobs_are_claimed_by_priority_then_age(store: Store) -> None:
     user = store.add_user("a@b.c", None, None)
     order = ["low", "normal", "high", "normal", "high", "low"]
-    ids = [store.insert_job(_job(user, priority=p), None) for p in order]
+    ids = [store.insert_job(job_row(user, priority=p), None) for p in order]
     rows = {row["id"]: row for row in (store.job(job_id) for job_id in ids) if row}
     positions = [store.queue_position(rows[i]["seq"], rows[i]["priority"]) for i in ids]
     assert positions == [4, 2, 0, 3, 1, 5]
@@ -110,7 +85,7 @@ def _commit_levels(store: Store) -> list[str]:
 def test_accepting_is_fsynced_running_and_finishing_are_not(store: Store) -> None:
     user = store.add_user("a@b.c", None, None)
     levels = _commit_levels(store)
-    job_id = store.insert_job(_job(user), ("k", "h"))
+    job_id = store.insert_job(job_row(user), ("k", "h"))
     assert levels == ["FULL"]
     assert store.claim_next_job("now") is not None
     assert levels[1:] == ["NORMAL"]
@@ -123,7 +98,7 @@ def test_accepting_is_fsynced_running_and_finishing_are_not(store: Store) -> Non
 
 def test_finish_job_stores_the_last_chunk_and_status_in_one_commit(store: Store) -> None:
     user = store.add_user("a@b.c", None, None)
-    job_id = store.insert_job(_job(user), None)
+    job_id = store.insert_job(job_row(user), None)
     assert store.claim_next_job("now") is not None
     layout = [("c", 2), ("d", 1)]
     store.append_chunk(job_id, layout, 3, b"first")
@@ -151,7 +126,7 @@ def test_finish_job_stores_the_last_chunk_and_status_in_one_commit(store: Store)
 
 def test_finish_job_on_a_job_in_another_status_stores_nothing(store: Store) -> None:
     user = store.add_user("a@b.c", None, None)
-    job_id = store.insert_job(_job(user), None)
+    job_id = store.insert_job(job_row(user), None)
     done = store.finish_job(
         job_id,
         only_if=("running",),
@@ -173,13 +148,13 @@ def test_finish_job_on_a_job_in_another_status_stores_nothing(store: Store) -> N
 
 def test_a_write_inside_a_write_transaction_is_refused(store: Store) -> None:
     user = store.add_user("a@b.c", None, None)
-    job_id = store.insert_job(_job(user), None)
+    job_id = store.insert_job(job_row(user), None)
     with store.transaction() as db:
         db.execute("UPDATE jobs SET status = 'running'")
         # Not a wait for itself (a group commit of this thread's own lock).
         with pytest.raises(RuntimeError, match="inside a write transaction"):
             store.update_job(job_id, status="completed")
         with pytest.raises(RuntimeError, match="inside a write transaction"):
-            store.insert_job(_job(user), None)
+            store.insert_job(job_row(user), None)
     assert store.job_status(job_id) == "running"
     assert store.update_job(job_id, status="completed")
