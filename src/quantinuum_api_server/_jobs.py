@@ -1,9 +1,9 @@
 """Jobs: submission checks, the job document, cancel, and the worker threads.
 
 Decisions (the reference leaves them open):
-- Programs are parsed at submission: a bad one is 400 code 40, a machine limit (qubits,
-  shots, classical registers, program size) 400 code 41, an unknown machine 400 code 31.
-  Only `OPENQASM 2.0` runs locally; `QIR 1.0` is 400 code 40.
+- Programs are parsed at submission, in a checker process (`_admission`), never in the
+  API process: a bad one is 400 code 40, a machine limit (qubits, shots, classical
+  registers, program size) 400 code 41, an unknown machine 400 code 31.
 - `max-cost`: the cost is known at submission, so a job over it is accepted and fails at
   once with `error.code` 42 (the spec: "fail the job instead of running it").
 - Noise: emulators (`…E`) run noiseless unless `options.error-model` is true; hardware
@@ -53,7 +53,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import pickle
 import threading
 import time
 import uuid
@@ -63,10 +62,10 @@ from typing import Any
 
 from quantinuum_emulator._emulator import Emulator
 from quantinuum_emulator._errors import JobRejected
-from quantinuum_emulator._execution import PreparedJob, max_cost_error
+from quantinuum_emulator._execution import max_cost_error
 from quantinuum_emulator._machines import MachineCatalog
-from quantinuum_emulator._qasm import ParsedProgram
 
+from ._admission import Checker
 from ._errors import (
     INTERNAL,
     INVALID_REQUEST,
@@ -95,12 +94,10 @@ WORKER_CRASHED = 43
 logger = logging.getLogger(__name__)
 
 DONE_STATUSES = frozenset({"completed", "failed", "canceled", "depleted", "terminated"})
-#: Jobs checked at submission are handed to their worker as they were prepared (pickled),
-#: so the worker does not parse and check the program again (a 14-qubit, 8-layer program:
-#: 3.5 ms to pickle and unpickle against 9-10 ms to prepare). At most this many are kept,
-#: of programs up to `HANDOFF_BYTES`; others, and jobs run again, are prepared anew.
+#: Jobs checked at submission are handed to their worker as their checker prepared them
+#: (pickled: `_admission.HANDOFF_BYTES`), so the worker does not parse the program again.
+#: At most this many are kept; others, and jobs run again, are prepared anew.
 HANDOFF_JOBS = 64
-HANDOFF_BYTES = 256 * 1024
 #: `GET /v1/job`'s page size when `limit` is not given (openapi.yaml's default).
 DEFAULT_PAGE_SIZE = 20
 #: The job-list filters (query parameters of `list_jobs`).
@@ -158,6 +155,13 @@ class JobService:
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         self._emulator = Emulator(catalog, max_program_bytes=settings.max_program_bytes)
+        self._checker = Checker(
+            catalog,
+            max_program_bytes=settings.max_program_bytes,
+            processes=settings.checkers,
+            time_limit=settings.check_time_limit,
+            memory_limit=settings.check_memory_limit,
+        )
         self._workers = [
             Worker(
                 catalog,
@@ -171,40 +175,43 @@ class JobService:
         self._running: dict[str, Worker] = {}
         self._canceled: set[str] = set()  # running jobs whose cancel was asked
         self._running_lock = threading.Lock()
-        self._handoff: OrderedDict[str, PreparedJob] = OrderedDict()
+        self._handoff: OrderedDict[str, bytes] = OrderedDict()
         self._handoff_lock = threading.Lock()
 
     # -- requests ---------------------------------------------------------------------
     def submit(
         self, user_id: int, body: Mapping[str, Any], idempotency_key: str | None
     ) -> tuple[str, str]:
-        """Check and store a job request (already schema-valid); its (id, status)."""
+        """Check and store a job request (already schema-valid); its (id, status).
+
+        The program is parsed by a checker process (`_admission`), never here."""
         try:
-            prepared = self._emulator.prepare(body)
+            request = self._emulator.check_request(body)
+            admission = self._checker.check(body)
         except JobRejected as exc:
             raise ApiError.rejected(exc) from None
-        self._check_result_size(prepared.count, prepared.program.info.registers)
+        self._check_result_size(request.count, admission.registers)
         now = utc_now()
         job: dict[str, Any] = {
             "id": uuid.uuid4().hex,
             "user_id": user_id,
             "name": body.get("name"),
-            "machine": prepared.machine,
-            "count": prepared.count,
+            "machine": request.machine,
+            "count": request.count,
             "language": body["language"],
             "program": body["program"],
             "priority": body.get("priority", "normal"),
-            "options": prepared.options,
+            "options": request.options,
             "grp": body.get("group"),
             "max_cost": body.get("max-cost"),
             "status": "queued",
             "submit_date": now,
-            "cost": prepared.cost,
-            "qubits": int(prepared.program.info.n_qubits),
+            "cost": admission.cost,
+            "qubits": admission.qubits,
             "cfl": body.get("cfl"),
             "batch_end": 1 if body.get("batch-end") is True else 0,
         }
-        error = max_cost_error(prepared.cost, body.get("max-cost"))
+        error = max_cost_error(admission.cost, body.get("max-cost"))
         if error is not None:
             job.update(status="failed", result_date=now, error=error)
         batch = body.get("batch-exec")
@@ -213,7 +220,7 @@ class JobService:
             join = (batch, lambda head: _join_batch(job, head, batch))
         elif isinstance(batch, int | float) and not isinstance(batch, bool):
             job.update(batch=job["id"], batch_max_cost=float(batch))
-            if job["status"] == "queued" and prepared.cost > batch:
+            if job["status"] == "queued" and admission.cost > batch:
                 job.update(status="failed", result_date=now, error=_batch_cost_error(0.0, job))
         key = None
         if idempotency_key is not None:
@@ -226,34 +233,24 @@ class JobService:
         except ValueError as exc:
             raise ApiError(400, INVALID_REQUEST, str(exc)) from None
         if job_id == job["id"]:
-            if job["status"] == "queued":
-                self._keep_prepared(job_id, prepared, len(str(body["program"])))
+            if job["status"] == "queued" and admission.prepared is not None:
+                self._keep_prepared(job_id, admission.prepared)
             self._pending.set()
             return job_id, str(job["status"])
         self._pending.set()
         return job_id, self._store.job_status(job_id) or "queued"  # an Idempotency-Key replay
 
-    def _keep_prepared(self, job_id: str, prepared: PreparedJob, size: int) -> None:
-        if size > HANDOFF_BYTES or prepared.wasm is not None:
-            return
-        if not isinstance(prepared.program, ParsedProgram):  # shot by shot: not picklable
-            return
+    def _keep_prepared(self, job_id: str, prepared: bytes) -> None:
         with self._handoff_lock:
             self._handoff[job_id] = prepared
             while len(self._handoff) > HANDOFF_JOBS:
                 self._handoff.popitem(last=False)
 
     def _handed_off(self, job_id: str) -> bytes | None:
-        """The job as prepared at submission, pickled for its worker (None: the worker
+        """The job as its checker prepared it, pickled for its worker (None: the worker
         prepares it from the stored request)."""
         with self._handoff_lock:
-            prepared = self._handoff.pop(job_id, None)
-        if prepared is None:
-            return None
-        try:
-            return pickle.dumps(prepared, protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception:  # a program kind that does not pickle: prepared again
-            return None
+            return self._handoff.pop(job_id, None)
 
     def _check_result_size(self, count: int, registers: Mapping[str, int]) -> None:
         bits = sum(int(width) for width in registers.values())
@@ -351,6 +348,8 @@ class JobService:
             return False
         self._stopping.clear()
         prestart()
+        self._checker.reopen()
+        threading.Thread(target=self._warm_checker, name="qapi-checker", daemon=True).start()
         queued = self._store.recover_jobs(utc_now())
         if queued:
             self._pending.set()
@@ -368,12 +367,19 @@ class JobService:
         counting the attempt); they rerun on the next start."""
         self._stopping.set()
         self._pending.set()
+        self._checker.close()
         for worker in self._workers:
             worker.close()
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
         self._threads.clear()
+
+    def _warm_checker(self) -> None:
+        try:
+            self._checker.warm()
+        except Exception:  # the first submission starts one instead
+            logger.debug("cannot start a program checker yet", exc_info=True)
 
     def _work(self, worker: Worker) -> None:
         while not self._stopping.is_set():

@@ -40,6 +40,12 @@ class ServerSettings:
     max_job_attempts: int = 3
     worker_recycle_rss: int | None = 512 * 2**20
     max_result_bits: int = 2**24  # e.g. 10,000 shots of 1,677 classical bits
+    # Programs are parsed in checker processes (`_admission`), at most `checkers` at once,
+    # each with `check_time_limit` seconds (CPU and wall clock) and `check_memory_limit`
+    # bytes of address space beyond its start (None: no memory limit).
+    checkers: int = 2
+    check_time_limit: float = 20.0
+    check_memory_limit: int | None = 2 * 2**30
     chunk_shots: int = 100  # shots of a job's first chunk of results
     chunk_growth: float = 2.0  # each next chunk this many times larger (1.0: fixed size)
     chunk_delay: float = 0.0

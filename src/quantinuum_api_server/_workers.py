@@ -43,7 +43,7 @@ from typing import Any
 
 from quantinuum_emulator._machines import MachineCatalog
 
-__all__ = ["Outcome", "Worker", "pack_chunk", "prestart", "unpack_results"]
+__all__ = ["CHECKER", "WORKER", "Outcome", "Worker", "pack_chunk", "prestart", "unpack_results"]
 
 logger = logging.getLogger(__name__)
 
@@ -62,8 +62,14 @@ _PRELOAD = (
     "quantinuum_emulator._simulator",
     "quantinuum_emulator._noise",
     "quantinuum_emulator._cost",
+    "quantinuum_emulator._qir",
+    "quantinuum_emulator._hqs",
+    "quantinuum_emulator._wasm",
+    "quantinuum_api_server._admission",
     "qiskit_aer",
     "numpy",
+    "pyqir",
+    "wasmtime",
 )
 
 
@@ -76,11 +82,16 @@ _PRELOAD = (
 _WORKER_ENV = {"OMP_WAIT_POLICY": "PASSIVE"}
 
 
+#: What a fork request's byte asks for: a job worker, or a program checker.
+WORKER, CHECKER = b"f", b"c"
+
+
 def _zygote_main(control_fd: int) -> None:
     """The fork server: import the engine once, then fork a worker per request.
 
-    A request is one byte carrying (SCM_RIGHTS) the worker's end of its socket; the reply
-    is the new worker's pid. Ends when the API process closes the control socket."""
+    A request is one byte (`WORKER` or `CHECKER`: what the child runs) carrying
+    (SCM_RIGHTS) the child's end of its socket; the reply is the new child's pid. Ends
+    when the API process closes the control socket."""
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, signal.SIG_IGN)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the workers
@@ -95,7 +106,7 @@ def _zygote_main(control_fd: int) -> None:
             data, fds, _, _ = socket.recv_fds(control, 1, 1)
         except OSError:
             data, fds = b"", []
-        if not data or not fds:
+        if data not in (WORKER, CHECKER) or not fds:
             os._exit(0)
         server = os.getpid()
         pid = os.fork()
@@ -105,12 +116,18 @@ def _zygote_main(control_fd: int) -> None:
             _die_with_fork_server(server)
             code = 1
             try:
-                _child_main(Connection(fds[0]))
+                _child_mains()[data](Connection(fds[0]))
                 code = 0
             finally:
                 os._exit(code)
         os.close(fds[0])
         control.sendall(struct.pack("!q", pid))
+
+
+def _child_mains() -> dict[bytes, Callable[[Connection], None]]:
+    from ._admission import checker_main
+
+    return {WORKER: _child_main, CHECKER: checker_main}
 
 
 class _Zygote:
@@ -159,15 +176,16 @@ class _Zygote:
             if self._proc is None or self._proc.poll() is not None:
                 self._start_locked()
 
-    def fork(self, child: socket.socket) -> int:
-        """A new worker process serving the other end of `child`; its pid."""
+    def fork(self, child: socket.socket, kind: bytes = WORKER) -> int:
+        """A new process (a job worker, or a program checker) serving the other end of
+        `child`; its pid."""
         with self._lock:
             for _ in range(2):
                 if self._proc is None or self._proc.poll() is not None:
                     self._start_locked()
                 assert self._control is not None
                 try:
-                    socket.send_fds(self._control, [b"f"], [child.fileno()])
+                    socket.send_fds(self._control, [kind], [child.fileno()])
                     reply = b""
                     while len(reply) < 8:
                         part = self._control.recv(8 - len(reply))

@@ -1,7 +1,10 @@
 """`Emulator`: the one entry point that runs jobs, for the service's workers and offline mode.
 
 `prepare(body)` checks a job request (the JSON body of `POST /v1/job`, including `cfl` for
-WASM) against its machine, parses and prices it, or raises `JobRejected`. `run(job)`
+WASM) against its machine, parses and prices it, or raises `JobRejected`;
+`check_request(body)` makes only its checks that parse nothing. Parsing runs native code
+(LLVM, wasmtime, qiskit's reader) on untrusted bytes: the service calls `prepare` only in
+a limited process of its own (`quantinuum_api_server._admission`). `run(job)`
 yields its results in chunks, register name -> one bitstring per shot, until `job.count`
 shots are done; a failure while running also raises `JobRejected` (code 40 for a program
 the engine cannot run, 41 for one beyond its limits). Stop iterating to cancel the rest.
@@ -18,7 +21,9 @@ from ._errors import INVALID_PROGRAM, LIMIT_EXCEEDED, JobRejected
 from ._execution import (
     DEFAULT_MAX_PROGRAM_BYTES,
     DEFAULT_MEMORY_BUDGET_BYTES,
+    JobRequest,
     PreparedJob,
+    check_request,
     job_simulation_options,
     prepare_job,
 )
@@ -52,6 +57,10 @@ class Emulator:
         self.memory_budget_bytes = memory_budget_bytes
         self._simulator: Any = None
         self._lock = threading.Lock()
+
+    def check_request(self, body: Mapping[str, Any]) -> JobRequest:
+        """The checks of `prepare` that parse nothing (pure Python, cheap)."""
+        return check_request(body, self.catalog, max_program_bytes=self.max_program_bytes)
 
     def prepare(self, body: Mapping[str, Any]) -> PreparedJob:
         """Check and price a job request; `JobRejected` if it cannot run as asked."""

@@ -43,7 +43,9 @@ __all__ = [
     "DEFAULT_MAX_PROGRAM_BYTES",
     "DEFAULT_MEMORY_BUDGET_BYTES",
     "METHODS",
+    "JobRequest",
     "PreparedJob",
+    "check_request",
     "job_simulation_options",
     "max_cost_error",
     "prepare_job",
@@ -100,19 +102,30 @@ def _limit(text: str) -> JobRejected:
     return JobRejected(LIMIT_EXCEEDED, text)
 
 
-def prepare_job(
+@dataclass(frozen=True)
+class JobRequest:
+    """A job request that passed the cheap checks: nothing of its program parsed yet."""
+
+    machine: str
+    placement: Placement
+    count: int
+    language: str
+    program: str
+    options: dict[str, Any]
+    #: The simulation method asked for (`options.simulator`).
+    method: str
+
+
+def check_request(
     body: Mapping[str, Any],
     catalog: MachineCatalog,
     *,
     max_program_bytes: int = DEFAULT_MAX_PROGRAM_BYTES,
-    memory_budget_bytes: int = DEFAULT_MEMORY_BUDGET_BYTES,
-) -> PreparedJob:
-    """Check a job request against the machine and parse its program; `JobRejected` if refused.
+) -> JobRequest:
+    """The checks that read no program: machine, shots, language, size, options.
 
-    Every limit that can be read from the text (program size, declared qubits and register
-    widths, unrolled operations) is checked before a parser runs, so nothing proportional
-    to a declared size is allocated for a program that is refused.
-    """
+    Pure Python and bounded by the body's size, so a service may run them in its API
+    process before it hands the program to a parser (`prepare_job`) in another one."""
     machine, count, program_text = body.get("machine"), body.get("count"), body.get("program")
     if not isinstance(machine, str) or not isinstance(program_text, str):
         raise JobRejected(INVALID_REQUEST, "Invalid request: 'machine' and 'program' needed")
@@ -131,8 +144,7 @@ def prepare_job(
         raise JobRejected(INVALID_PROGRAM, "Invalid program: not valid UTF-8 text") from None
     if size > max_program_bytes:
         raise _limit(f"Program is {size} bytes; the limit is {max_program_bytes}")
-    doc = placement.doc
-    max_shots = int(doc.get("max_n_shots", 10000))
+    max_shots = int(placement.doc.get("max_n_shots", 10000))
     if count > max_shots:
         raise _limit(f"count {count} exceeds {machine}'s max_n_shots ({max_shots})")
     if options.get("simulator", "state-vector") not in METHODS:
@@ -144,16 +156,37 @@ def prepare_job(
         isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**31
     ):
         raise JobRejected(INVALID_REQUEST, "options.seed must be an integer in [0, 2**31)")
+    method = METHODS[str(options.get("simulator", "state-vector"))]
+    return JobRequest(machine, placement, count, str(language), program_text, options, method)
+
+
+def prepare_job(
+    body: Mapping[str, Any],
+    catalog: MachineCatalog,
+    *,
+    max_program_bytes: int = DEFAULT_MAX_PROGRAM_BYTES,
+    memory_budget_bytes: int = DEFAULT_MEMORY_BUDGET_BYTES,
+) -> PreparedJob:
+    """Check a job request against the machine and parse its program; `JobRejected` if refused.
+
+    `check_request` first; then every limit that can be read from the text (declared
+    qubits and register widths, unrolled operations) is checked before a parser runs, so
+    nothing proportional to a declared size is allocated for a program that is refused.
+    Parsing runs native code (LLVM for QIR, wasmtime for `cfl`, qiskit's reader): a
+    service runs it in a process of its own with resource limits.
+    """
+    request = check_request(body, catalog, max_program_bytes=max_program_bytes)
+    machine, doc = request.machine, request.placement.doc
     wasm = _wasm_module(body.get("cfl"))
     from ._cost import hqc_cost
     from ._qasm import ProgramError, ProgramTooLarge
 
-    method = METHODS[str(options.get("simulator", "state-vector"))]
+    method = request.method
     try:
-        if language == QIR:
-            program = _parse_qir(program_text, machine, doc)
+        if request.language == QIR:
+            program = _parse_qir(request.program, machine, doc)
         else:
-            program = _parse_qasm(program_text, machine, doc, force_shots=wasm is not None)
+            program = _parse_qasm(request.program, machine, doc, force_shots=wasm is not None)
         method = _check_engine(program, method, machine, doc, memory_budget_bytes)
     except ProgramTooLarge as exc:
         raise _limit(str(exc)) from None
@@ -161,9 +194,11 @@ def prepare_job(
         raise JobRejected(INVALID_PROGRAM, f"Invalid program: {exc}") from None
     _check_wasm(program, wasm)
     _check_limits(machine, doc, program.info)
-    _check_work(program, count)
-    cost = round(float(hqc_cost(program.info, count)), 6)
-    return PreparedJob(machine, placement, count, program, options, cost, method, wasm)
+    _check_work(program, request.count)
+    cost = round(float(hqc_cost(program.info, request.count)), 6)
+    return PreparedJob(
+        machine, request.placement, request.count, program, request.options, cost, method, wasm
+    )
 
 
 def _check_work(program: Any, count: int) -> None:
