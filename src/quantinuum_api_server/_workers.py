@@ -82,6 +82,9 @@ _PRELOAD = (
 _WORKER_ENV = {"OMP_WAIT_POLICY": "PASSIVE"}
 
 
+#: How much lower than the API process's the CPU priority of workers and checkers is.
+NICENESS = 10
+
 #: What a fork request's byte asks for: a job worker, or a program checker.
 WORKER, CHECKER = b"f", b"c"
 
@@ -95,6 +98,10 @@ def _zygote_main(control_fd: int) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, signal.SIG_IGN)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the workers
+    # Workers and checkers inherit a lower CPU priority: requests stay fast while a heavy
+    # job or a big program's check uses every core.
+    with contextlib.suppress(OSError):
+        os.nice(NICENESS)
     for module in _PRELOAD:
         try:
             __import__(module)
