@@ -2,7 +2,8 @@
 
 Run as `python -m bench.server_proc MODE` (with `scripts/` on `PYTHONPATH`), MODE one of:
 
-- `serve`: the service as users run it: `qapi serve --host 127.0.0.1 --port P --db D` (the
+- `serve`: the service as users run it: `qapi serve --host 127.0.0.1 --port P --db D
+  --queue-delay 0` (no queue delay: the bench measures the service's own cost; the
   CLI's own `main`, so its default `ServerSettings`, uvicorn's own socket and access log)
   on a free port and a fresh temporary database, the bench user added first with
   `qapi server add-user`'s library function (default, full-cost password hashing);
@@ -201,7 +202,9 @@ def run_serve(proto: IO[str]) -> int:
                 os.kill(os.getpid(), signal.SIGINT)
 
         threading.Thread(target=commands, name="bench-commands", daemon=True).start()
+        # No queue delay: the bench measures what the service itself costs per job.
         argv = ["serve", "--host", "127.0.0.1", "--port", str(port), "--db", str(db)]
+        argv += ["--queue-delay", "0"]
         try:
             return qapi(argv)
         except KeyboardInterrupt:  # uvicorn re-raises the SIGINT it handled

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ._settings import ServerSettings, default_db_path
+from ._settings import DEFAULT_QUEUE_DELAY, ServerSettings, default_db_path
 
 if TYPE_CHECKING:
     from ._auth import Authenticator
@@ -155,6 +155,17 @@ def _rotate_key_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _seconds(text: str) -> float:
+    """An argparse type: a finite number of seconds >= 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds >= 0: {text!r}")
+    return value
+
+
 def _serve_command(args: argparse.Namespace) -> int:
     try:
         keys = tuple(Path(path).read_text(encoding="utf-8") for path in args.idp_public_key)
@@ -163,6 +174,7 @@ def _serve_command(args: argparse.Namespace) -> int:
         return 2
     settings = ServerSettings(
         workers=args.workers,
+        queue_delay=args.queue_delay,
         idp_public_keys=keys,
         idp_issuer=args.idp_issuer,
         idp_audience=args.idp_audience,
@@ -253,6 +265,14 @@ def register_commands(subparsers: Any) -> None:
         type=int,
         default=_DEFAULT_WORKERS,
         help=f"job worker processes (default: {_DEFAULT_WORKERS})",
+    )
+    serve_parser.add_argument(
+        "--queue-delay",
+        type=_seconds,
+        default=DEFAULT_QUEUE_DELAY,
+        metavar="SECONDS",
+        help="how long a job stays queued before it may start, as on the cloud; 0 starts"
+        f" jobs at once, for fast tests (default: {DEFAULT_QUEUE_DELAY:g})",
     )
     serve_parser.add_argument(
         "--access-log", action="store_true", help="log one line per request (default: off)"

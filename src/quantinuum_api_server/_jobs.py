@@ -10,9 +10,13 @@ Decisions (the reference leaves them open):
   names always run the noise model of their `noise_specs`; syntax checkers (`…SC`) parse,
   price and complete without results. `options.simulator` `stabilizer` selects the
   stabilizer method; `options.seed` (integer, local extension) seeds the simulator.
-- Workers take the queued job of the highest `priority` (high, normal, low), oldest
-  first. `queue-position` is 0-based: the number of queued jobs (of any user) that will
-  start before this one; null once the job left the queue.
+- Queue: a job stays `queued` for `ServerSettings.queue_delay` seconds after its
+  submission (default 2 s for `qapi serve`, as a cloud queue would hold it; 0 in
+  `fast_settings`, the tests' and `LocalServer`'s default), so a job can be canceled
+  before it starts and the queue is visible. Then workers take the queued job of the
+  highest `priority` (high, normal, low), oldest first. `queue-position` is 0-based:
+  the number of queued jobs (of any user) that will start before this one; null once
+  the job left the queue.
 - Hardware machines run jobs whatever their calendar state (there is no real device to
   wait for). `cfl` goes to the emulator with the program; `no-opt`, `noreduce` and
   `tket` are accepted and ignored.
@@ -51,6 +55,7 @@ import base64
 import binascii
 import datetime as dt
 import hashlib
+import heapq
 import json
 import logging
 import threading
@@ -177,6 +182,10 @@ class JobService:
         self._running_lock = threading.Lock()
         self._handoff: OrderedDict[str, bytes] = OrderedDict()
         self._handoff_lock = threading.Lock()
+        # When queued jobs become ready (Unix time; `queue_delay`), soonest first: idle
+        # workers sleep until the first of them.
+        self._ready_times: list[float] = []
+        self._ready_lock = threading.Lock()
 
     # -- requests ---------------------------------------------------------------------
     def submit(
@@ -211,6 +220,9 @@ class JobService:
             "cfl": body.get("cfl"),
             "batch_end": 1 if body.get("batch-end") is True else 0,
         }
+        delay = self._settings.queue_delay
+        if delay > 0:
+            job["ready_at"] = time.time() + delay
         error = max_cost_error(admission.cost, body.get("max-cost"))
         if error is not None:
             job.update(status="failed", result_date=now, error=error)
@@ -235,6 +247,9 @@ class JobService:
         if job_id == job["id"]:
             if job["status"] == "queued" and admission.prepared is not None:
                 self._keep_prepared(job_id, admission.prepared)
+            if "ready_at" in job:
+                with self._ready_lock:
+                    heapq.heappush(self._ready_times, job["ready_at"])
             self._pending.set()
             return job_id, str(job["status"])
         self._pending.set()
@@ -375,6 +390,17 @@ class JobService:
             thread.join(max(0.0, deadline - time.monotonic()))
         self._threads.clear()
 
+    def _idle_wait(self) -> float:
+        """How long an idle worker sleeps: until the next queued job is ready, 1 s at most
+        (a job submitted meanwhile wakes it)."""
+        now = time.time()
+        with self._ready_lock:
+            while self._ready_times and self._ready_times[0] <= now:
+                heapq.heappop(self._ready_times)
+            if not self._ready_times:
+                return 1.0
+            return min(1.0, self._ready_times[0] - now + 0.001)
+
     def _warm_checker(self) -> None:
         try:
             self._checker.warm()
@@ -386,7 +412,7 @@ class JobService:
             self._pending.clear()
             row = self._store.claim_next_job(utc_now())
             if row is None:
-                self._pending.wait(1.0)
+                self._pending.wait(self._idle_wait())
                 continue
             self._events.publish(row["id"], "status")
             try:

@@ -9,7 +9,10 @@ from pathlib import Path
 
 from quantinuum_emulator._execution import DEFAULT_MAX_PROGRAM_BYTES
 
-__all__ = ["ServerSettings", "default_db_path"]
+__all__ = ["DEFAULT_QUEUE_DELAY", "ServerSettings", "default_db_path"]
+
+#: Seconds a job of `qapi serve` stays queued before it may start (`--queue-delay`).
+DEFAULT_QUEUE_DELAY = 2.0
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,9 @@ class ServerSettings:
     max_job_attempts: int = 3
     worker_recycle_rss: int | None = 512 * 2**20
     max_result_bits: int = 2**24  # e.g. 10,000 shots of 1,677 classical bits
+    # A job stays queued this long after its submission, as on the cloud, so it can be
+    # canceled before it starts and the queue is visible (0: it starts at once).
+    queue_delay: float = DEFAULT_QUEUE_DELAY
     # Programs are parsed in checker processes (`_admission`), at most `checkers` at once,
     # each with `check_time_limit` seconds (CPU and wall clock) and `check_memory_limit`
     # bytes of address space beyond its start (None: no memory limit).

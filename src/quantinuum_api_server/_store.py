@@ -106,7 +106,8 @@ CREATE TABLE IF NOT EXISTS idempotency (
 #: Job columns added after the first schema (added to older databases on open):
 #: `attempts` (runs started), `batch` (id of the batch's first job), `batch_max_cost` (on
 #: a batch's first job), `batch_end`, `cfl` (the WASM module), `result_layout` (register
-#: names and widths of the packed chunks in `job_chunks`).
+#: names and widths of the packed chunks in `job_chunks`), `ready_at` (Unix time before
+#: which a queued job does not start: the service's queue delay; NULL: at once).
 _JOB_COLUMNS_ADDED = {
     "attempts": "INTEGER NOT NULL DEFAULT 0",
     "batch": "TEXT",
@@ -114,6 +115,7 @@ _JOB_COLUMNS_ADDED = {
     "batch_end": "INTEGER NOT NULL DEFAULT 0",
     "cfl": "TEXT",
     "result_layout": "TEXT",
+    "ready_at": "REAL",
 }
 _JSON_COLUMNS = ("options", "results", "error", "result_layout")
 _OPEN_STATUSES = "('queued', 'running', 'canceling')"
@@ -123,7 +125,8 @@ _RANK_SQL = "(CASE priority WHEN 'high' THEN 0 WHEN 'low' THEN 2 ELSE 1 END)"
 # both walk the `jobs_queue` index (SQLite uses an index on an expression only where a
 # query spells the identical expression: `_RANK_SQL` in all three).
 _NEXT_JOB_SQL = (
-    f"SELECT id FROM jobs AS j WHERE status = 'queued' AND (batch IS NULL"  # noqa: S608
+    f"SELECT id FROM jobs AS j WHERE status = 'queued'"  # noqa: S608
+    f" AND (ready_at IS NULL OR ready_at <= ?) AND (batch IS NULL"
     f" OR NOT EXISTS (SELECT 1 FROM jobs AS e WHERE e.batch = j.batch"
     f" AND e.seq < j.seq AND e.status IN {_OPEN_STATUSES}))"
     f" ORDER BY {_RANK_SQL}, seq LIMIT 1"
@@ -644,8 +647,11 @@ class Store:
         )
         return int(rows[0][0])
 
-    def claim_next_job(self, start_date: str) -> dict[str, Any] | None:
+    def claim_next_job(self, start_date: str, now: float | None = None) -> dict[str, Any] | None:
         """Move the next queued job to `running` (counting the attempt) and return it.
+
+        Only a job whose `ready_at` is not after `now` (Unix time; default: the time now)
+        may start.
 
         Jobs of a batch run in submission order: one waits while an earlier job of its
         batch is not done. Not fsynced: if the machine crashes, the claim may be lost (the
@@ -654,7 +660,8 @@ class Store:
         found through the `jobs_queue` index, at a cost independent of the queue length
         (unless batches hold back the first queued jobs)."""
         with self.transaction(durable=False) as db:
-            row = db.execute(_NEXT_JOB_SQL).fetchone()
+            moment = time.time() if now is None else now
+            row = db.execute(_NEXT_JOB_SQL, (moment,)).fetchone()
             if row is None:
                 return None
             db.execute(

@@ -128,7 +128,10 @@ def _zygote_main(control_fd: int) -> None:
             finally:
                 os._exit(code)
         os.close(fds[0])
-        control.sendall(struct.pack("!q", pid))
+        try:
+            control.sendall(struct.pack("!q", pid))
+        except OSError:  # the API process is gone (or stopping): so are we
+            os._exit(0)
 
 
 def _child_mains() -> dict[bytes, Callable[[Connection], None]]:

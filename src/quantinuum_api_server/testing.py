@@ -44,8 +44,12 @@ TEST_IDP_AUDIENCE = "qapi-local-test"
 
 
 def fast_settings(**changes: Any) -> ServerSettings:
-    """Settings for tests: cheap password hashing, everything else default."""
-    base = ServerSettings(argon2_time_cost=1, argon2_memory_cost=1024, argon2_parallelism=1)
+    """Settings for tests: cheap password hashing, jobs start at once (`queue_delay` 0;
+    `fast_settings(queue_delay=60)` keeps every job queued for a minute), everything else
+    default."""
+    base = ServerSettings(
+        argon2_time_cost=1, argon2_memory_cost=1024, argon2_parallelism=1, queue_delay=0.0
+    )
     return base.replace(**changes)
 
 

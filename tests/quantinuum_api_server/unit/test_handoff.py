@@ -18,7 +18,8 @@ from tests.programs import BELL
 def _service(tmp_path: Path) -> tuple[JobService, int]:
     store = Store(tmp_path / "db.sqlite3")
     user = store.add_user("a@example.com", None, None)
-    return JobService(store, MachineCatalog(), ServerSettings(), JobEvents()), user
+    settings = ServerSettings(queue_delay=0.0)
+    return JobService(store, MachineCatalog(), settings, JobEvents()), user
 
 
 def _body(**extra: object) -> dict[str, object]:

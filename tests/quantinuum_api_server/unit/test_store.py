@@ -36,7 +36,7 @@ def test_claim_and_queue_position_use_the_queue_index(store: Store) -> None:
     _queue(store, user, 300)
     with store.transaction() as db:
         db.execute("ANALYZE")  # the plan with statistics, as well as without
-    for sql, args in ((_NEXT_JOB_SQL, ()), (_POSITION_SQL, (1, 1, 100))):
+    for sql, args in ((_NEXT_JOB_SQL, (0.0,)), (_POSITION_SQL, (1, 1, 100))):
         plan = _plan(store, sql, args)
         assert any("USING INDEX jobs_queue" in step for step in plan), plan
         assert not any(step.startswith("SCAN") or "TEMP B-TREE" in step for step in plan), plan
@@ -49,7 +49,7 @@ def test_an_older_database_gets_the_queue_index(tmp_path: Path) -> None:
         db.execute("DROP INDEX jobs_queue")
     store = Store(path)
     try:
-        assert any("jobs_queue" in step for step in _plan(store, _NEXT_JOB_SQL))
+        assert any("jobs_queue" in step for step in _plan(store, _NEXT_JOB_SQL, (0.0,)))
     finally:
         store.close()
 
