@@ -8,11 +8,12 @@ register helpers `create_creg`, `set_creg_bit`, `get_creg_bit`, `set_creg_to_int
 `mz` + `read_result`, integer arithmetic, branches): the `__quantum__qis__*` gates
 (angles in radians), integer instructions, `icmp`, `zext`/`sext`/`trunc`, `select`,
 `phi`, `br`, `switch`; RNG (`___random_seed`, `___random_int[_bounded]`,
-`___set_random_index`), `___get_current_shot`, and calls to functions with the `wasm`
-attribute (the job's `cfl` module). Output recording: `int_record_output(value, label)`
-reports register `label` (its width is the `create_creg` size when the value is read
-straight from a register, else 64 bits); `result_record_output` / `bool_record_output`
-report one bit. Anything else is refused when the job is prepared (code 40). A shot may
+`___set_random_index`), `___get_current_shot` (1 to n, as the cloud counts), and calls
+to functions with the `wasm` attribute (the job's `cfl` module). Output recording:
+`int_record_output(value, label)` reports register `label` (its width is the
+`create_creg` size when the value is read straight from a register, else 64 bits);
+`result_record_output` / `bool_record_output` report one bit. Anything else is refused
+when the job is prepared (code 40). A shot may
 execute at most `MAX_SHOT_STEPS` instructions (QIR may loop).
 """
 
@@ -203,8 +204,7 @@ def _call(ctx: ShotContext, name: str, args: list[int]) -> int | None:
     if name == "___random_int":
         return ctx.rng.num()
     if name == "___random_int_bounded":
-        ctx.rng.bound(args[0])
-        return ctx.rng.num()
+        return ctx.rng.num(args[0])  # this call's bound only
     if name == "___get_current_shot":
         return ctx.shot
     return ctx.wasm().call(name, args)

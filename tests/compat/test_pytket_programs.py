@@ -30,6 +30,8 @@ from pytket.wasm.wasm import WasmFileHandler, WasmModuleHandler
 
 from quantinuum_api import QuantinuumAPI, QuantinuumAPIError
 
+from ..quantinuum_emulator.pytket_programs import rng_bound_circuit
+
 pytestmark = pytest.mark.filterwarnings("ignore:Submission of programs:DeprecationWarning")
 
 LANGUAGES = [Language.QASM, Language.QIR, Language.PQIR]
@@ -270,7 +272,7 @@ def test_rng_and_job_shot_number(api: QuantinuumAPI, language: Language) -> None
     backend = backend_for(api)
     shots = 12
     result = run(backend, rng_and_shot_number(seed=123456789), language, n_shots=shots)
-    assert register_values(result, "shot", 32) == list(range(shots))
+    assert register_values(result, "shot", 32) == list(range(1, shots + 1))  # as the cloud
     first = register_values(result, "first", 32)
     second = register_values(result, "second", 32)
     assert all(0 <= v <= 9 for v in first + second)  # pytket: "The bound is inclusive."
@@ -278,6 +280,18 @@ def test_rng_and_job_shot_number(api: QuantinuumAPI, language: Language) -> None
     again = run(backend, rng_and_shot_number(seed=123456789), language, n_shots=shots)
     assert register_values(again, "first", 32) == first
     assert register_values(again, "second", 32) == second
+
+
+def test_rng_bound_follows_its_register(api: QuantinuumAPI) -> None:
+    # set_rng_bound(reg) with reg = 5, a draw, then bit 2 of reg cleared: the next draw is
+    # bounded by 1, as on the cloud. (pytket-qir passes the bound read at set_rng_bound to
+    # every later draw, so QIR programs carry their own bound; this is about hqslib1 QASM.)
+    result = run(backend_for(api), rng_bound_circuit(), Language.QASM, n_shots=60)
+    first = register_values(result, "first", 32)
+    second = register_values(result, "second", 32)
+    assert all(v <= 5 for v in first)
+    assert max(first) > 1
+    assert all(v <= 1 for v in second)
 
 
 def wasm_circuit(handler: WasmFileHandler | WasmModuleHandler) -> Circuit:

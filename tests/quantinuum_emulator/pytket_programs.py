@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 
 from pytket import Circuit
-from pytket.circuit.logic_exp import reg_eq
+from pytket.circuit.logic_exp import reg_eq, reg_leq
 from pytket.qasm.qasm import circuit_to_qasm_str
 from pytket.qir.conversion.api import QIRFormat, QIRProfile, pytket_to_qir
 
@@ -96,3 +96,21 @@ def qir(circuit: Circuit, profile: QIRProfile) -> str:
     data = pytket_to_qir(circuit, circuit.name or "circuit", QIRFormat.BINARY, profile=profile)
     assert isinstance(data, bytes)
     return base64.b64encode(data).decode()
+
+
+def rng_bound_circuit() -> Circuit:
+    """Bound register 5, a draw, bit 2 of the bound cleared (bound 1), a second draw.
+
+    `RNGbound` is not called again: the second draw must follow the register's new value.
+    The conditions (always true) order the commands, which pytket's DAG otherwise leaves free.
+    """
+    c = Circuit(1, name="rng_bound")
+    bound = c.add_c_register("bound", 32)
+    first = c.add_c_register("first", 32)
+    second = c.add_c_register("second", 32)
+    c.add_c_setreg(5, bound)
+    c.set_rng_bound(bound)
+    c.get_rng_num(first)
+    c.add_c_setbits([False], [bound[2]], condition=reg_leq(first, 5))
+    c.get_rng_num(second, condition=reg_eq(bound, 1))
+    return c
