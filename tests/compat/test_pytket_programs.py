@@ -99,6 +99,17 @@ def test_bell_pair(api: QuantinuumAPI, language: Language, machine: str) -> None
     assert set(counts) <= {(0, 0), (1, 1)}
 
 
+@pytest.mark.parametrize("machine", ["H2-2E", "H2-2SC", "Helios-1E", "Helios-1SC"])
+def test_todays_machines(api: QuantinuumAPI, machine: str) -> None:
+    backend = backend_for(api, machine)
+    info = backend.backend_info
+    assert info is not None
+    assert info.n_nodes == (98 if machine.startswith("Helios") else 56)
+    result = run(backend, multi_register(), Language.QIR, n_shots=3)
+    expected = 0 if machine.endswith("SC") else 0b101
+    assert register_values(result, "b", 3) == [expected] * 3
+
+
 @lang
 @pytest.mark.parametrize("machine", ["H1-1E", "H2-1E"])
 def test_multiple_registers(api: QuantinuumAPI, language: Language, machine: str) -> None:
