@@ -30,7 +30,12 @@ from pytket.wasm.wasm import WasmFileHandler, WasmModuleHandler
 
 from quantinuum_api import QuantinuumAPI, QuantinuumAPIError
 
-from ..quantinuum_emulator.pytket_programs import rng_bound_circuit
+from ..quantinuum_emulator.pytket_programs import (
+    OUTPUT_RECORDING_QIR,
+    OUTPUT_RECORDING_RESULTS,
+    qir_bitcode,
+    rng_bound_circuit,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore:Submission of programs:DeprecationWarning")
 
@@ -303,6 +308,20 @@ def test_rng_bound_follows_its_register(api: QuantinuumAPI) -> None:
     assert all(v <= 5 for v in first)
     assert max(first) > 1
     assert all(v <= 1 for v in second)
+
+
+@pytest.mark.parametrize("machine", ["H1-1E", "H2-2E", "H1-1SC", "Helios-1SC"])
+def test_qir_output_recording_calls(api: QuantinuumAPI, machine: str) -> None:
+    # tuple/array start and end markers, their headers, result/bool/int/double records
+    backend = backend_for(api, machine)
+    handle = backend.submit_program(
+        Language.QIR, qir_bitcode(OUTPUT_RECORDING_QIR), n_shots=3, noisy_simulation=False
+    )
+    result = backend.get_result(handle, timeout=60)
+    assert backend.circuit_status(handle).status is StatusEnum.COMPLETED
+    for name, bits in OUTPUT_RECORDING_RESULTS.items():
+        value = 0 if machine.endswith("SC") else int(bits, 2)
+        assert register_values(result, name, len(bits)) == [value] * 3, name
 
 
 def wasm_circuit(handler: WasmFileHandler | WasmModuleHandler) -> Circuit:
