@@ -1,4 +1,4 @@
-"""The built-in machine documents: the two hardware systems of the original client.
+"""The built-in machine documents: H1-1, H2-1, H2-2 and Helios-1 (hardware).
 
 The offline backend's default machine list. The data lives with the job semantics in
 `quantinuum_emulator._machines` (stdlib only, so this import stays light), where the local

@@ -3,7 +3,8 @@
 pytket's QASM reader understands what pytket writes with `header="hqslib1"`: register and
 bit assignment, arithmetic, bitwise and comparison operators, conditions on bits and
 registers, and extern (WASM) calls. hqslib1's built-ins `RNGseed(r)`, `RNGbound(r)`,
-`RNGindex(r)`, `r = RNGnum();` and `r = JOB_shotnum;` parse as extern calls (the last once
+`RNGindex(r)`, `r = RNGnum();` and `r = JOB_shotnum;` (1 to n, as the cloud counts shots)
+parse as extern calls (the last once
 rewritten as a call) and run here as built-ins; other extern calls go to the job's WASM
 module. Registers hold unsigned values of their width; arithmetic wraps at 64 bits and a
 division by zero gives 0. The circuit is compiled once into a flat instruction list that
@@ -155,7 +156,8 @@ def _call(instr: Instr, bits: list[int], ctx: ShotContext) -> None:
         ctx.rng.seed(args[0])
         return
     if name == "RNGbound":
-        ctx.rng.bound(args[0])
+        slots = inputs[0]
+        ctx.rng.bound(lambda: _value(bits, slots))  # read at each RNGnum(), as the cloud does
         return
     if name == "RNGindex":
         ctx.rng.index(args[0])

@@ -1,9 +1,11 @@
 """The service's machines and their reservation calendar.
 
-Machines: the built-in hardware documents (`DEFAULT_MACHINES`, the two systems of the
-original client; also the SDK's offline machine list) plus, for
-each, an emulator (`<name>E`, system_type `emulator`) and a syntax checker
-(`<name>SC`, system_type `syntax checker`) with the same limits and noise figures.
+Machines: the built-in hardware documents (`DEFAULT_MACHINES`: H1-1, H2-1, H2-2 and
+Helios-1; also the SDK's offline machine list) plus, for each, an emulator (`<name>E`,
+system_type `emulator`) and a syntax checker (`<name>SC`, system_type `syntax checker`)
+with the same limits and noise figures. H2-2's figures are those of pytket-quantinuum's
+offline machine list (noise specs dated 2025-08-28); Helios-1's are its published ones
+(98 qubits, all-to-all; 1q 2.5e-5, 2q 7.9e-4, SPAM 3.3e-4, no memory or crosstalk figure).
 
 Calendar (hardware only; emulators and syntax checkers are online around the clock):
 a deterministic schedule derived from the machine name and the date, so every run and
@@ -96,6 +98,57 @@ DEFAULT_MACHINES: tuple[dict[str, Any], ...] = (
         "system_type": "hardware",
         "connectivity": "all-to-all",
         "emulator": "H2-1E",
+    },
+    {
+        "wasm": True,
+        "batching": True,
+        "benchmarks": {"qv": {"date": "2025-09-08", "value": 33554432.0}},
+        "max_classical_register_width": 63,
+        "gateset": ["RZZ", "Rxxyyzz", "Rz", "U1q", "ZZ"],
+        "name": "H2-2",
+        "syntax_checker": "H2-2SC",
+        "n_gate_zones": "4",
+        "noise_specs": {
+            "date": "2025-08-28",
+            "spam_error": {
+                "p_meas_1_unc": 0.00011,
+                "p_meas_0": 0.00067,
+                "p_meas_1": 0.0012,
+                "p_meas_0_unc": 8.7e-05,
+            },
+            "crosstalk_error": {
+                "p_crosstalk_meas_unc": 5.3e-07,
+                "p_crosstalk_meas": 2.2e-05,
+            },
+            "memory_error": {"memory_error_unc": 2e-05, "memory_error": 0.00012},
+            "1q_gate_error": {"p1": 2.8e-05, "p1_unc": 3.6e-06},
+            "2q_gate_error": {"p2_unc": 4.8e-05, "p2": 0.00083},
+        },
+        "max_n_shots": 10000,
+        "n_qubits": 56,
+        "n_classical_registers": 50,
+        "system_type": "hardware",
+        "connectivity": "all-to-all",
+        "emulator": "H2-2E",
+    },
+    {
+        "wasm": True,
+        "batching": True,
+        "max_classical_register_width": 63,
+        "gateset": ["RZZ", "Rxxyyzz", "Rz", "U1q", "ZZ"],
+        "name": "Helios-1",
+        "syntax_checker": "Helios-1SC",
+        "noise_specs": {
+            "spam_error": {"p_meas_0": 0.00033, "p_meas_1": 0.00033},
+            "1q_gate_error": {"p1": 2.5e-05},
+            "2q_gate_error": {"p2": 0.00079},
+        },
+        "max_n_shots": 10000,
+        "n_qubits": 98,
+        "n_classical_registers": 50,
+        "system_type": "hardware",
+        "connectivity": "all-to-all",
+        "emulator": "Helios-1E",
     },
 )
 

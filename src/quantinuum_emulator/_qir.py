@@ -8,11 +8,15 @@ register helpers `create_creg`, `set_creg_bit`, `get_creg_bit`, `set_creg_to_int
 `mz` + `read_result`, integer arithmetic, branches): the `__quantum__qis__*` gates
 (angles in radians), integer instructions, `icmp`, `zext`/`sext`/`trunc`, `select`,
 `phi`, `br`, `switch`; RNG (`___random_seed`, `___random_int[_bounded]`,
-`___set_random_index`), `___get_current_shot`, and calls to functions with the `wasm`
-attribute (the job's `cfl` module). Output recording: `int_record_output(value, label)`
-reports register `label` (its width is the `create_creg` size when the value is read
-straight from a register, else 64 bits); `result_record_output` / `bool_record_output`
-report one bit. Anything else is refused when the job is prepared (code 40). A shot may
+`___set_random_index`), `___get_current_shot` (1 to n, as the cloud counts), and calls
+to functions with the `wasm` attribute (the job's `cfl` module). Output recording:
+`int_record_output(value, label)` reports register `label` (its width is the
+`create_creg` size when the value is read straight from a register, else 64 bits);
+`result_record_output` / `bool_record_output` report one bit; `double_record_output`
+reports the double's 64 IEEE-754 bits; the schemas' containers (`tuple_*`/`array_*`
+`record_output`, their `start`/`end` markers) are accepted and report nothing, so
+results are flat, by label. Anything else is refused
+when the job is prepared (code 40). A shot may
 execute at most `MAX_SHOT_STEPS` instructions (QIR may loop).
 """
 
@@ -21,6 +25,7 @@ from __future__ import annotations
 import base64
 import binascii
 import math
+import struct
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -73,10 +78,16 @@ _GATES = {
     "rxxyyzz": ("TK2", 3, 2),
 }
 _IGNORED = ("barrier", "group", "order", "sleep")
+#: Runtime calls that report nothing by themselves: initialisation and the container
+#: markers/headers of the output schemas (results are reported per label, flat).
 _RT_IGNORED = {
     "__quantum__rt__initialize",
     "__quantum__rt__array_record_output",
     "__quantum__rt__tuple_record_output",
+    "__quantum__rt__array_start_record_output",
+    "__quantum__rt__array_end_record_output",
+    "__quantum__rt__tuple_start_record_output",
+    "__quantum__rt__tuple_end_record_output",
 }
 
 Instr = tuple[Any, ...]
@@ -160,6 +171,8 @@ class QirProgram(ShotProgram):
                     out[ins[1]] = _get(slots, ins[2])
                 elif kind == "record_result":
                     out[ins[1]] = results.get(_get(slots, ins[2]), 0)
+                elif kind == "record_double":
+                    out[ins[1]] = _double_bits(_get(slots, ins[2]))
                 elif kind == "un":
                     _, dst, fn, a = ins
                     slots[dst] = fn(_get(slots, a))
@@ -203,8 +216,7 @@ def _call(ctx: ShotContext, name: str, args: list[int]) -> int | None:
     if name == "___random_int":
         return ctx.rng.num()
     if name == "___random_int_bounded":
-        ctx.rng.bound(args[0])
-        return ctx.rng.num()
+        return ctx.rng.num(args[0])  # this call's bound only
     if name == "___get_current_shot":
         return ctx.shot
     return ctx.wasm().call(name, args)
@@ -256,6 +268,7 @@ class _QirCompiler:
         self.creg_sizes: dict[int, int] = {}
         self.getint_of: dict[int, int] = {}
         self.wasm_functions: dict[str, tuple[int, int]] = {}
+        self.float_outputs: set[str] = set()
         self.max_qubit = -1
         self.n_1q = self.n_2q = self.n_meas = 0
         self.used: set[int] = set()
@@ -280,7 +293,9 @@ class _QirCompiler:
             n_meas=self.n_meas + len(self.used),
         )
         blocks_out = [[i for i in b if i is not None] for b in compiled]
-        return QirProgram(blocks_out, len(self.slots), info, self.widths, self.wasm_functions)
+        program = QirProgram(blocks_out, len(self.slots), info, self.widths, self.wasm_functions)
+        program.float_outputs = frozenset(self.float_outputs)
+        return program
 
     # --- operands ---------------------------------------------------------------------
 
@@ -453,6 +468,11 @@ class _QirCompiler:
             label = self._label(args[1])
             self.widths.setdefault(label, 1)
             return ("record", label, self._operand(args[0]))
+        if name == "__quantum__rt__double_record_output":
+            label = self._label(args[1])
+            self.widths[label] = 64
+            self.float_outputs.add(label)
+            return ("record_double", label, self._operand(args[0]))
         if name in _RT_IGNORED:
             return None
         width = ins.type.width if isinstance(ins.type, pyqir.IntType) else 0
@@ -461,6 +481,11 @@ class _QirCompiler:
                 raise ProgramError(f"unsupported QIR function '{name}'")
             self.wasm_functions[name] = (len(args), 1 if width else 0)
         return ("call", dst if width else -1, name, tuple(self._operand(a) for a in args), width)
+
+
+def _double_bits(value: float) -> int:
+    """A double's IEEE-754 bit pattern, as an unsigned 64-bit integer."""
+    return int.from_bytes(struct.pack("<d", float(value)), "little")
 
 
 def _block_key(block: Any) -> str:

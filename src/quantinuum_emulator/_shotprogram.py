@@ -50,6 +50,7 @@ class ShotContext:
     def __init__(self, state: ShotState, rng: ShotRng, wasm: WasmModule | None, shot: int) -> None:
         self.state = state
         self.rng = rng
+        #: The shot's number as the cloud counts it (`JOB_shotnum`): 1 to n.
         self.shot = shot
         #: Instructions this shot executed (counted by programs that can loop).
         self.steps = 0
@@ -77,6 +78,8 @@ class ShotProgram:
     wasm_functions: dict[str, tuple[int, int]]
     #: Instructions one shot executes at least (exactly, for a program without loops).
     size: int
+    #: Reported registers that hold a double's IEEE-754 bits, not an integer (QIR).
+    float_outputs: frozenset[str] = frozenset()
 
     def run_shot(self, ctx: ShotContext) -> Mapping[str, int]:
         raise NotImplementedError
@@ -109,7 +112,8 @@ def iter_shot_chunks(
         size = min(int(chunk), shots - done)
         out: dict[str, list[str]] = {name: [] for name in program.widths}
         for shot in range(done, done + size):
-            ctx = ShotContext(engine.new_state(), ShotRng(_shot_seed(job_seed, shot)), wasm, shot)
+            rng_state = ShotRng(_shot_seed(job_seed, shot))
+            ctx = ShotContext(engine.new_state(), rng_state, wasm, shot + 1)
             values = program.run_shot(ctx)
             steps += max(ctx.steps, program.size)
             if steps > MAX_JOB_STEPS:

@@ -30,6 +30,13 @@ from pytket.wasm.wasm import WasmFileHandler, WasmModuleHandler
 
 from quantinuum_api import QuantinuumAPI, QuantinuumAPIError
 
+from ..quantinuum_emulator.pytket_programs import (
+    OUTPUT_RECORDING_QIR,
+    OUTPUT_RECORDING_RESULTS,
+    qir_bitcode,
+    rng_bound_circuit,
+)
+
 pytestmark = pytest.mark.filterwarnings("ignore:Submission of programs:DeprecationWarning")
 
 LANGUAGES = [Language.QASM, Language.QIR, Language.PQIR]
@@ -95,6 +102,17 @@ def test_bell_pair(api: QuantinuumAPI, language: Language, machine: str) -> None
     counts = result.get_counts()
     assert sum(counts.values()) == 20
     assert set(counts) <= {(0, 0), (1, 1)}
+
+
+@pytest.mark.parametrize("machine", ["H2-2E", "H2-2SC", "Helios-1E", "Helios-1SC"])
+def test_todays_machines(api: QuantinuumAPI, machine: str) -> None:
+    backend = backend_for(api, machine)
+    info = backend.backend_info
+    assert info is not None
+    assert info.n_nodes == (98 if machine.startswith("Helios") else 56)
+    result = run(backend, multi_register(), Language.QIR, n_shots=3)
+    expected = 0 if machine.endswith("SC") else 0b101
+    assert register_values(result, "b", 3) == [expected] * 3
 
 
 @lang
@@ -270,7 +288,7 @@ def test_rng_and_job_shot_number(api: QuantinuumAPI, language: Language) -> None
     backend = backend_for(api)
     shots = 12
     result = run(backend, rng_and_shot_number(seed=123456789), language, n_shots=shots)
-    assert register_values(result, "shot", 32) == list(range(shots))
+    assert register_values(result, "shot", 32) == list(range(1, shots + 1))  # as the cloud
     first = register_values(result, "first", 32)
     second = register_values(result, "second", 32)
     assert all(0 <= v <= 9 for v in first + second)  # pytket: "The bound is inclusive."
@@ -278,6 +296,32 @@ def test_rng_and_job_shot_number(api: QuantinuumAPI, language: Language) -> None
     again = run(backend, rng_and_shot_number(seed=123456789), language, n_shots=shots)
     assert register_values(again, "first", 32) == first
     assert register_values(again, "second", 32) == second
+
+
+def test_rng_bound_follows_its_register(api: QuantinuumAPI) -> None:
+    # set_rng_bound(reg) with reg = 5, a draw, then bit 2 of reg cleared: the next draw is
+    # bounded by 1, as on the cloud. (pytket-qir passes the bound read at set_rng_bound to
+    # every later draw, so QIR programs carry their own bound; this is about hqslib1 QASM.)
+    result = run(backend_for(api), rng_bound_circuit(), Language.QASM, n_shots=60)
+    first = register_values(result, "first", 32)
+    second = register_values(result, "second", 32)
+    assert all(v <= 5 for v in first)
+    assert max(first) > 1
+    assert all(v <= 1 for v in second)
+
+
+@pytest.mark.parametrize("machine", ["H1-1E", "H2-2E", "H1-1SC", "Helios-1SC"])
+def test_qir_output_recording_calls(api: QuantinuumAPI, machine: str) -> None:
+    # tuple/array start and end markers, their headers, result/bool/int/double records
+    backend = backend_for(api, machine)
+    handle = backend.submit_program(
+        Language.QIR, qir_bitcode(OUTPUT_RECORDING_QIR), n_shots=3, noisy_simulation=False
+    )
+    result = backend.get_result(handle, timeout=60)
+    assert backend.circuit_status(handle).status is StatusEnum.COMPLETED
+    for name, bits in OUTPUT_RECORDING_RESULTS.items():
+        value = 0 if machine.endswith("SC") else int(bits, 2)
+        assert register_values(result, name, len(bits)) == [value] * 3, name
 
 
 def wasm_circuit(handler: WasmFileHandler | WasmModuleHandler) -> Circuit:

@@ -110,9 +110,11 @@ def test_job_status_enum_is_complete(spec: dict[str, Any]) -> None:
     assert spec["components"]["schemas"]["JobStatus"]["enum"] == [
         "queued",
         "running",
+        "retrying",
         "completed",
         "failed",
         "canceling",
+        "cancelling",
         "canceled",
         "depleted",
         "terminated",

@@ -223,7 +223,7 @@ def test_machine_documents_round_trip_including_noise_specs() -> None:
     machines = list_machines.sync(client=authed(recording(200, docs, seen)), config=True)
     assert seen[0].url.params["config"] == "true"
     assert isinstance(machines, list)
-    assert [m.name for m in machines] == ["H1-1", "H2-1"]
+    assert [m.name for m in machines] == ["H1-1", "H2-1", "H2-2", "Helios-1"]
     h1 = machines[0]
     assert isinstance(h1, Machine)
     assert h1.n_gate_zones == "5"

@@ -10,7 +10,14 @@ import pytest
 from quantinuum_emulator._emulator import Emulator
 from quantinuum_emulator._errors import JobRejected
 
-from .pytket_programs import cfl, classical_circuit, qasm, rng_circuit, wasm_circuit
+from .pytket_programs import (
+    cfl,
+    classical_circuit,
+    qasm,
+    rng_bound_circuit,
+    rng_circuit,
+    wasm_circuit,
+)
 
 
 @pytest.fixture(scope="module")
@@ -110,8 +117,21 @@ def test_rng_repeats_per_seed_and_varies_with_index(emulator: Emulator) -> None:
     assert again["first"] == fixed["first"]  # RNGseed, not the job's seed, decides
     indexed = run(emulator, qasm(rng_circuit(with_index=True)), count=40)
     assert len(set(indexed["first"])) > 3  # a stream per shot
-    assert [int(v, 2) for v in indexed["shot"]] == list(range(40))
+    assert [int(v, 2) for v in indexed["shot"]] == list(range(1, 41))  # 1..n, as the cloud
     assert all(0 <= int(v, 2) <= 9 for v in indexed["first"])
+
+
+def test_rng_bound_is_the_register_read_at_each_draw(emulator: Emulator) -> None:
+    # RNGbound(bound) with bound = 5, a draw, then bit 2 of `bound` cleared: the next
+    # draw's bound is 1 (inclusive), without RNGbound being called again.
+    out = run(emulator, qasm(rng_bound_circuit()), count=60)
+    assert {int(v, 2) for v in out["bound"]} == {1}
+    first = [int(v, 2) for v in out["first"]]
+    second = [int(v, 2) for v in out["second"]]
+    assert all(0 <= v <= 5 for v in first)
+    assert max(first) > 1  # the first draw had the wider range
+    assert all(0 <= v <= 1 for v in second)
+    assert set(second) == {0, 1}
 
 
 def test_wasm_calls_get_a_fresh_module_state_every_shot(emulator: Emulator) -> None:

@@ -13,7 +13,16 @@ from pytket.qir.conversion.api import QIRProfile
 from quantinuum_emulator._emulator import Emulator
 from quantinuum_emulator._errors import JobRejected
 
-from .pytket_programs import cfl, classical_circuit, qir, rng_circuit, wasm_circuit
+from .pytket_programs import (
+    OUTPUT_RECORDING_QIR,
+    OUTPUT_RECORDING_RESULTS,
+    cfl,
+    classical_circuit,
+    qir,
+    qir_bitcode,
+    rng_circuit,
+    wasm_circuit,
+)
 
 PROFILES = [QIRProfile.PYTKET, QIRProfile.ADAPTIVE]
 
@@ -75,7 +84,7 @@ def test_arithmetic_and_branches(emulator: Emulator, profile: QIRProfile) -> Non
 @pytest.mark.parametrize("profile", PROFILES, ids=lambda p: p.name)
 def test_rng_and_shot_number(emulator: Emulator, profile: QIRProfile) -> None:
     out = run(emulator, qir(rng_circuit(with_index=True), profile), count=30)
-    assert ints(out["shot"]) == list(range(30))
+    assert ints(out["shot"]) == list(range(1, 31))  # 1..n, as the cloud counts
     assert all(0 <= v <= 9 for v in ints(out["first"]))
     assert len(set(out["first"])) > 3
     fixed = run(emulator, qir(rng_circuit(with_index=False), profile), count=10)
@@ -119,6 +128,18 @@ attributes #0 = { "entry_point" "qir_profiles"="base_profile" ATTRS }
 def test_a_custom_entry_point_and_result_recording(emulator: Emulator) -> None:
     out = run(emulator, _bitcode(_CUSTOM.replace("QUBITS", "2")), count=3)
     assert out == {"out": ["1"] * 3}
+
+
+@pytest.mark.parametrize("machine", ["H1-1E", "H2-1E", "H1-1SC", "H2-2SC", "Helios-1SC"])
+def test_every_output_recording_call_runs_on_every_machine(
+    emulator: Emulator, machine: str
+) -> None:
+    out = run(emulator, qir_bitcode(OUTPUT_RECORDING_QIR), count=4, machine=machine)
+    if machine.endswith("SC"):
+        expected = {name: "0" * len(bits) for name, bits in OUTPUT_RECORDING_RESULTS.items()}
+    else:
+        expected = OUTPUT_RECORDING_RESULTS
+    assert out == {name: [bits] * 4 for name, bits in expected.items()}
 
 
 def test_qir_beyond_the_machine_or_malformed_is_refused(emulator: Emulator) -> None:

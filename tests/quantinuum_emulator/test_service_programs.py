@@ -65,7 +65,7 @@ def test_qasm_with_classical_operations_and_rng(client: Client) -> None:
     assert set(seen) == {("00000011", "00000111"), ("00000000", "00000101")}
     rng = client.run(qasm(rng_circuit(with_index=True)), "OPENQASM 2.0", count=20)
     assert rng["status"] == "completed", rng.get("error")
-    assert [int(v, 2) for v in rng["results"]["shot"]] == list(range(20))
+    assert [int(v, 2) for v in rng["results"]["shot"]] == list(range(1, 21))
 
 
 @pytest.mark.parametrize("profile", [QIRProfile.PYTKET, QIRProfile.ADAPTIVE], ids=str)

@@ -26,7 +26,9 @@ class Job:
     Attributes:
         job (str):
         status (JobStatus): Done = `completed`, `failed`, `canceled`; `depleted` (out of credit) and
-            `terminated` are final as well.
+            `terminated` are final as well. `retrying` (the cloud runs the job again) and
+            `cancelling` (the cloud's spelling of `canceling`) are not final; the local
+            service never produces `retrying`, `cancelling`, `depleted` or `terminated`.
         name (str | Unset):
         machine (str | Unset):
         count (int | Unset):

@@ -4,10 +4,12 @@ from enum import StrEnum
 class JobStatus(StrEnum):
     CANCELED = "canceled"
     CANCELING = "canceling"
+    CANCELLING = "cancelling"
     COMPLETED = "completed"
     DEPLETED = "depleted"
     FAILED = "failed"
     QUEUED = "queued"
+    RETRYING = "retrying"
     RUNNING = "running"
     TERMINATED = "terminated"
 

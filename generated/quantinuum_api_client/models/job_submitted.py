@@ -18,7 +18,9 @@ class JobSubmitted:
     Attributes:
         job (str): The new job's id
         status (JobStatus | Unset): Done = `completed`, `failed`, `canceled`; `depleted` (out of credit) and
-            `terminated` are final as well.
+            `terminated` are final as well. `retrying` (the cloud runs the job again) and
+            `cancelling` (the cloud's spelling of `canceling`) are not final; the local
+            service never produces `retrying`, `cancelling`, `depleted` or `terminated`.
     """
 
     job: str

@@ -59,7 +59,13 @@ def test_wrong_method_is_405_with_allow(api: Api) -> None:
 def test_machines_and_states(api: Api) -> None:
     docs = api.http.get("v1/machine/", params={"config": "true"}, headers=api.headers).json()
     by_name = {doc["name"]: doc for doc in docs}
-    assert set(by_name) == {"H1-1", "H1-1E", "H1-1SC", "H2-1", "H2-1E", "H2-1SC"}
+    assert set(by_name) == {
+        f"{hw}{suffix}" for hw in ("H1-1", "H2-1", "H2-2", "Helios-1") for suffix in ("", "E", "SC")
+    }
+    helios = by_name["Helios-1E"]
+    assert (helios["n_qubits"], helios["connectivity"]) == (98, "all-to-all")
+    assert helios["noise_specs"]["2q_gate_error"]["p2"] == 7.9e-4
+    assert by_name["H2-2SC"]["system_type"] == "syntax checker"
     assert by_name["H1-1E"]["system_type"] == "emulator"
     assert by_name["H2-1SC"]["system_type"] == "syntax checker"
     state = api.http.get("v1/machine/H1-1E", headers=api.headers).json()
@@ -90,7 +96,7 @@ def test_calendar_is_deterministic_and_checks_its_range(api: Api) -> None:
     assert first.status_code == 200
     events = first.json()
     assert events == api.http.get("beta/reservation", params=params, headers=api.headers).json()
-    assert {event["machine"] for event in events} == {"H1-1", "H2-1"}
+    assert {event["machine"] for event in events} == {"H1-1", "H2-1", "H2-2", "Helios-1"}
     assert all(event["start-date"] < event["end-date"] for event in events)
     assert {event["event-type"] for event in events} <= {"online", "reserved", "maintenance"}
 

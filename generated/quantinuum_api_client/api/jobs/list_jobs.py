@@ -137,7 +137,9 @@ def sync_detailed(
     Args:
         status (JobStatus | Unset): Done = `completed`, `failed`, `canceled`; `depleted` (out of
             credit) and
-            `terminated` are final as well.
+            `terminated` are final as well. `retrying` (the cloud runs the job again) and
+            `cancelling` (the cloud's spelling of `canceling`) are not final; the local
+            service never produces `retrying`, `cancelling`, `depleted` or `terminated`.
         machine (str | Unset):
         name (str | Unset):
         group (str | Unset):
@@ -200,7 +202,9 @@ def sync(
     Args:
         status (JobStatus | Unset): Done = `completed`, `failed`, `canceled`; `depleted` (out of
             credit) and
-            `terminated` are final as well.
+            `terminated` are final as well. `retrying` (the cloud runs the job again) and
+            `cancelling` (the cloud's spelling of `canceling`) are not final; the local
+            service never produces `retrying`, `cancelling`, `depleted` or `terminated`.
         machine (str | Unset):
         name (str | Unset):
         group (str | Unset):
@@ -258,7 +262,9 @@ async def asyncio_detailed(
     Args:
         status (JobStatus | Unset): Done = `completed`, `failed`, `canceled`; `depleted` (out of
             credit) and
-            `terminated` are final as well.
+            `terminated` are final as well. `retrying` (the cloud runs the job again) and
+            `cancelling` (the cloud's spelling of `canceling`) are not final; the local
+            service never produces `retrying`, `cancelling`, `depleted` or `terminated`.
         machine (str | Unset):
         name (str | Unset):
         group (str | Unset):
@@ -319,7 +325,9 @@ async def asyncio(
     Args:
         status (JobStatus | Unset): Done = `completed`, `failed`, `canceled`; `depleted` (out of
             credit) and
-            `terminated` are final as well.
+            `terminated` are final as well. `retrying` (the cloud runs the job again) and
+            `cancelling` (the cloud's spelling of `canceling`) are not final; the local
+            service never produces `retrying`, `cancelling`, `depleted` or `terminated`.
         machine (str | Unset):
         name (str | Unset):
         group (str | Unset):

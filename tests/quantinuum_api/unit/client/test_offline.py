@@ -29,7 +29,8 @@ def test_seed_behaviour_without_simulation() -> None:
     assert api.online is False
     assert api.url == ""
     assert api.provider == ""
-    assert [m["name"] for m in api._get_machine_list() or []] == ["H1-1", "H2-1"]
+    names = [m["name"] for m in api._get_machine_list() or []]
+    assert names == ["H1-1", "H2-1", "H2-2", "Helios-1"]
     assert api.get_machine_list() == [dict(m) for m in DEFAULT_MACHINES]
     assert api.login() == ""
     api.full_login()  # no-op offline

@@ -81,6 +81,19 @@ def test_other_statuses_are_not_done(status: str) -> None:
     assert job.status == status  # the raw status is kept even when unknown
 
 
+@pytest.mark.parametrize(
+    ("status", "done"),
+    [("retrying", False), ("cancelling", False), ("depleted", True), ("terminated", True)],
+)
+def test_the_clouds_other_statuses_parse_into_the_model(status: str, done: bool) -> None:
+    job = Job.from_dict({"job": "x", "status": status})
+    assert job.model.status is models.JobStatus(status)  # known, not mapped to `running`
+    assert job.status == status
+    assert job.done is done
+    assert is_final(status) is done
+    assert not job.succeeded
+
+
 def test_unknown_status_keeps_raw_and_model_says_running() -> None:
     job = Job.from_dict({"job": "x", "status": "quantum-nap"})
     assert job.status == "quantum-nap"
