@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from quantinuum_api import Client, NotFoundError
+from quantinuum_api import BadRequestError, Client, NotFoundError
 from quantinuum_api_server.testing import LocalServer, fast_settings
 
 from .conftest import EMAIL, LEGACY, PASSWORD, PYTKET_QUANTINUUM, sdk_client
@@ -197,3 +197,48 @@ def test_the_sdk_does_not_import_pytket() -> None:
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout.strip() == "False"
+
+
+def ghz(backend: QuantinuumBackend) -> Circuit:
+    return backend.get_compiled_circuit(Circuit(3, name="ghz").H(0).CX(0, 1).CX(1, 2).measure_all())
+
+
+def test_seed_gives_each_circuit_its_own_repeatable_noise(client: Client) -> None:
+    backend = QuantinuumBackend("H1-1E", client=client)  # with the error model (the default)
+    circuit = ghz(backend)
+
+    def shots(seed: int) -> list[list[list[int]]]:
+        handles = backend.process_circuits([circuit] * 2, n_shots=200, seed=seed)
+        return [r.get_shots().tolist() for r in backend.get_results(handles)]
+
+    first = shots(11)
+    assert shots(11) == first
+    assert first[0] != first[1]  # seeds 11 and 12
+    assert shots(12)[0] == first[1]
+
+
+def test_many_circuits_start_join_and_end_a_batch(client: Client) -> None:
+    backend = QuantinuumBackend("H1-1E", client=client)
+    circuit = ghz(backend)
+    handles = backend.process_circuits(
+        [circuit] * 4, n_shots=3, noisy_simulation=False, max_batch_cost=1000, batch_end=True
+    )
+    assert all(len(r.get_shots()) == 3 for r in backend.get_results(handles))
+    # the batch is closed: joining it again is refused by the service
+    with pytest.raises(BadRequestError, match="has ended"):
+        backend.process_circuits([circuit], n_shots=3, batch_id=handles[0])
+    again = backend.process_circuits(
+        [circuit], n_shots=2, noisy_simulation=False, max_batch_cost=100, batch_end=True
+    )
+    with pytest.raises(BadRequestError, match="has ended"):
+        backend.add_to_batch(again[0], circuit, n_shots=2)
+    with pytest.raises(ValueError, match="batch_end needs batch_id"):
+        backend.process_circuits([circuit], n_shots=2, batch_end=True)
+
+
+def test_login_and_logout_through_the_backend(client: Client) -> None:
+    backend = QuantinuumBackend("H1-1E", client=client)
+    backend.login()
+    assert client.token_manager.store.id_token is not None
+    backend.logout()
+    assert client.token_manager.store.id_token is None

@@ -42,6 +42,8 @@ from pytket.extensions.quantinuum.backends.quantinuum import (
 from pytket.utils.results import KwargTypes
 from pytket.wasm.wasm import WasmFileHandler
 
+from quantinuum_api_client.types import UNSET
+
 from .._client import Client
 from .._exceptions import JobFailedError, SubmitManyError
 from .._results import Job
@@ -184,7 +186,10 @@ class QuantinuumBackend(_pq.QuantinuumBackend):
         `wasm_file_handler`, `pytketpass`, `options`, `request_options`, `max_cost`,
         `leakage_detection`, `n_leakage_detection_qubits`, and `seed` (sent as
         `options["seed"]`, one more for each further circuit, as for pytket's local
-        emulator).
+        emulator). Batches: `max_batch_cost` starts one with the first circuit (the others
+        join it), `batch_id` (the handle or job id of a batch's first job) joins one, and
+        `batch_end=True` closes it with the last circuit; those first and last jobs are
+        submitted on their own, before and after the others.
         """
         if self._offline_or_local():
             return super().process_circuits(circuits, n_shots, valid_check, **kwargs)
@@ -210,7 +215,7 @@ class QuantinuumBackend(_pq.QuantinuumBackend):
             body = self._body(one, circuit, shots, kwargs, None if seed is None else seed + i)
             prepared.append(one)
             requests.append(_job_request(body))
-        jobs = self._submit(requests)
+        jobs = self._submit_batched(requests, kwargs)
         handles = [ResultHandle(*p.handle_parts(j.id)) for p, j in zip(prepared, jobs, strict=True)]
         for handle in handles:
             self._cache[handle] = {}
@@ -276,6 +281,44 @@ class QuantinuumBackend(_pq.QuantinuumBackend):
             request_options=kwargs.get("request_options") or {},
         )
 
+    def _submit_batched(self, requests: list[JobRequest], kwargs: dict[str, Any]) -> list[Job]:
+        """Submit, starting, joining or ending a batch as `kwargs` ask (see
+        `process_circuits`): a batch's first job goes alone, its closing job last."""
+        start = kwargs.get("max_batch_cost")
+        join = kwargs.get("batch_id")
+        if start is not None and join is not None:
+            raise ValueError("give max_batch_cost (start a batch) or batch_id (join one)")
+        if start is None and join is None:
+            if kwargs.get("batch_end"):
+                raise ValueError("batch_end needs batch_id (or max_batch_cost)")
+            return self._submit(requests)
+        if start is not None and (
+            isinstance(start, bool) or not isinstance(start, int | float) or start < 0
+        ):
+            raise ValueError(f"max_batch_cost must be a non-negative number, got {start!r}")
+        if join is not None and not isinstance(join, str):
+            join = self.get_jobid(self._update_result_handle(join))
+        if not self.backend_info or not self.backend_info.misc.get("batching", False):
+            raise _pq.BatchingUnsupported
+        ending = bool(kwargs.get("batch_end"))
+        jobs: list[Job] = []
+        rest = list(requests)
+        if start is not None:
+            first = rest.pop(0)
+            first.batch_exec = start
+            first.batch_end = True if ending and not rest else UNSET  # one job: starts, ends
+            jobs = self._submit([first])
+            join = jobs[0].id
+        batch = str(join)
+        end = rest.pop() if ending and rest else None
+        for request in rest:
+            request.batch_exec = batch
+        jobs += self._submit(rest) if rest else []
+        if end is not None:
+            end.batch_exec, end.batch_end = batch, True
+            jobs += self._submit([end])
+        return jobs
+
     def _submit(self, requests: list[JobRequest]) -> list[Job]:
         try:
             return self.client.jobs.submit_many(requests, max_concurrency=MAX_CONCURRENCY)
@@ -294,11 +337,10 @@ class QuantinuumBackend(_pq.QuantinuumBackend):
         **kwargs: Any,
     ) -> ResultHandle:
         """Start a batch with this circuit's job; later jobs join with `add_to_batch`."""
-        self._check_batchable()
-        kwargs["request_options"] = {**(kwargs.get("request_options") or {})}
-        kwargs["request_options"]["batch-exec"] = max_batch_cost
         kwargs.pop("use_websocket", None)
-        [handle] = self.process_circuits([circuit], n_shots, valid_check, **kwargs)
+        [handle] = self.process_circuits(
+            [circuit], n_shots, valid_check, max_batch_cost=max_batch_cost, **kwargs
+        )
         return handle
 
     def add_to_batch(
@@ -311,13 +353,10 @@ class QuantinuumBackend(_pq.QuantinuumBackend):
         **kwargs: Any,
     ) -> ResultHandle:
         """Add this circuit's job to the batch `batch_start_job` began; `batch_end` closes it."""
-        self._check_batchable()
-        kwargs["request_options"] = {**(kwargs.get("request_options") or {})}
-        kwargs["request_options"]["batch-exec"] = self.get_jobid(batch_start_job)
-        if batch_end:
-            kwargs["request_options"]["batch-end"] = True
         kwargs.pop("use_websocket", None)
-        [handle] = self.process_circuits([circuit], n_shots, valid_check, **kwargs)
+        [handle] = self.process_circuits(
+            [circuit], n_shots, valid_check, batch_id=batch_start_job, batch_end=batch_end, **kwargs
+        )
         return handle
 
     # -- results and status ---------------------------------------------------------------
