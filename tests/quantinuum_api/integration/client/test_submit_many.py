@@ -27,11 +27,13 @@ BAD = "OPENQASM 2.0;\nqreg q[1];\nbogus q[0];\n"
 
 
 class Gate(httpx.AsyncBaseTransport):
-    """Holds job submissions until `width` of them are in flight at once, then lets them
-    all through; records the most seen at once and every Idempotency-Key."""
+    """Holds job submissions (or, with `gets`, job fetches) until `width` of them are in
+    flight at once, then lets them all through; records the most seen at once and every
+    Idempotency-Key."""
 
-    def __init__(self, width: int) -> None:
+    def __init__(self, width: int, *, gets: bool = False) -> None:
         self.inner = httpx.AsyncHTTPTransport()
+        self.gets = gets
         self.width = width
         self.in_flight = 0
         self.most = 0
@@ -39,9 +41,14 @@ class Gate(httpx.AsyncBaseTransport):
         self._open: asyncio.Event | None = None
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if request.method != "POST" or not request.url.path.endswith("/job"):
+        path = request.url.path
+        if self.gets:
+            gated = request.method == "GET" and path.startswith("/v1/job/")
+        else:
+            gated = request.method == "POST" and path.endswith("/job")
+        if not gated:
             return await self.inner.handle_async_request(request)
-        self.keys.append(request.headers["Idempotency-Key"])
+        self.keys.append(request.headers.get("Idempotency-Key", ""))
         self._open = self._open or asyncio.Event()
         self.in_flight += 1
         self.most = max(self.most, self.in_flight)
@@ -90,6 +97,20 @@ def test_submit_many_is_concurrent_bounded_and_keeps_order(gated: Client, gate: 
     done = gated.jobs.wait_many(jobs)
     assert [len(j.shots()) for j in done] == shots
     assert [j.registers for j in done] == [["c"], ["a", "b"]] * 6
+
+
+def test_the_sync_clients_wait_many_fetches_concurrently(server: LocalServer) -> None:
+    """Its fetches run on the loop thread (async), not capped by a small thread pool."""
+    gate = Gate(width=12, gets=True)
+    http = HttpOptions(async_transport=gate)
+    with Client(server.base_url, email=EMAIL, password=PASSWORD, wait_policy=FAST) as plain:
+        jobs = plain.jobs.run_many([BELL] * 12, "H1-1E", 2)  # all done before the gated wait
+    with Client(
+        server.base_url, email=EMAIL, password=PASSWORD, wait_policy=FAST, http=http
+    ) as client:
+        done = client.jobs.wait_many(jobs, max_concurrency=12)
+    assert gate.most == 12
+    assert [j.id for j in done] == [j.id for j in jobs]
 
 
 def test_run_many_and_one_request_per_program(client: Client) -> None:
