@@ -133,3 +133,8 @@ def test_get_calendar(api: QuantinuumAPI) -> None:
     for event in events:
         assert event["machine"] == "H1-1"
         assert event["start-date"] < event["end-date"]
+
+
+def test_our_pytket_backend_asks_for_todays_pytket_quantinuum() -> None:
+    with pytest.raises(ImportError, match=r"needs pytket-quantinuum >= 0\.59, found 0\.55"):
+        import quantinuum_api.pytket  # noqa: F401

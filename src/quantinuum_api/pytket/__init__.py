@@ -17,7 +17,30 @@ and pytket-qir). `Language` and pytket-quantinuum's errors are re-exported.
 
 from __future__ import annotations
 
-from pytket.extensions.quantinuum.backends.quantinuum import (
+import importlib.metadata
+
+
+def _check_pytket_quantinuum() -> None:
+    """A clear ImportError without the `pytket` extra, or with pytket-quantinuum 0.55."""
+    hint = "install the pytket extra: pip install 'quantinuum-api[pytket]'"
+    try:
+        version = importlib.metadata.version("pytket-quantinuum")
+    except importlib.metadata.PackageNotFoundError:
+        raise ImportError(
+            f"quantinuum_api.pytket needs pytket-quantinuum >= 0.59: {hint}"
+        ) from None
+    major_minor = tuple(int(part) for part in version.split(".")[:2] if part.isdigit())
+    if major_minor < (0, 59):
+        raise ImportError(
+            f"quantinuum_api.pytket needs pytket-quantinuum >= 0.59, found {version}: {hint} "
+            "(with 0.55, pass quantinuum_api.QuantinuumAPI to its QuantinuumBackend as "
+            "api_handler instead)"
+        )
+
+
+_check_pytket_quantinuum()
+
+from pytket.extensions.quantinuum.backends.quantinuum import (  # noqa: E402
     BatchingUnsupported,
     DeviceNotAvailable,
     GetResultFailed,
@@ -29,7 +52,7 @@ from pytket.extensions.quantinuum.backends.quantinuum import (
     WasmUnsupported,
 )
 
-from ._backend import QuantinuumBackend
+from ._backend import QuantinuumBackend  # noqa: E402
 
 __all__ = [
     "BatchingUnsupported",
