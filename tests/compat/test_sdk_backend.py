@@ -232,6 +232,7 @@ def test_many_circuits_start_join_and_end_a_batch(client: Client) -> None:
     )
     with pytest.raises(BadRequestError, match="has ended"):
         backend.add_to_batch(again[0], circuit, n_shots=2)
+    assert backend.process_circuits([], n_shots=2, max_batch_cost=10) == []
     with pytest.raises(ValueError, match="batch_end needs batch_id"):
         backend.process_circuits([circuit], n_shots=2, batch_end=True)
 

@@ -286,6 +286,8 @@ class QuantinuumBackend(_pq.QuantinuumBackend):
         `process_circuits`): a batch's first job goes alone, its closing job last."""
         start = kwargs.get("max_batch_cost")
         join = kwargs.get("batch_id")
+        if not requests:
+            return []
         if start is not None and join is not None:
             raise ValueError("give max_batch_cost (start a batch) or batch_id (join one)")
         if start is None and join is None:
