@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# The second venv: pytket-quantinuum 0.55 (it cannot share a venv with the main one's
+# 0.59+); it installs only pytket's packages and uses the rest of $(VENV).
+COMPAT_VENV ?= .venv-compat
+COMPAT_STAMP := $(COMPAT_VENV)/.installed-stamp
 .DEFAULT_GOAL := test
 
 # `make demo`: the SDK and CLI end to end against the local service (see scripts/demo.py).
@@ -19,12 +23,16 @@ bench: $(STAMP)
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[server,federated,plot,compat,analysis,dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[server,federated,plot,pytket,analysis,dev]'
 	@touch $(STAMP)
 
-install: $(STAMP)
+$(COMPAT_STAMP): $(STAMP) scripts/compat_venv.py
+	$(BIN)/python scripts/compat_venv.py $(COMPAT_VENV)
+	@touch $(COMPAT_STAMP)
 
-test: $(STAMP)
+install: $(STAMP) $(COMPAT_STAMP)
+
+test: $(STAMP) $(COMPAT_STAMP)
 	$(MAKE) --no-print-directory lint typecheck pytest
 
 lint: $(STAMP)
@@ -34,11 +42,14 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+# The whole suite (tests/compat on today's pytket-quantinuum and our backend), then
+# tests/compat again on pytket-quantinuum 0.55 with our QuantinuumAPI/QuantinuumAPIOffline.
+pytest: $(STAMP) $(COMPAT_STAMP)
 	$(BIN)/pytest
+	$(COMPAT_VENV)/bin/python -m pytest tests/compat
 
 generate: $(STAMP)
 	scripts/generate
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(COMPAT_VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -54,6 +54,7 @@ if TYPE_CHECKING:
         RateLimitError,
         ResponseValidationError,
         ServerError,
+        SubmitManyError,
         UnauthorizedError,
         WaitTimeoutError,
     )
@@ -116,6 +117,7 @@ _LAZY: dict[str, str] = {
     "RateLimitError": "._exceptions",
     "ResponseValidationError": "._exceptions",
     "ServerError": "._exceptions",
+    "SubmitManyError": "._exceptions",
     "UnauthorizedError": "._exceptions",
     "WaitTimeoutError": "._exceptions",
     "microsoft_device_code_login": "._federated",
@@ -180,6 +182,7 @@ __all__ = [
     "ResponseValidationError",
     "RetryPolicy",
     "ServerError",
+    "SubmitManyError",
     "TokenManager",
     "UnauthorizedError",
     "WaitPolicy",

@@ -4,20 +4,28 @@ Both are thin facades over the generated operations (`quantinuum_api_client.api`
 method checks its input, calls one generated ``*_detailed`` function through `_api` (typed
 errors) on `client.api` (the SDK's authenticated, retrying generated client), and parses the
 reply. `AsyncClient` calls the async functions; `Client` the sync ones, on the caller's
-thread. Only waiting (websocket + polling) runs on the SDK's private event-loop thread
-(`_sync`), so `Client` also works inside a running event loop (Jupyter) and Ctrl-C closes
-its connections. The parts with no I/O are shared by the twins (`_BaseClient`, `_Request`).
+thread. Only waiting (websocket + polling) and `submit_many` run on the SDK's private
+event-loop thread (`_sync`), through the async functions, so `Client` also works inside a
+running event loop (Jupyter) and Ctrl-C closes its connections. The parts with no I/O
+are shared by the twins (`_BaseClient`, `_Request`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import datetime
 import logging
 import os
 import uuid
-from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator, Mapping
+from collections.abc import (
+    AsyncIterator,
+    Callable,
+    Generator,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from typing import Any, Self, TypedDict, Unpack
 
 import httpx
@@ -41,6 +49,7 @@ from ._credentials import (
 )
 from ._exceptions import JobFailedError, NotFoundError, QuantinuumAPIError, ResponseValidationError
 from ._http import HttpOptions, aclose_api_client, arequest, close_api_client, request
+from ._many import DEFAULT_SUBMIT_CONCURRENCY, Program, job_requests, submit_all
 from ._pagination import DEFAULT_PAGE_SIZE, aiter_jobs, iter_jobs
 from ._prompts import DEFAULT_PROMPT
 from ._results import Job, parse_calendar, parse_machine_state, parse_machines, parse_model
@@ -163,8 +172,15 @@ def job_request(
     priority: str | None = None,
     group: str | None = None,
     max_cost: float | None = None,
+    cfl: str | None = None,
+    batch_exec: float | str | None = None,
+    batch_end: bool | None = None,
 ) -> models.JobRequest:
-    """The generated `JobRequest` of a submission, checked (ValueError for bad input)."""
+    """The generated `JobRequest` of a submission, checked (ValueError for bad input).
+
+    `cfl` is a base64 WASM module; `batch_exec` starts a batch (its maximum cost) or joins
+    one (the first job's id), and `batch_end` closes it.
+    """
     if shots is not None and count is not None and shots != count:
         raise ValueError("give the number of shots once: `shots` or `count`")
     n = shots if shots is not None else count
@@ -190,6 +206,12 @@ def job_request(
         raise ValueError(f"max_cost must be a non-negative number, got {max_cost!r}")
     if options is not None and not isinstance(options, Mapping):
         raise ValueError(f"options must be a mapping, got {type(options).__name__}")
+    if cfl is not None and not isinstance(cfl, str):
+        raise ValueError(f"cfl must be a base64 string, got {type(cfl).__name__}")
+    if batch_exec is not None and (
+        isinstance(batch_exec, bool) or not isinstance(batch_exec, int | float | str)
+    ):
+        raise ValueError(f"batch_exec must be a cost or a job id, got {batch_exec!r}")
     return models.JobRequest(
         count=n,
         machine=machine,
@@ -200,6 +222,9 @@ def job_request(
         options=models.JobOptions.from_dict(options) if options is not None else UNSET,
         group=group if group is not None else UNSET,
         max_cost=float(max_cost) if max_cost is not None else UNSET,
+        cfl=cfl if cfl is not None else UNSET,
+        batch_exec=batch_exec if batch_exec is not None else UNSET,
+        batch_end=bool(batch_end) if batch_end is not None else UNSET,
     )
 
 
@@ -399,6 +424,9 @@ class AsyncJobs:
         priority: str | None = None,
         group: str | None = None,
         max_cost: float | None = None,
+        cfl: str | None = None,
+        batch_exec: float | str | None = None,
+        batch_end: bool | None = None,
         idempotency_key: str | None = None,
     ) -> Job:
         """Submit a job and return it (status `queued`).
@@ -417,6 +445,9 @@ class AsyncJobs:
             priority=priority,
             group=group,
             max_cost=max_cost,
+            cfl=cfl,
+            batch_exec=batch_exec,
+            batch_end=batch_end,
         )
         response = await acall(
             submit_job.asyncio_detailed,
@@ -426,6 +457,51 @@ class AsyncJobs:
             idempotency_key=idempotency_key or str(uuid.uuid4()),
         )
         return _submitted(response, body)
+
+    async def submit_many(
+        self,
+        programs: Iterable[Program],
+        machine: str | None = None,
+        shots: int | Sequence[int] | None = None,
+        *,
+        name: str | Sequence[str | None] | None = None,
+        max_concurrency: int = DEFAULT_SUBMIT_CONCURRENCY,
+        idempotency_keys: Sequence[str] | None = None,
+        **submit_kw: Any,
+    ) -> list[Job]:
+        """Submit many jobs concurrently (at most `max_concurrency` requests at once).
+
+        `shots` and `name` are one value for all or one per program; the other keywords
+        are `submit`'s, for all. A program may also be a complete `models.JobRequest`.
+        Every submission has its own Idempotency-Key. The jobs come back in the order of
+        `programs`; if any submission fails, `SubmitManyError` (with the jobs created).
+        """
+        requests, keys = job_requests(
+            programs, machine, shots, name=name, idempotency_keys=idempotency_keys, **submit_kw
+        )
+        return await submit_all(self._client.api, requests, keys, max_concurrency=max_concurrency)
+
+    async def run_many(
+        self,
+        programs: Iterable[Program],
+        machine: str | None = None,
+        shots: int | Sequence[int] | None = None,
+        *,
+        timeout: float | None = NOT_GIVEN,  # noqa: ASYNC109 - the documented API
+        raise_on_failure: bool = True,
+        max_concurrency: int = DEFAULT_SUBMIT_CONCURRENCY,
+        **submit_kw: Any,
+    ) -> list[Job]:
+        """`submit_many`, then `wait_many` (results in the order of `programs`)."""
+        jobs = await self.submit_many(
+            programs, machine, shots, max_concurrency=max_concurrency, **submit_kw
+        )
+        return await self.wait_many(
+            jobs,
+            timeout=timeout,
+            max_concurrency=max_concurrency,
+            raise_on_failure=raise_on_failure,
+        )
 
     async def get(self, job: JobRef, *, websocket: bool = False) -> Job:
         """The job's current document (with a websocket ticket if asked and not done)."""
@@ -689,6 +765,9 @@ class Jobs:
         priority: str | None = None,
         group: str | None = None,
         max_cost: float | None = None,
+        cfl: str | None = None,
+        batch_exec: float | str | None = None,
+        batch_end: bool | None = None,
         idempotency_key: str | None = None,
     ) -> Job:
         """Submit a job (retried safely with one Idempotency-Key)."""
@@ -703,6 +782,9 @@ class Jobs:
             priority=priority,
             group=group,
             max_cost=max_cost,
+            cfl=cfl,
+            batch_exec=batch_exec,
+            batch_end=batch_end,
         )
         response = call(
             submit_job.sync_detailed,
@@ -712,6 +794,51 @@ class Jobs:
             idempotency_key=idempotency_key or str(uuid.uuid4()),
         )
         return _submitted(response, body)
+
+    def submit_many(
+        self,
+        programs: Iterable[Program],
+        machine: str | None = None,
+        shots: int | Sequence[int] | None = None,
+        *,
+        name: str | Sequence[str | None] | None = None,
+        max_concurrency: int = DEFAULT_SUBMIT_CONCURRENCY,
+        idempotency_keys: Sequence[str] | None = None,
+        **submit_kw: Any,
+    ) -> list[Job]:
+        """Submit many jobs concurrently (see `AsyncJobs.submit_many`).
+
+        The requests run on the SDK's loop thread, so this works inside a running event
+        loop (Jupyter) too.
+        """
+        requests, keys = job_requests(
+            programs, machine, shots, name=name, idempotency_keys=idempotency_keys, **submit_kw
+        )
+        return run_sync(
+            submit_all(self._client.api, requests, keys, max_concurrency=max_concurrency)
+        )
+
+    def run_many(
+        self,
+        programs: Iterable[Program],
+        machine: str | None = None,
+        shots: int | Sequence[int] | None = None,
+        *,
+        timeout: float | None = NOT_GIVEN,
+        raise_on_failure: bool = True,
+        max_concurrency: int = DEFAULT_SUBMIT_CONCURRENCY,
+        **submit_kw: Any,
+    ) -> list[Job]:
+        """`submit_many`, then `wait_many` (results in the order of `programs`)."""
+        jobs = self.submit_many(
+            programs, machine, shots, max_concurrency=max_concurrency, **submit_kw
+        )
+        return self.wait_many(
+            jobs,
+            timeout=timeout,
+            max_concurrency=max_concurrency,
+            raise_on_failure=raise_on_failure,
+        )
 
     def get(self, job: JobRef, *, websocket: bool = False) -> Job:
         """The job's current document."""
@@ -874,7 +1001,17 @@ class Client(_BaseClient):
         return request(self.api.get_httpx_client(), method, url, operation=op, **kw)
 
     async def _fetch_for_wait(self, job_id: str, websocket: bool) -> Job:
-        return await asyncio.to_thread(self.jobs.get, job_id, websocket=websocket)
+        # On the loop thread, through the async operation: `wait_many`'s concurrent
+        # fetches are not capped by the default thread pool (~6 threads), which made 100
+        # fetches over a 50 ms round trip take ~17 round trips.
+        response = await acall(
+            get_job.asyncio_detailed,
+            "get job",
+            _job_id(job_id),
+            client=self.api,
+            websocket=True if websocket else UNSET,
+        )
+        return _job(response, "get job")
 
     def login(self) -> None:
         """Log in now (otherwise the first request does)."""

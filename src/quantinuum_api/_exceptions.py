@@ -24,6 +24,8 @@ Hierarchy::
     ├── WaitTimeoutError                    an overall wait timed out (also builtins.TimeoutError;
     │                                       old name: TimeoutError)
     ├── JobFailedError                      a job ended failed/depleted/terminated/canceled
+    ├── SubmitManyError                     some submissions of a `submit_many` failed (jobs:
+    │                                       the ones created, errors: why the others were not)
     └── ConfigError                         unreadable configuration (also ValueError)
 
 Messages carry the operation and the server's error text, never a token or password: the
@@ -66,6 +68,7 @@ __all__ = [
     "RateLimitError",
     "ResponseValidationError",
     "ServerError",
+    "SubmitManyError",
     "TimeoutError",
     "TransportError",
     "UnauthorizedError",
@@ -186,6 +189,26 @@ class JobFailedError(QuantinuumAPIError):
     def __init__(self, message: str = "", *, job: dict[str, Any] | None = None, **kw: Any) -> None:
         super().__init__(message, **kw)
         self.job: dict[str, Any] = job if job is not None else {}
+
+
+class SubmitManyError(QuantinuumAPIError):
+    """Some submissions of a `submit_many` failed; the others created their jobs.
+
+    ``jobs[i]`` is the job the i-th program created (None where it failed) and
+    ``errors[i]`` why it failed (None where it succeeded); the first error is the cause.
+    """
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        jobs: Sequence[Any] = (),
+        errors: Sequence[Exception | None] = (),
+        **kw: Any,
+    ) -> None:
+        super().__init__(message, **kw)
+        self.jobs: list[Any] = list(jobs)
+        self.errors: list[Exception | None] = list(errors)
 
 
 class ConfigError(QuantinuumAPIError, ValueError):

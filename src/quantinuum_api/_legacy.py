@@ -33,7 +33,12 @@ from ._auth import QuantinuumAuth, TokenManager
 from ._client import _calendar_args, api_root, calendar_root
 from ._config import Config
 from ._credentials import CredentialStorage, MemoryCredentialStorage
-from ._exceptions import QuantinuumAPIError, WaitTimeoutError, raise_for_response
+from ._exceptions import (
+    BadRequestError,
+    QuantinuumAPIError,
+    WaitTimeoutError,
+    raise_for_response,
+)
 from ._http import HttpOptions, close_api_client
 from ._machines import default_machines
 from ._prompts import DEFAULT_PROMPT
@@ -51,6 +56,14 @@ from ._waiter import JobWaiter, WaitPolicy
 
 __all__ = ["QuantinuumAPI", "QuantinuumAPIOffline"]
 
+
+def _simulated_machines() -> list[dict[str, Any]]:
+    """Every machine the local service has: each system, its emulator and syntax checker."""
+    from quantinuum_emulator._machines import MachineCatalog
+
+    return MachineCatalog(default_machines()).documents(config=True)
+
+
 log = logging.getLogger("quantinuum_api")
 
 
@@ -59,7 +72,7 @@ class _OverrideManager:
 
     def __init__(
         self,
-        api_handler: QuantinuumAPI,
+        api_handler: QuantinuumAPI | QuantinuumAPIOffline,
         timeout: float | None = None,
         retry_timeout: float | None = None,
     ) -> None:
@@ -380,27 +393,43 @@ class QuantinuumAPIOffline:
     """Offline copy of the interface to the Quantinuum remote API (the seed's class).
 
     Submitted jobs are stored (`get_jobs`). With `simulate=True` they also run in-process on
-    the local service's simulator (needs the `server` extra), so `retrieve_job` returns
-    results; otherwise retrieval and cancel raise `QuantinuumAPIError`, as in the seed.
+    the local service's emulator (needs the `emulator` extra): the machine list then has
+    every machine the service has (each system with its `…E` emulator and `…SC` syntax
+    checker), `online` is True (pytket-quantinuum reads job ids only from an online
+    handler), and everything pytket-quantinuum 0.55's `QuantinuumBackend` asks of its
+    `api_handler` works: results, status, cancel (refused: the job is done), batches,
+    `_override_timeouts`, and the service's calendar. Without `simulate`, retrieval and
+    cancel raise `QuantinuumAPIError`, as in the seed.
     """
 
     def __init__(
         self, machine_list: list[dict[str, Any]] | None = None, *, simulate: bool = False
     ) -> None:
         if machine_list is None:
-            machine_list = default_machines()
+            machine_list = _simulated_machines() if simulate else default_machines()
         self.provider = ""
         self.url = ""
-        self.online = False
+        self.online = simulate
         self.machine_list = machine_list
         self._cred_store = None
         self.submitted: list[dict[str, Any]] = []
         self.simulate = simulate
+        self.timeout: float | None = None
+        self.retry_timeout: float = 5
         self._sim = None
         if simulate:
             from ._offline import LocalSimulation
 
             self._sim = LocalSimulation(machine_list)
+
+    def _override_timeouts(
+        self, timeout: float | None = None, retry_timeout: float | None = None
+    ) -> _OverrideManager:
+        """Context manager overriding `timeout` and `retry_timeout` (jobs offline are done
+        when submitted, so nothing waits on them)."""
+        return _OverrideManager(self, timeout=timeout, retry_timeout=retry_timeout)
+
+    override_timeouts = _override_timeouts  # the seed's name
 
     def _get_machine_list(self) -> list[dict[str, Any]] | None:
         """The machine list given to the constructor (or the defaults)."""
@@ -457,7 +486,10 @@ class QuantinuumAPIOffline:
         return doc
 
     def retrieve_job_status(
-        self, job_id: str, use_websocket: bool | None = None
+        self,
+        job_id: str,
+        use_websocket: bool | None = None,
+        request_raw_results: bool | None = None,
     ) -> dict[str, Any] | None:
         """The simulated job's document; without `simulate`, QuantinuumAPIError."""
         return self._simulated(job_id, "retrieve job status")
@@ -471,11 +503,25 @@ class QuantinuumAPIOffline:
         return "unclear"
 
     def cancel(self, job_id: str) -> dict[str, Any]:
-        """Simulated jobs are already done (returned unchanged); otherwise an error."""
-        return self._simulated(job_id, "cancel job")
+        """Simulated jobs are done when submitted: refused as the service refuses a done
+        job (`BadRequestError`); without `simulate`, QuantinuumAPIError."""
+        doc = self._simulated(job_id, "cancel job")
+        raise BadRequestError(
+            f"job cancel: Cannot cancel job {job_id}: job has completed already",
+            operation="job cancel",
+            status_code=400,
+            error_code=10,
+            body={"error": {"code": 10, "text": "job has completed already"}, "job": doc["job"]},
+        )
 
     def get_calendar(self, start_date: str, end_date: str) -> list[dict[str, Any]]:
-        """There is no calendar offline: raises QuantinuumAPIError."""
+        """With `simulate`, the local service's calendar of these machines (the same
+        deterministic schedule); otherwise there is none: QuantinuumAPIError."""
+        if self._sim is not None:
+            from quantinuum_emulator._machines import MachineCatalog
+
+            args = _calendar_args(start_date, end_date)
+            return MachineCatalog(self.machine_list).calendar(args["start"], args["end"])
         raise QuantinuumAPIError(
             f"Can't get the calendar offline ({start_date} to {end_date})",
             operation="get calendar events",

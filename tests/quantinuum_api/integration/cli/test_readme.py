@@ -50,6 +50,7 @@ def test_each_python_example_runs_on_its_own(
     assert "Counter({'1': 100})" in out
     assert "(100, 3)" in out
     assert "shots done" in out
+    assert "Counter({(" in out  # the pytket example's counts
 
 
 def test_qapi_lines_are_valid_commands() -> None:

@@ -65,7 +65,8 @@ def test_simulation_returns_results_like_the_service() -> None:
     assert set(job["results"]["c"]) <= {"00", "11"}  # noiseless emulator: Bell pairs only
     assert job["cost"] == pytest.approx(5 + 20 * (1 + 10 + 5 * 4) / 5000, abs=0.01)
     assert api.retrieve_job_status(job_id) == job
-    assert api.cancel(job_id)["status"] == "completed"  # already done: unchanged
+    with pytest.raises(BadRequestError, match="job has completed already"):  # as the service
+        api.cancel(job_id)
     assert api.get_jobs() == [_body(options={"seed": 7})]
 
 
