@@ -161,6 +161,8 @@ class DelayProxy:
         self._tasks.add(task)
         try:
             await self._serve(reader, writer)
+        except asyncio.CancelledError:
+            pass  # `close` dropped it
         finally:
             self.connections -= 1
             self._tasks.discard(task)
