@@ -164,7 +164,11 @@ def noisy(bench: Bench) -> None:
     }
     task: dict[str, Any] = {
         "circuits": {
-            name: {"program": program, "shots": s.noisy_shots, "simulator": simulator}
+            name: {
+                "program": program,
+                "shots": s.random_shots if name == "random" else s.noisy_shots,
+                "simulator": simulator,
+            }
             for name, (program, simulator) in circuits.items()
         },
         "task": "noisy",
@@ -188,12 +192,13 @@ def noisy(bench: Bench) -> None:
             "random_depth": s.random_depth,
             "clifford_qubits": s.clifford_qubits,
             "shots": s.noisy_shots,
+            "random_shots": s.random_shots,
         },
     }
     texts = {
         "ghz": f"noisy {s.ghz_qubits}-qubit GHZ, {s.noisy_shots} shots",
         "random": f"noisy {s.random_qubits}-qubit random, depth {s.random_depth}, "
-        f"{s.noisy_shots} shots",
+        f"{s.random_shots} shots",
         "clifford": f"noisy {s.clifford_qubits}-qubit Clifford (stabilizer), {s.noisy_shots} shots",
     }
     for name in NOISY_CIRCUITS:

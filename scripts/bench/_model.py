@@ -40,6 +40,7 @@ class Sizes:
     ghz_qubits: int = 12
     random_qubits: int = 20
     random_depth: int = 20
+    random_shots: int = 1000  # minutes per engine at this size (docs/benchmarks.md)
     clifford_qubits: int = 56
     upload_users: int = 4
     upload_kb: int = 250
@@ -66,6 +67,7 @@ QUICK = Sizes(
     rt_jobs=3,
     rt_reps=1,
     noisy_shots=20,
+    random_shots=20,
     noisy_reps=1,
     ghz_qubits=4,
     random_qubits=5,
