@@ -45,6 +45,7 @@ class Sizes:
     upload_users: int = 4
     upload_kb: int = 250
     upload_calls: int = 300
+    upload_window_s: int = 20
 
 
 QUICK = Sizes(
@@ -75,6 +76,7 @@ QUICK = Sizes(
     clifford_qubits=10,
     upload_kb=20,
     upload_calls=30,
+    upload_window_s=1,
 )
 
 

@@ -363,7 +363,9 @@ def _upload_loop(task: Task) -> dict[str, Any]:
 
 def _upload_latency(task: Task) -> dict[str, Any]:
     """Per-call time of a raw `GET /v1/job/{id}` (a finished tiny job) on the idle service,
-    then while `users` processes each upload the large `program` again and again."""
+    then while `users` processes each upload the large `program` again and again: a call
+    every `interval_s` (a busy poller, not a load of its own) until `n` were made and
+    `window_s` passed (so the window holds many uploads, not only a few milliseconds)."""
     import subprocess
     import tempfile
     from pathlib import Path
@@ -407,7 +409,13 @@ def _upload_latency(task: Task) -> dict[str, Any]:
                 assert proc.stdout is not None
                 if "ready" not in proc.stdout.readline():
                     raise RuntimeError("bench: an uploading user failed before its first upload")
-            busy = [call() for _ in range(n)]
+            busy: list[float] = []
+            pace = float(task.get("interval_s", 0.0))
+            window_end = time.monotonic() + float(task.get("window_s", 0.0))
+            while len(busy) < n or time.monotonic() < window_end:
+                started = time.monotonic()
+                busy.append(call())
+                time.sleep(max(0.0, started + pace - time.monotonic()))
         finally:
             stop.touch()
             for proc in uploaders:

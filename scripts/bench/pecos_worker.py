@@ -44,7 +44,8 @@ def _run_one(spec: dict[str, Any], noise_specs: dict[str, Any], shots: int) -> N
     from pytket.qasm.qasm import circuit_from_qasm_str
     from pytket_pecos import Emulator  # type: ignore[import-not-found]
 
-    circuit = circuit_from_qasm_str(spec["program"])
+    # pytket's reader refuses registers wider than 32 bits unless told (56 here)
+    circuit = circuit_from_qasm_str(spec["program"], maxwidth=1024)
     qsim = "stabilizer" if spec["simulator"] == "stabilizer" else "state-vector"
     emulator = Emulator(circuit, error_model=_error_model(noise_specs), qsim=qsim, seed=1)
     outcomes = emulator.run(n_shots=shots)
