@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import random
 import resource
 import statistics
 import sys
@@ -115,3 +116,65 @@ def current_rss_mb() -> float:
     except (OSError, ValueError, IndexError):
         return peak_rss_mb()
     return pages * resource.getpagesize() / (1024 * 1024)
+
+
+def _header(n_qubits: int) -> list[str]:
+    return [
+        "OPENQASM 2.0;",
+        'include "qelib1.inc";',
+        f"qreg q[{n_qubits}];",
+        f"creg c[{n_qubits}];",
+    ]
+
+
+def ghz_program(n_qubits: int) -> str:
+    """A GHZ state on `n_qubits`, measured: `h`, then a chain of `cx`."""
+    lines = [*_header(n_qubits), "h q[0];"]
+    lines.extend(f"cx q[{q}],q[{q + 1}];" for q in range(n_qubits - 1))
+    lines.append("measure q -> c;")
+    return "\n".join(lines) + "\n"
+
+
+def random_program(n_qubits: int, depth: int, *, clifford: bool = False, seed: int = 7) -> str:
+    """`depth` layers of a random one-qubit gate on every qubit and `cx` on a random half
+    of the qubits in pairs, measured at the end. With `clifford`, the one-qubit gates are
+    `h`, `s`, `sdg`, `x`, `z` (a stabilizer circuit); else `h` or `rz` by a random angle.
+    Every engine compared reads these gates as they are (PECOS's error models name no
+    `rx`/`ry`, qiskit's qelib1.inc has no `sx`), so all run the same circuit."""
+    rng = random.Random(seed)  # noqa: S311 - a reproducible circuit, not crypto
+    lines = _header(n_qubits)
+    for _ in range(depth):
+        for q in range(n_qubits):
+            if clifford:
+                lines.append(f"{rng.choice(('h', 's', 'sdg', 'x', 'z'))} q[{q}];")
+            else:
+                gate = rng.choice(("h", f"rz({rng.uniform(0.1, 3.0):.4f})"))
+                lines.append(f"{gate} q[{q}];")
+        order = list(range(n_qubits))
+        rng.shuffle(order)
+        for a, b in zip(order[0::2], order[1::2], strict=False):
+            lines.append(f"cx q[{a}],q[{b}];")
+    lines.append("measure q -> c;")
+    return "\n".join(lines) + "\n"
+
+
+def large_program(size_bytes: int, n_qubits: int = 10) -> str:
+    """A valid OpenQASM 2.0 program of about `size_bytes` (never more): rotations and
+    `cx` gates on `n_qubits`, measured at the end (an upload that is costly to parse)."""
+    head = "\n".join(_header(n_qubits)) + "\n"
+    tail = "measure q -> c;\n"
+    parts, size, index = [head], len(head) + len(tail), 0
+    while True:
+        q = index % n_qubits
+        line = (
+            f"cx q[{q}],q[{(q + 1) % n_qubits}];\n"
+            if index % 4 == 3
+            else f"rz({0.001 * (index % 997) + 0.1:.3f}) q[{q}];\n"
+        )
+        if size + len(line) > size_bytes:
+            break
+        parts.append(line)
+        size += len(line)
+        index += 1
+    parts.append(tail)
+    return "".join(parts)

@@ -16,6 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = ROOT / "scripts"
 REFERENCE_PACKAGE = "pytket-quantinuum"
 REFERENCE_VERSION = "0.55.8"
+PECOS_PACKAGE = "pytket-pecos"  # pytket-quantinuum's local emulator (scenario 9)
+PECOS_VERSION = "0.3.3"
 PROFILE_RATE = 250  # py-spy samples per second
 
 
@@ -60,18 +62,29 @@ def profiled(argv: list[str], out: Path | None) -> list[str]:
 
 def ensure_reference_venv(venv: Path, log: IO[str]) -> Path:
     """The reference venv's Python, creating the venv and installing the pin if missing."""
+    return _ensure_venv(
+        venv, REFERENCE_PACKAGE, REFERENCE_VERSION, "pytket.extensions.quantinuum", log
+    )
+
+
+def ensure_pecos_venv(venv: Path, log: IO[str]) -> Path:
+    """The venv of pytket-quantinuum's local emulator (pytket-pecos, with a pytket of its
+    own choosing: kept apart from ours and the reference's); created if missing."""
+    return _ensure_venv(venv, PECOS_PACKAGE, PECOS_VERSION, "pytket_pecos", log)
+
+
+def _ensure_venv(venv: Path, package: str, version: str, module: str, log: IO[str]) -> Path:
     python = venv / "bin" / "python"
     check = [
         str(python),
         "-c",
-        "import importlib.metadata as m, pytket.extensions.quantinuum;"
-        f"print(m.version({REFERENCE_PACKAGE!r}))",
+        f"import importlib.metadata as m, {module}; print(m.version({package!r}))",
     ]
     if python.exists():
         found = run(check)
-        if found.returncode == 0 and found.stdout.strip() == REFERENCE_VERSION:
+        if found.returncode == 0 and found.stdout.strip() == version:
             return python
-    print(f"bench: installing {REFERENCE_PACKAGE}=={REFERENCE_VERSION} into {venv}", file=log)
+    print(f"bench: installing {package}=={version} into {venv}", file=log)
     steps = [
         [sys.executable, "-m", "venv", str(venv)],
         [
@@ -81,7 +94,7 @@ def ensure_reference_venv(venv: Path, log: IO[str]) -> Path:
             "install",
             "--quiet",
             "--disable-pip-version-check",
-            f"{REFERENCE_PACKAGE}=={REFERENCE_VERSION}",
+            f"{package}=={version}",
         ],
     ]
     for step in steps:
@@ -89,8 +102,8 @@ def ensure_reference_venv(venv: Path, log: IO[str]) -> Path:
         if done.returncode != 0:
             raise BenchError(f"bench: {' '.join(step)} failed:\n{done.stderr[-2000:]}")
     found = run(check)
-    if found.returncode != 0 or found.stdout.strip() != REFERENCE_VERSION:
-        raise BenchError(f"bench: reference venv is unusable:\n{found.stderr[-2000:]}")
+    if found.returncode != 0 or found.stdout.strip() != version:
+        raise BenchError(f"bench: {venv} is unusable:\n{found.stderr[-2000:]}")
     return python
 
 
@@ -178,9 +191,19 @@ class ServerProcess:
         self._log.close()
 
 
-def run_worker(argv: list[str], task: dict[str, Any], what: str) -> dict[str, Any]:
-    """Run one scenario task in a fresh worker process; its JSON result."""
-    done = run(argv, input=json.dumps(task), env=child_env(), cwd=ROOT)
+class WorkerTimeout(BenchError):
+    """A worker ran past its `timeout` and was killed."""
+
+
+def run_worker(
+    argv: list[str], task: dict[str, Any], what: str, timeout: float | None = None
+) -> dict[str, Any]:
+    """Run one scenario task in a fresh worker process; its JSON result. One that runs
+    past `timeout` seconds is killed (`WorkerTimeout`)."""
+    try:
+        done = run(argv, input=json.dumps(task), env=child_env(), cwd=ROOT, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise WorkerTimeout(f"bench: {what} task {task['task']!r} ran past {timeout} s") from None
     if done.returncode != 0:
         raise BenchError(f"bench: {what} task {task['task']!r} failed:\n{done.stderr[-3000:]}")
     line = _json_line(done.stdout.strip().splitlines())

@@ -1,4 +1,4 @@
-"""The targets of issue 12, each written once: (key, scenario, text, inputs, predicate).
+"""The targets of issues 12, 19 and 22, each written once: (key, scenario, text, inputs, predicate).
 
 The runner records named metrics (floats) per service mode; `verdict(target, metrics)`
 applies a target's predicate to its inputs, and both the printed table and the JSON take
@@ -13,9 +13,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["BY_KEY", "TARGETS", "Target", "Verdict", "verdict", "verdicts"]
+__all__ = ["BY_KEY", "NOISY_CIRCUITS", "TARGETS", "Target", "Verdict", "verdict", "verdicts"]
 
 Verdict = Literal["met", "NOT met", "n/a"]
+
+#: The circuits of scenario (9), noisy emulation speed (the runner builds them).
+NOISY_CIRCUITS = {
+    "ghz": "noisy 12-qubit GHZ, 1,000 shots",
+    "random": "noisy 20-qubit random circuit, depth 20, 1,000 shots",
+    "clifford": "noisy 56-qubit Clifford circuit (stabilizer), 1,000 shots",
+}
 
 
 @dataclass(frozen=True)
@@ -106,6 +113,54 @@ TARGETS: tuple[Target, ...] = (
         "peak RSS waiting on 10,000 jobs <= 100 MB",
         ("6.peak_rss_mb",),
         lambda peak: peak <= 100.0,
+    ),
+    Target(
+        "8.async",
+        8,
+        "AsyncClient >= 10x faster than the seed-era client and <= 1.5x the ideal",
+        ("8.async_s", "8.seed_s", "8.ideal_s"),
+        lambda ours, seed, ideal: seed >= 10.0 * ours and ours <= 1.5 * ideal,
+    ),
+    Target(
+        "8.sync",
+        8,
+        "sync submit_many >= 10x faster than the seed-era client and <= 1.5x the ideal",
+        ("8.sync_many_s", "8.seed_s", "8.ideal_s"),
+        lambda ours, seed, ideal: seed >= 10.0 * ours and ours <= 1.5 * ideal,
+    ),
+    Target(
+        "8.pytket",
+        8,
+        "pytket through our backend >= 10x faster than pytket-quantinuum 0.55's",
+        ("8.pytket_s", "8.pytket_055_s"),
+        lambda ours, theirs: theirs >= 10.0 * ours,
+    ),
+    *(
+        target
+        for name, text in NOISY_CIRCUITS.items()
+        for target in (
+            Target(
+                f"9.{name}.aer",
+                9,
+                f"{text} <= 1.3x bare qiskit-aer",
+                (f"9.{name}_s", f"9.{name}_aer_s"),
+                lambda ours, aer: ours <= 1.3 * aer,
+            ),
+            Target(
+                f"9.{name}.pecos",
+                9,
+                f"{text} faster than pytket-pecos",
+                (f"9.{name}_s", f"9.{name}_pecos_s"),
+                lambda ours, pecos: ours < pecos,
+            ),
+        )
+    ),
+    Target(
+        "10.upload_p99",
+        10,
+        "API p99 while 4 users upload large programs <= 3x idle (issue 22)",
+        ("10.busy_p99_ms", "10.idle_p99_ms"),
+        lambda busy, idle: busy <= 3.0 * idle,
     ),
 )
 

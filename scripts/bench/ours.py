@@ -71,16 +71,22 @@ async def _batch_async(task: Task) -> dict[str, Any]:
 
 
 def _batch_sync(task: Task) -> dict[str, Any]:
-    """Client (sync): submit one after the other, then `wait_many`."""
+    """Client (sync): `jobs.submit_many` where the SDK has it and the task asks for it
+    (`submit_many`), else submit one after the other; then `wait_many`."""
     from quantinuum_api import Client
 
     program, shots, n = task.get("program", BELL), int(task["shots"]), int(task["n"])
     runs = []
     with Client(task["base_url"], **_client_kw(task)) as client:
         client.login()
+        many = bool(task.get("submit_many")) and hasattr(client.jobs, "submit_many")
         for _ in range(int(task.get("reps", 1))):
             t0 = time.monotonic()
-            jobs = [client.jobs.submit(program, MACHINE, shots) for _ in range(n)]
+            if many:
+                submit_many = getattr(client.jobs, "submit_many")  # noqa: B009 - not in every SDK
+                jobs = list(submit_many([program] * n, MACHINE, shots))
+            else:
+                jobs = [client.jobs.submit(program, MACHINE, shots) for _ in range(n)]
             t_submitted = time.monotonic()
             results = client.jobs.wait_many(jobs)
             t_end = time.monotonic()
@@ -93,7 +99,7 @@ def _batch_sync(task: Task) -> dict[str, Any]:
                     "ids": [job.id for job in jobs],
                 }
             )
-    return {"runs": runs}
+    return {"runs": runs, "submit_many": many}
 
 
 def _check_completed(results: list[Any]) -> None:
@@ -298,6 +304,145 @@ def _memory(task: Task) -> dict[str, Any]:
     }
 
 
+# -- (8): pytket through our backend ---------------------------------------------------
+def _pytket_batch(task: Task) -> dict[str, Any]:
+    """`process_circuits` of `n` Bell circuits + `get_results` through this SDK's pytket
+    backend (`quantinuum_api.pytket.QuantinuumBackend`); `{"absent": why}` without it."""
+    import importlib
+
+    try:  # first: without it, pytket's own (slow) imports are not worth making
+        ours: Any = importlib.import_module("quantinuum_api.pytket")
+    except ImportError as exc:
+        return {"absent": f"no quantinuum_api.pytket backend here ({exc})"}
+    from pytket import Circuit
+    from pytket.extensions.quantinuum.backends.quantinuum import Language
+
+    from quantinuum_api import Client
+
+    n, shots = int(task["n"]), int(task["shots"])
+    runs = []
+    with Client(task["base_url"], **_client_kw(task)) as client:
+        client.login()
+        backend = ours.QuantinuumBackend(MACHINE, client=client)
+        circuit = backend.get_compiled_circuit(Circuit(2, 2).H(0).CX(0, 1).measure_all())
+        for _ in range(int(task.get("reps", 1))):
+            t0 = time.monotonic()
+            handles = backend.process_circuits([circuit] * n, n_shots=shots, language=Language.QASM)
+            t_submitted = time.monotonic()
+            results = backend.get_results(handles)
+            t_end = time.monotonic()
+            if len(results) != n or any(sum(r.get_counts().values()) != shots for r in results):
+                raise RuntimeError("bench: pytket results are incomplete")
+            ids = [str(handle[0]) for handle in handles]
+            runs.append({"t0": t0, "t_submitted": t_submitted, "t_end": t_end, "ids": ids})
+    return {"runs": runs}
+
+
+# -- (10): the API while users upload large programs ---------------------------------------
+def _upload_loop(task: Task) -> dict[str, Any]:
+    """One uploading user: submit `program` to `machine` again and again until the file
+    `stop_file` exists; prints `{"ready": true}` after the first upload, then its counts."""
+    from pathlib import Path
+
+    from quantinuum_api import Client, QuantinuumAPIError
+
+    stop = Path(task["stop_file"])
+    counts = {"accepted": 0, "refused": 0}
+    with Client(task["base_url"], **_client_kw(task)) as client:
+        client.login()
+        while not stop.exists():
+            try:
+                client.jobs.submit(task["program"], task["machine"], 1)
+                counts["accepted"] += 1
+            except QuantinuumAPIError:
+                counts["refused"] += 1
+            if sum(counts.values()) == 1:
+                print(json.dumps({"ready": True}), flush=True)
+    return counts
+
+
+def _upload_latency(task: Task) -> dict[str, Any]:
+    """Per-call time of a raw `GET /v1/job/{id}` (a finished tiny job) on the idle service,
+    then while `users` processes each upload the large `program` again and again: a call
+    every `interval_s` (a busy poller, not a load of its own) until `n` were made and
+    `window_s` passed (so the window holds many uploads, not only a few milliseconds)."""
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    from quantinuum_api import Client
+
+    n, users = int(task["n"]), int(task["users"])
+    with Client(task["base_url"], **_client_kw(task)) as client:
+        client.login()
+        tiny = client.jobs.wait(client.jobs.submit(BELL, MACHINE, 10))
+        _check_completed([tiny])
+    raw = _raw_client(task)
+
+    def call() -> float:
+        t0 = time.perf_counter()
+        raw.get(f"v1/job/{tiny.id}").raise_for_status()
+        return time.perf_counter() - t0
+
+    for _ in range(20):  # warm up
+        call()
+    idle = [call() for _ in range(n)]
+    with tempfile.TemporaryDirectory(prefix="bench-upload-") as tmp:
+        stop = Path(tmp) / "stop"
+        loop_task = json.dumps({**task, "task": "upload_loop", "stop_file": str(stop)})
+        uploaders = [
+            subprocess.Popen(
+                [sys.executable, "-m", "bench.ours"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(users)
+        ]
+        counts = []
+        try:
+            for proc in uploaders:
+                assert proc.stdin is not None
+                proc.stdin.write(loop_task)
+                proc.stdin.close()
+            for proc in uploaders:  # every user has uploaded once: all are uploading now
+                assert proc.stdout is not None
+                if "ready" not in proc.stdout.readline():
+                    raise RuntimeError("bench: an uploading user failed before its first upload")
+            busy: list[float] = []
+            pace = float(task.get("interval_s", 0.0))
+            window_end = time.monotonic() + float(task.get("window_s", 0.0))
+            while len(busy) < n or time.monotonic() < window_end:
+                started = time.monotonic()
+                busy.append(call())
+                time.sleep(max(0.0, started + pace - time.monotonic()))
+        finally:
+            stop.touch()
+            for proc in uploaders:
+                assert proc.stdout is not None
+                lines = proc.stdout.read().strip().splitlines()
+                proc.wait(120)
+                counts.append(json.loads(lines[-1]) if lines else {})
+    raw.close()
+    return {"idle": idle, "busy": busy, "uploads": counts}
+
+
+def _raw_client(task: Task) -> Any:
+    """A raw `httpx.Client` on the service with a token from the SDK's legacy login."""
+    import httpx
+
+    from quantinuum_api import QuantinuumAPI
+
+    api = QuantinuumAPI(
+        api_url=task["base_url"],
+        _QuantinuumAPI__user_name=task["email"],
+        _QuantinuumAPI__pwd=task["password"],
+    )
+    token = api.login()
+    api.close()
+    return httpx.Client(headers={"Authorization": token}, base_url=task["base_url"])
+
+
 def run_task(task: Task) -> dict[str, Any]:
     """Run one task and return its raw result."""
     kind = task["task"]
@@ -311,6 +456,9 @@ def run_task(task: Task) -> dict[str, Any]:
         "service_job": _service_job,
         "memory": _memory,
         "api_latency": _api_latency,
+        "pytket_batch": _pytket_batch,
+        "upload_loop": _upload_loop,
+        "upload_latency": _upload_latency,
     }
     if kind not in handlers:
         raise ValueError(f"unknown task {kind!r}")

@@ -92,6 +92,31 @@ def _batch(task: Task) -> dict[str, Any]:
     return {"runs": runs, "rss_before_mb": rss_before, "peak_rss_mb": _peak_mb()}
 
 
+def _pytket_batch(task: Task) -> dict[str, Any]:
+    """pytket-quantinuum 0.55's `QuantinuumBackend` on this `QuantinuumAPI` (as a pytket
+    user of that release runs it): `process_circuits` of `n` compiled Bell circuits, then
+    `get_results`; compiled once before timing."""
+    from pytket import Circuit
+    from pytket.extensions.quantinuum.backends.quantinuum import Language, QuantinuumBackend
+
+    api = _api(task)
+    n, shots = int(task["n"]), int(task["shots"])
+    backend = QuantinuumBackend(device_name=task["machine"], api_handler=api)
+    circuit = backend.get_compiled_circuit(Circuit(2, 2).H(0).CX(0, 1).measure_all())
+    runs = []
+    for _ in range(int(task.get("reps", 1))):
+        t0 = time.monotonic()
+        handles = backend.process_circuits([circuit] * n, n_shots=shots, language=Language.QASM)
+        t_submitted = time.monotonic()
+        results = backend.get_results(handles)
+        t_end = time.monotonic()
+        if len(results) != n or any(sum(r.get_counts().values()) != shots for r in results):
+            raise RuntimeError("reference: pytket results are incomplete")
+        ids = [str(handle[0]) for handle in handles]
+        runs.append({"t0": t0, "t_submitted": t_submitted, "t_end": t_end, "ids": ids})
+    return {"runs": runs}
+
+
 def _latency(task: Task) -> dict[str, Any]:
     api = _api(task)
     use_ws = bool(task["use_websocket"])
@@ -150,7 +175,13 @@ def _memory(task: Task) -> dict[str, Any]:
 
 def main() -> int:
     task = json.loads(sys.stdin.read())
-    handlers = {"batch": _batch, "latency": _latency, "status": _status, "memory": _memory}
+    handlers = {
+        "batch": _batch,
+        "latency": _latency,
+        "status": _status,
+        "memory": _memory,
+        "pytket_batch": _pytket_batch,
+    }
     kind = task["task"]
     if kind not in handlers:
         raise SystemExit(f"reference_worker: unknown task {kind!r}")

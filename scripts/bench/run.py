@@ -1,7 +1,7 @@
-"""Benchmark runner: this SDK and the local service against the reference client (issues 7
-and 12).
+"""Benchmark runner: this SDK and the local service against the reference client (issues 7,
+12, 19 and 22).
 
-    python scripts/bench/run.py            # what `make bench` runs (issue sizes, ~10 min)
+    python scripts/bench/run.py            # what `make bench` runs (issue sizes, 30-45 min)
     python scripts/bench/run.py --quick --only-ours --out /tmp/b   # seconds; the unit test
     python scripts/bench/run.py --profile --scenarios 1,3,5 --servers serve   # py-spy
 
@@ -9,7 +9,7 @@ It makes `.bench/ref-venv` with the pinned reference client if missing (pip), th
 each service mode of `--servers` (default both), starts the service in its own process
 (`server_proc.py`: `serve` is `qapi serve` as users run it, on a free port with its own
 temporary database; `local` is `LocalServer`), runs every scenario for both clients against
-it (the client-side scenarios (4), (6) and (7) only against the first mode; each task in a
+it (the client-side scenarios (4), (6)-(9) only against the first mode; each task in a
 fresh worker process: `ours.py` with this venv's Python,
 `reference_worker.py` with the reference venv's), and prints per mode a table of medians
 with the ratio ours/baseline, the target and its verdict, and the machine's 1-minute load
@@ -40,6 +40,13 @@ Scenarios, each reported as medians over its runs:
     starts): ours `Client.jobs.wait_many`, reference `retrieve_job` for each.
 (7) 10,000 tiny jobs submitted and waited from one process: throughput and peak RSS, ours
     (`AsyncClient`, as in (1)) against the reference (as in (1)).
+(8)-(10) are in `_extra.py`: (8) 100 tiny jobs per client through a delaying proxy at a
+    50 ms round trip (AsyncClient, sync `Client`, the reference, pytket through our
+    backend and through pytket-quantinuum 0.55's), each against the ideal for that round
+    trip; (9) noisy emulation speed, ours against bare qiskit-aer and pytket-pecos (its
+    own venv, `.bench/pecos-venv`); (10) API latency while 4 users upload 250 KB
+    programs. (8) and (9) run against the first service mode only. docs/benchmarks.md
+    explains every scenario.
 
 With `--profile`, scenarios (1) and (5) each run on a fresh service under py-spy and (3)'s
 SDK worker runs under py-spy: folded stacks (flame-graph input) and a summary of the top
@@ -58,7 +65,8 @@ import platform
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, fields, replace
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
@@ -74,6 +82,8 @@ from bench._common import (
     percentile,
     reference_body,
 )
+from bench._extra import STEPS as EXTRA_STEPS
+from bench._model import QUICK, ModeResults, Row, Sizes, _finite, _ms
 from bench._procs import (
     REFERENCE_PACKAGE,
     REFERENCE_VERSION,
@@ -88,110 +98,20 @@ from bench._procs import (
     run_worker,
 )
 from bench._profile import summarise_file
-from bench._targets import BY_KEY, TARGETS, Verdict, verdict, verdicts
+from bench._targets import BY_KEY, TARGETS, verdict, verdicts
 
 REFERENCE_IMPORT = "from pytket.extensions.quantinuum.backends.api_wrappers import QuantinuumAPI"
 OUR_IMPORT = "import quantinuum_api"
 OUR_CLIENT_IMPORT = "from quantinuum_api import Client"  # what using the SDK costs
-ALL_SCENARIOS = (1, 2, 3, 4, 5, 6, 7)
+ALL_SCENARIOS = tuple(range(1, 11))
 SERVERS = {"serve": "qapi serve (own process)", "local": "LocalServer (own process)"}
 HEAVY_MACHINE = "H2-1E"  # 56 qubits: room for the heavy job
 DEDICATED_QUBITS = 24  # a heavy job this wide gets a service of its own (see `heavy`)
 PROFILED_SERVICE = (1, 5)  # scenarios profiled on the service side (3: on the SDK side)
 #: Scenarios about the client process (import time, its memory and its pace over 10,000
-#: jobs): run against the first service mode only (the service mode does not change them).
-CLIENT_SIDE = (4, 6, 7)
-
-
-@dataclass(frozen=True)
-class Sizes:
-    """How much each scenario does; the defaults are the issues' sizes."""
-
-    batch_jobs: int = 100
-    batch_shots: int = 10
-    batch_reps: int = 5
-    latency_ws_jobs: int = 20
-    latency_poll_jobs: int = 5
-    latency_shots: int = 100
-    latency_qubits: int = 18
-    status_calls: int = 300
-    import_runs: int = 5
-    medium_qubits: int = 14
-    medium_shots: int = 1000
-    medium_reps: int = 3
-    bare_tiny_reps: int = 100
-    heavy_qubits: int = 28
-    heavy_shots: int = 10
-    heavy_calls: int = 300
-    memory_jobs: int = 10_000
-    scale_jobs: int = 10_000
-
-
-QUICK = Sizes(
-    batch_jobs=3,
-    batch_reps=1,
-    latency_ws_jobs=2,
-    latency_poll_jobs=1,
-    latency_shots=20,
-    latency_qubits=16,
-    status_calls=30,
-    import_runs=1,
-    medium_qubits=6,
-    medium_shots=200,
-    medium_reps=1,
-    bare_tiny_reps=5,
-    heavy_qubits=20,
-    heavy_calls=30,
-    memory_jobs=20,
-    scale_jobs=30,
-)
-
-
-@dataclass
-class Row:
-    """One line of a result table; its verdict comes from its target (a `_targets` key)."""
-
-    scenario: str
-    metric: str
-    unit: str
-    ours: float
-    baseline: float | None = None
-    baseline_name: str = ""
-    target: str = ""
-    higher_is_better: bool = False
-    load: float = math.nan  # the 1-minute load average when the row was measured
-
-    @property
-    def ratio(self) -> float | None:
-        if self.baseline is None or not self.baseline or math.isnan(self.baseline):
-            return None
-        if math.isnan(self.ours):
-            return None
-        return self.ours / self.baseline
-
-
-@dataclass
-class ModeResults:
-    """Everything measured against one service mode."""
-
-    mode: str
-    rows: list[Row] = field(default_factory=list)
-    metrics: dict[str, float] = field(default_factory=dict)
-    raw: dict[str, Any] = field(default_factory=dict)
-    failures: dict[str, str] = field(default_factory=dict)
-    durations_s: dict[str, float] = field(default_factory=dict)
-    profiles: dict[str, Any] = field(default_factory=dict)
-
-    def row_verdict(self, row: Row) -> Verdict | None:
-        return verdict(BY_KEY[row.target], self.metrics) if row.target else None
-
-
-def _finite(value: float | None) -> float:
-    return math.nan if value is None else value
-
-
-def _ms(value: float | None) -> float | None:
-    return None if value is None else value * 1e3
+#: jobs, clients at the cloud's round trip) and the emulator alone: run against the first
+#: service mode only (the service mode does not change them).
+CLIENT_SIDE = (4, 6, 7, 8, 9)
 
 
 # -- the benchmark ---------------------------------------------------------------------------
@@ -274,6 +194,7 @@ class Bench:
             5: self.service,
             6: self.memory,
             7: self.scale,
+            **{n: partial(step, self) for n, step in EXTRA_STEPS.items()},
         }
         self.server = self.start_server()
         self.say(f"service at {self.hello['base_url']}")
@@ -838,9 +759,12 @@ def _fmt(value: float | None, unit: str = "") -> str:
     return f"{text} {unit}".strip()
 
 
-def _ratio(row: Row) -> str:
-    ratio = row.ratio
+def _ratio_text(ratio: float | None) -> str:
     return "n/a" if ratio is None else f"{ratio:.2f}x"
+
+
+def _ratio(row: Row) -> str:
+    return _ratio_text(row.ratio)
 
 
 HEADER = [
@@ -850,6 +774,8 @@ HEADER = [
     "baseline",
     "baseline is",
     "ours/baseline",
+    "ideal",
+    "ours/ideal",
     "target",
     "verdict",
     "load",
@@ -869,6 +795,8 @@ def table_lines(results: ModeResults, cpus: int) -> list[list[str]]:
                 _fmt(row.baseline, row.unit),
                 row.baseline_name or "-",
                 _ratio(row),
+                "-" if row.ideal is None else _fmt(row.ideal, row.unit),
+                "-" if row.ideal is None else _ratio_text(row.ideal_ratio),
                 BY_KEY[row.target].text if row.target else "-",
                 found or "-",
                 f"{row.load:.2f}/{cpus}",
@@ -934,6 +862,7 @@ def document(meta: dict[str, Any], modes: Sequence[ModeResults]) -> dict[str, An
                 {
                     **asdict(row),
                     "ratio": row.ratio,
+                    "ideal_ratio": row.ideal_ratio,
                     "target_text": BY_KEY[row.target].text if row.target else "",
                     "verdict": results.row_verdict(row) or "-",
                 }
@@ -984,7 +913,7 @@ def _parse_scenarios(text: str) -> list[int]:
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected numbers like 1,2,5, got {text!r}") from None
     if not chosen or any(n not in ALL_SCENARIOS for n in chosen):
-        raise argparse.ArgumentTypeError(f"scenarios are 1-7, got {text!r}")
+        raise argparse.ArgumentTypeError(f"scenarios are 1-{ALL_SCENARIOS[-1]}, got {text!r}")
     return chosen
 
 
@@ -1009,7 +938,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--scenarios",
         type=_parse_scenarios,
         default=list(ALL_SCENARIOS),
-        help="comma-separated subset of 1-7 (default: all)",
+        help=f"comma-separated subset of 1-{ALL_SCENARIOS[-1]} (default: all)",
     )
     parser.add_argument(
         "--servers",

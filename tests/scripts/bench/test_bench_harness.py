@@ -9,6 +9,7 @@ venv can't pass unnoticed as a skip.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import subprocess
@@ -22,9 +23,11 @@ from bench._targets import BY_KEY, TARGETS
 from tests.paths import ROOT
 
 RUNNER = ROOT / "scripts" / "bench" / "run.py"
-EXPECTED_SCENARIOS = {"(1)", "(2)", "(3)", "(4)", "(5)", "(6)", "(7)"}
+EXPECTED_SCENARIOS = {f"({n})" for n in range(1, 11)}
 MODES = ["serve", "local"]
-CLIENT_SIDE = {"(4)", "(6)", "(7)"}  # against the first mode only
+CLIENT_SIDE = {"(4)", "(6)", "(7)", "(8)", "(9)"}  # against the first mode only
+#: Metrics of other clients and engines, left out with --only-ours.
+OTHERS = ("reference", "seed", "055", "pecos")
 SERVICE_SIDE = EXPECTED_SCENARIOS - CLIENT_SIDE
 Result = tuple[str, Any, Path]  # stdout, the JSON document, its path
 
@@ -37,7 +40,7 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory) -> Result:
         capture_output=True,
         text=True,
         cwd=ROOT,
-        timeout=120,
+        timeout=300,  # a hang guard: the quick run takes 1-2 min on a loaded 2-core machine
         check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
@@ -76,10 +79,18 @@ def test_quick_run_writes_positive_numbers_and_honest_verdicts(
         scenarios = {str(row["scenario"]).split()[0] for row in rows}
         assert scenarios == (EXPECTED_SCENARIOS if mode == "serve" else SERVICE_SIDE)
         assert server["failures"] == {}
+        absent = _absent_features(server["raw"])
         for row in rows:
             assert isinstance(row["ours"], float), row
             assert row["load"] >= 0, row
+            if "quantinuum_api.pytket is not in this SDK" in row["metric"]:
+                assert "8.pytket_s" in absent, row
+                assert math.isnan(row["ours"]), row
+                continue
             assert math.isfinite(row["ours"]), row
+            if str(row["scenario"]).startswith("(8)") and "own time" not in row["metric"]:
+                assert row["ideal"] > 0, row  # every client's row shows the ideal
+                assert row["ideal_ratio"] == row["ours"] / row["ideal"], row
             if "growth" in row["metric"]:  # a peak RSS can stay where start-up left it
                 assert row["ours"] >= 0, row
             elif row["unit"] == "jobs":  # a count: how many waits listened in time
@@ -99,15 +110,36 @@ def test_quick_run_writes_positive_numbers_and_honest_verdicts(
             if f"({target.scenario})" in CLIENT_SIDE and mode != "serve":
                 continue
             for name in target.inputs:
-                if "reference" not in name:
+                if not any(other in name for other in OTHERS) and name not in absent:
                     assert math.isfinite(server["metrics"][name]), (mode, name)
         assert set(server["verdicts"].values()) <= {"met", "NOT met", "n/a"}
-        for key in ("1.speedup", "2.ws_p50"):  # they need the reference
-            assert server["verdicts"][key] == "n/a"
+        needs_others = [t.key for t in TARGETS if any(o in i for i in t.inputs for o in OTHERS)]
+        assert {"1.speedup", "2.ws_p50", "8.async", "8.pytket", "9.ghz.pecos"} <= set(needs_others)
+        for key in needs_others:
+            assert server["verdicts"][key] == "n/a", key
     assert [target["key"] for target in document["targets"]] == [t.key for t in TARGETS]
     markdown = path.with_suffix(".md").read_text()
     assert markdown.startswith("### qapi serve (own process)\n\n| scenario | metric | ours |")
     assert "### Targets" in markdown
+
+
+def _absent_features(raw: dict[str, Any]) -> set[str]:
+    """The round-trip metrics this SDK cannot have (no `submit_many`, no pytket backend),
+    checked against the SDK itself."""
+    from quantinuum_api._client import Jobs
+
+    if "8_round_trip" not in raw:
+        return set()
+    absent = set()
+    has_submit_many = hasattr(Jobs, "submit_many")
+    assert raw["8_round_trip"]["sync"]["submit_many"] is has_submit_many
+    if not has_submit_many:
+        absent.add("8.sync_many_s")
+    has_backend = importlib.util.find_spec("quantinuum_api.pytket") is not None
+    assert ("absent" not in raw["8_round_trip"]["pytket"]) is has_backend
+    if not has_backend:
+        absent.add("8.pytket_s")
+    return absent
 
 
 def test_quick_run_keeps_the_raw_measurements(
@@ -116,9 +148,9 @@ def test_quick_run_keeps_the_raw_measurements(
     _, document, _ = quick_run
     for mode in MODES:
         raw = document["servers"][mode]["raw"]
-        expected = {"1_batch", "2_latency", "3_status", "5_service", "5_heavy"}
+        expected = {"1_batch", "2_latency", "3_status", "5_service", "5_heavy", "10_uploads"}
         if mode == "serve":
-            expected |= {"4_import", "6_memory", "7_scale"}
+            expected |= {"4_import", "6_memory", "7_scale", "8_round_trip", "9_noisy"}
         assert set(raw) == expected
         batch = raw["1_batch"]["ours_async"][0]
         assert len(batch["ids"]) == 3
@@ -130,10 +162,23 @@ def test_quick_run_keeps_the_raw_measurements(
             "client_jobs_get",
         }
         assert len(raw["5_heavy"]["idle"]) == 30
+        uploads = raw["10_uploads"]
+        assert len(uploads["idle"]) == 30
+        assert len(uploads["busy"]) >= 30  # and for the whole window
+        assert len(uploads["uploads"]) == 4  # users
+        assert all(user["accepted"] >= 1 for user in uploads["uploads"])
     serve = document["servers"]["serve"]["raw"]
     assert serve["4_import"]["ours_top"], "the -X importtime profile is recorded"
     assert serve["6_memory"]["ours"]["completed"] == 20
     assert serve["7_scale"]["ours"]["peak_rss_mb"] > 0
+    round_trip = serve["8_round_trip"]
+    assert round_trip["one_way_s"] == 0.025
+    assert round_trip["proxy"]["connections"] >= 2  # the clients went through the proxy
+    assert round_trip["seed"] is None  # --only-ours
+    noisy = serve["9_noisy"]
+    assert set(noisy["ours"]) == set(noisy["aer"]) == {"ghz", "random", "clifford"}
+    assert noisy["pecos"] is None
+    assert noisy["pecos_unavailable"] == "left out (--only-ours)"
     meta = document["meta"]
     assert meta["reference"] is None
     assert meta["cpus"] >= 1
@@ -142,7 +187,7 @@ def test_quick_run_keeps_the_raw_measurements(
 
 def test_bad_arguments_are_rejected() -> None:
     done = subprocess.run(
-        [sys.executable, str(RUNNER), "--scenarios", "8"],
+        [sys.executable, str(RUNNER), "--scenarios", "11"],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -150,7 +195,7 @@ def test_bad_arguments_are_rejected() -> None:
         check=False,
     )
     assert done.returncode == 2
-    assert "scenarios are 1-7" in done.stderr
+    assert "scenarios are 1-10" in done.stderr
     done = subprocess.run(
         [sys.executable, str(RUNNER), "--servers", "cloud"],
         capture_output=True,

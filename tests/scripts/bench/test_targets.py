@@ -1,5 +1,6 @@
-"""The bench's target table (`scripts/bench/_targets.py`): each target of issue 12 written
-once, and the verdicts the runner prints and stores computed from it, on synthetic numbers."""
+"""The bench's target table (`scripts/bench/_targets.py`): each target of issues 12, 19 and
+22 written once, and the verdicts the runner prints and stores computed from it, on
+synthetic numbers."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import sys
 
 import pytest
 from bench import run
+from bench._model import QUICK, ModeResults, Row
 from bench._procs import BenchError
-from bench._targets import BY_KEY, TARGETS, verdict, verdicts
+from bench._targets import BY_KEY, NOISY_CIRCUITS, TARGETS, verdict, verdicts
 
 from tests.paths import ROOT
 
@@ -47,6 +49,36 @@ BOUNDARIES: dict[str, tuple[dict[str, float], dict[str, float]]] = {
         {"5.busy_p99_ms": 3.1, "5.idle_p99_ms": 1.0},
     ),
     "6.peak_rss": ({"6.peak_rss_mb": 100.0}, {"6.peak_rss_mb": 100.5}),
+    "8.async": (
+        {"8.async_s": 0.6, "8.seed_s": 6.0, "8.ideal_s": 0.4},
+        {"8.async_s": 0.6, "8.seed_s": 5.9, "8.ideal_s": 0.4},  # under 10x the seed-era's
+    ),
+    "8.sync": (
+        {"8.sync_many_s": 0.6, "8.seed_s": 6.0, "8.ideal_s": 0.4},
+        {"8.sync_many_s": 0.6, "8.seed_s": 60.0, "8.ideal_s": 0.39},  # over 1.5x the ideal
+    ),
+    "8.pytket": (
+        {"8.pytket_s": 0.5, "8.pytket_055_s": 5.0},
+        {"8.pytket_s": 0.51, "8.pytket_055_s": 5.0},
+    ),
+    **{
+        f"9.{name}.aer": (
+            {f"9.{name}_s": 1.3, f"9.{name}_aer_s": 1.0},
+            {f"9.{name}_s": 1.31, f"9.{name}_aer_s": 1.0},
+        )
+        for name in NOISY_CIRCUITS
+    },
+    **{
+        f"9.{name}.pecos": (
+            {f"9.{name}_s": 0.99, f"9.{name}_pecos_s": 1.0},
+            {f"9.{name}_s": 1.0, f"9.{name}_pecos_s": 1.0},  # as fast is not faster
+        )
+        for name in NOISY_CIRCUITS
+    },
+    "10.upload_p99": (
+        {"10.busy_p99_ms": 3.0, "10.idle_p99_ms": 1.0},
+        {"10.busy_p99_ms": 3.1, "10.idle_p99_ms": 1.0},
+    ),
 }
 
 
@@ -57,7 +89,7 @@ def test_every_target_is_written_once_with_its_inputs() -> None:
         assert target.text
         assert target.inputs
         assert all(name.startswith(f"{target.scenario}.") for name in target.inputs), target
-        assert 1 <= target.scenario <= 7
+        assert 1 <= target.scenario <= 10
 
 
 @pytest.mark.parametrize("key", sorted(BOUNDARIES))
@@ -84,14 +116,14 @@ def test_the_websocket_target_needs_both_the_reference_and_one_millisecond() -> 
     assert verdict(target, {"2.ws_p50_ms": 0.5}) == "n/a"  # --only-ours
 
 
-def _results() -> run.ModeResults:
-    results = run.ModeResults("serve")
+def _results() -> ModeResults:
+    results = ModeResults("serve")
     results.metrics.update(BOUNDARIES["1.return"][1])  # 5.1 ms: NOT met
     results.metrics.update(BOUNDARIES["6.peak_rss"][0])  # 100 MB: met
     results.rows = [
-        run.Row("(1) 100 jobs", "return after last", "ms", 5.1, None, "reference", "1.return"),
-        run.Row("(6) memory", "peak RSS", "MB", 100.0, 150.0, "reference", "6.peak_rss"),
-        run.Row("(7) 10 jobs", "peak RSS", "MB", 40.0, 150.0, "reference"),
+        Row("(1) 100 jobs", "return after last", "ms", 5.1, None, "reference", "1.return"),
+        Row("(6) memory", "peak RSS", "MB", 100.0, 150.0, "reference", "6.peak_rss"),
+        Row("(7) 10 jobs", "peak RSS", "MB", 40.0, 150.0, "reference"),
     ]
     return results
 
@@ -123,7 +155,7 @@ def test_printed_rows_and_json_take_text_and_verdict_from_the_table() -> None:
 
 
 def test_the_target_summary_lists_every_target_for_every_mode() -> None:
-    serve, local = _results(), run.ModeResults("local")
+    serve, local = _results(), ModeResults("local")
     local.metrics.update(BOUNDARIES["1.return"][0])
     lines = run.target_lines([serve, local])
     assert lines[0][1:] == [run.SERVERS["serve"], run.SERVERS["local"]]
@@ -136,6 +168,6 @@ def test_the_target_summary_lists_every_target_for_every_mode() -> None:
 
 
 def test_a_row_naming_an_unknown_target_is_refused() -> None:
-    bench = run.Bench("serve", run.QUICK, None, sys.stderr, ROOT / "bench-results")
+    bench = run.Bench("serve", QUICK, None, sys.stderr, ROOT / "bench-results")
     with pytest.raises(BenchError, match="names no target"):
-        bench.add(run.Row("(1)", "x", "s", 1.0, target="1.nope"))
+        bench.add(Row("(1)", "x", "s", 1.0, target="1.nope"))
