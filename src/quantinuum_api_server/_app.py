@@ -175,12 +175,12 @@ def _operation(
 # -- handlers -------------------------------------------------------------------------
 async def _login(service: Service, ctx: Context) -> Response:
     body = ctx.body
+    client = ctx.request.client.host if ctx.request.client else ""
     if "refresh-token" in body:
-        pair = await run_in_threadpool(service.auth.login_refresh, body["refresh-token"])
+        pair = await run_in_threadpool(service.auth.login_refresh, body["refresh-token"], client)
     elif "provider-token" in body:
         pair = await run_in_threadpool(service.auth.login_provider, body["provider-token"])
     else:
-        client = ctx.request.client.host if ctx.request.client else ""
         async with service.auth.gate.slot():  # bounded argon2 memory and threads
             pair = await run_in_threadpool(
                 service.auth.login_password,

@@ -14,11 +14,17 @@ federated provider tokens, the failed-login throttle and the password-hashing ga
 - A password login starts a *session*, which ends `session_lifetime` seconds later
   whatever happens. Its refresh tokens are opaque random strings stored as SHA-256
   hashes. Each is single-use: a login with one returns a new pair of the same session,
-  in the same transaction that spends it. Presenting a spent token revokes the session
-  (every token of it, and its id tokens), except within `refresh_grace` seconds of its
-  first use while its successor was never used: a retry after a lost reply, which gets
-  a new pair and makes that successor invalid. All refresh failures are 400 code 22.
-  A password reset, `revoke_sessions(email)` and `POST /v1/logout` revoke sessions.
+  in the same transaction that spends it. A token's successor is fixed: an HMAC of the
+  token under the key file's "refresh-successor" key, so it is never stored in clear.
+  Presenting a spent token again is a *retry* (a lost reply), answered with the *same*
+  pair, only when all of these hold: within `refresh_grace` seconds of its first use,
+  from the same client address as that first use, and its successor was never spent.
+  Any other presentation of a spent token (after the successor was used, from another
+  address, or later) is *reuse*: it revokes the whole session (every branch, its id
+  tokens, its websocket tickets and open websockets). A session never forks. All refresh
+  failures are 400 code 22. A password reset, `revoke_sessions(email)` and
+  `POST /v1/logout` also revoke sessions; each revocation calls `on_revoke` (the app
+  closes the websockets of ended sessions).
 - MFA: accounts with a TOTP secret (stored sealed with the key ring) need `code` (401
   code 73 without it); codes are checked with pyotp (one step of clock drift allowed)
   and a time step cannot be used twice (401 code 74 for a wrong or replayed code).
@@ -34,14 +40,16 @@ federated provider tokens, the failed-login throttle and the password-hashing ga
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import hashlib
+import hmac
 import secrets
 import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,6 +77,7 @@ __all__ = ["ISSUER", "Authenticator", "LoginAttempt", "LoginGate", "LoginThrottl
 ISSUER = "quantinuum-api-local"
 _ID_TOKEN = "id-token"  # noqa: S105 - a key-derivation label
 _TOTP = "totp"
+_REFRESH = "refresh-successor"
 
 
 def _too_many(text: str, wait: float) -> ApiError:
@@ -286,6 +295,8 @@ class Authenticator:
             settings.login_concurrency, settings.login_queue, settings.login_queue_timeout
         )
         self._seal_plain_totp_secrets()
+        #: Called (from any thread) after sessions were revoked.
+        self.on_revoke: Callable[[], None] | None = None
 
     def __repr__(self) -> str:
         return f"<Authenticator {self._store.path}>"
@@ -305,11 +316,18 @@ class Authenticator:
         totp_secret = pyotp.random_base32() if mfa else None
         sealed = None if totp_secret is None else self._keys.encrypt(totp_secret, _TOTP)
         self._store.add_user(email, password_hash, sealed)
+        self._revoked()  # a reset ends the sessions of the old credentials
         return totp_secret
 
     def revoke_sessions(self, email: str) -> int:
         """End every session of `email` (KeyError when unknown); how many were live."""
-        return self._store.revoke_user_sessions(email)
+        count = self._store.revoke_user_sessions(email)
+        self._revoked()
+        return count
+
+    def _revoked(self) -> None:
+        if self.on_revoke is not None:
+            self.on_revoke()
 
     def rotate_keys(self) -> str:
         """New current key; TOTP secrets re-sealed under it. Sessions and id tokens
@@ -333,8 +351,15 @@ class Authenticator:
                 self._store.set_totp_secret(user_id, sealed, only_if=value)
 
     # -- tokens -----------------------------------------------------------------------
-    def _id_token(self, user: dict[str, Any], session: str) -> str:
-        now = int(time.time())
+    def _id_token(
+        self,
+        user: dict[str, Any],
+        session: str,
+        *,
+        issued: int | None = None,
+        jti: str | None = None,
+    ) -> str:
+        now = int(time.time()) if issued is None else issued
         claims = {
             "iss": ISSUER,
             "sub": str(user["id"]),
@@ -342,7 +367,7 @@ class Authenticator:
             "email": user["email"],
             "iat": now,
             "exp": now + self._settings.id_token_ttl,
-            "jti": uuid.uuid4().hex,
+            "jti": jti or uuid.uuid4().hex,
         }
         kid, key = self._keys.signing(_ID_TOKEN)
         return jwt.encode(claims, key, algorithm="HS256", headers={"kid": kid})
@@ -403,6 +428,7 @@ class Authenticator:
     def logout(self, user: dict[str, Any]) -> None:
         """End the session an authenticated request came from."""
         self._store.revoke_session(str(user["session"]))
+        self._revoked()
 
     # -- logins -----------------------------------------------------------------------
     def login_password(
@@ -453,22 +479,44 @@ class Authenticator:
                 return self._store.claim_totp_step(user_id, int(at // totp.interval))
         return False
 
-    def login_refresh(self, refresh_token: str) -> dict[str, str]:
+    def _successors(self, refresh_token: str) -> list[str]:
+        """The successor of `refresh_token` under each key of the key file (the current
+        key's first): a token's successor is fixed, so a retry gets the same one."""
+        return [
+            base64.urlsafe_b64encode(hmac.digest(key, refresh_token.encode(), "sha256"))
+            .rstrip(b"=")
+            .decode()
+            for key in self._keys.all_derived(_REFRESH)
+        ]
+
+    def login_refresh(self, refresh_token: str, client: str = "") -> dict[str, str]:
+        """A new pair of the token's session (400 code 22 otherwise); see the module
+        docstring for the retry rule. `client` is the presenter's address."""
         invalid = ApiError(400, BAD_REFRESH_TOKEN, "Invalid Refresh Token")
-        refresh = secrets.token_urlsafe(32)
+        successors = {_hash_token(token): token for token in self._successors(refresh_token)}
+        hashes = tuple(successors)
         outcome, session = self._store.rotate_refresh_token(
             _hash_token(refresh_token),
-            _hash_token(refresh),
+            hashes[0],
             time.time(),
             self._settings.refresh_token_ttl,
             self._settings.refresh_grace,
+            presenter=_hash_token(client)[:32],
+            known=hashes[1:],
         )
+        if outcome == "reused":
+            self._revoked()
         if outcome != "ok" or session is None:
             raise invalid
         user = self._store.user_by_id(int(session["user_id"]))
         if user is None:
             raise invalid
-        return {"id-token": self._id_token(user, str(session["id"])), "refresh-token": refresh}
+        successor = str(session["successor"])
+        # The same pair for a retry: the id token's claims are fixed by the successor.
+        id_token = self._id_token(
+            user, str(session["id"]), issued=int(session["issued"]), jti=successor[:32]
+        )
+        return {"id-token": id_token, "refresh-token": successors[successor]}
 
     def login_provider(self, provider_token: str) -> dict[str, str]:
         claims: dict[str, Any] | None = None

@@ -50,7 +50,8 @@ CREATE TABLE IF NOT EXISTS session_tokens (
     expires REAL NOT NULL,
     used REAL,
     superseded INTEGER NOT NULL DEFAULT 0,
-    replaced_by TEXT
+    replaced_by TEXT,
+    presenter TEXT
 );
 CREATE INDEX IF NOT EXISTS session_tokens_session ON session_tokens(session);
 CREATE INDEX IF NOT EXISTS session_tokens_expires ON session_tokens(expires);
@@ -208,6 +209,9 @@ class Store:
         with self._lock:
             self._db.executescript(_SCHEMA)
             self._add_job_columns()
+            tokens = {row[1] for row in self._db.execute("PRAGMA table_info(session_tokens)")}
+            if "presenter" not in tokens:
+                self._db.execute("ALTER TABLE session_tokens ADD COLUMN presenter TEXT")
 
     def _add_job_columns(self) -> None:
         present = {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}
@@ -489,15 +493,29 @@ class Store:
             )
 
     def rotate_refresh_token(
-        self, token_hash: str, new_hash: str, now: float, idle: float, grace: float
+        self,
+        token_hash: str,
+        new_hash: str,
+        now: float,
+        idle: float,
+        grace: float,
+        *,
+        presenter: str = "",
+        known: tuple[str, ...] = (),
     ) -> tuple[str, dict[str, Any] | None]:
         """Spend a refresh token and store its successor `new_hash`, in one transaction.
 
-        ("ok", session) on success; ("reused", None) after revoking the session when the
-        token was spent before (or superseded); ("invalid", None) for an unknown, expired
-        or revoked one. Within `grace` seconds of its first use, a spent token whose
-        successor was never used is taken as a retry after a lost reply: the successor
-        is superseded (presenting it later counts as reuse) and `new_hash` replaces it.
+        ("ok", session) on success, where `session["successor"]` is the successor's hash
+        and `session["issued"]` the time the token was first spent; ("reused", None) after
+        revoking the session (the whole family) when the token was spent before and this
+        is not a retry; ("invalid", None) for an unknown, expired or revoked one.
+
+        The successor of a token is fixed (the caller derives it from the token): a
+        presentation of a spent token is a *retry* of a lost reply, answered with the same
+        successor (`new_hash`, or one of `known`, the successors derived under older
+        keys), when it comes within `grace` seconds of the first use, from the same
+        `presenter` (client address), and that successor was never spent. Any other
+        presentation of a spent token is reuse.
         """
         with self.transaction() as db:
             row = db.execute(
@@ -507,38 +525,35 @@ class Store:
             ).fetchone()
             if row is None or row["revoked"] or min(row["expires"], row["ends"]) <= now:
                 return "invalid", None
-            retry = False
-            if row["used"] is not None or row["superseded"]:
-                child = None
-                if row["replaced_by"] is not None and not row["superseded"]:
-                    child = db.execute(
-                        "SELECT used, superseded FROM session_tokens WHERE token_hash = ?",
-                        (row["replaced_by"],),
-                    ).fetchone()
-                retry = (
-                    child is not None
-                    and child["used"] is None
-                    and not child["superseded"]
-                    and now - row["used"] <= grace
-                )
-                if not retry:
-                    db.execute("UPDATE sessions SET revoked = 1 WHERE id = ?", (row["session"],))
-                    return "reused", None
-                db.execute(
-                    "UPDATE session_tokens SET superseded = 1 WHERE token_hash = ?",
-                    (row["replaced_by"],),
-                )
-            db.execute(
-                "UPDATE session_tokens SET used = COALESCE(used, ?), replaced_by = ?"
-                " WHERE token_hash = ?",
-                (now, new_hash, token_hash),
-            )
-            db.execute(
-                "INSERT INTO session_tokens (token_hash, session, expires) VALUES (?, ?, ?)",
-                (new_hash, row["session"], min(now + idle, row["ends"])),
-            )
             session = {"id": row["session"], "user_id": row["user_id"], "expires": row["ends"]}
-        return "ok", session
+            if row["used"] is None and not row["superseded"]:
+                db.execute(
+                    "UPDATE session_tokens SET used = ?, replaced_by = ?, presenter = ?"
+                    " WHERE token_hash = ?",
+                    (now, new_hash, presenter, token_hash),
+                )
+                db.execute(
+                    "INSERT INTO session_tokens (token_hash, session, expires) VALUES (?, ?, ?)",
+                    (new_hash, row["session"], min(now + idle, row["ends"])),
+                )
+                return "ok", {**session, "successor": new_hash, "issued": now}
+            successor = row["replaced_by"]
+            child = None
+            if successor in (new_hash, *known) and not row["superseded"]:
+                child = db.execute(
+                    "SELECT used, expires FROM session_tokens WHERE token_hash = ?", (successor,)
+                ).fetchone()
+            retry = (
+                child is not None
+                and child["used"] is None
+                and child["expires"] > now
+                and row["presenter"] == presenter
+                and now - row["used"] <= grace
+            )
+            if not retry:
+                db.execute("UPDATE sessions SET revoked = 1 WHERE id = ?", (row["session"],))
+                return "reused", None
+        return "ok", {**session, "successor": successor, "issued": row["used"]}
 
     def session_user(self, session: str, now: float) -> dict[str, Any] | None:
         """The user of a live (not revoked, not expired) session, else None."""

@@ -1,8 +1,9 @@
 """Item 8 (service side): a refresh whose reply was lost is recoverable. Within
 `refresh_grace` seconds of its first use, a spent refresh token whose successor was
-never used is accepted again; the lost successor then stops working (presenting it
-counts as reuse). Outside the window, or once the successor was used, a spent token
-is reuse and ends the session, as before."""
+never used is accepted again from the same address. Since round 2 the retry gets the
+*same* pair (test_13_refresh_grace): the lost reply's token is the retried one, so once
+the session has moved on from it, presenting it again is reuse. Outside the window, or
+once the successor was used, a spent token is reuse and ends the session, as before."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ def test_a_retry_after_a_lost_reply_keeps_the_session(server: LocalServer) -> No
     assert lost.status_code == 200
     retried = refresh(http, first["refresh-token"])
     assert retried.status_code == 200
+    assert retried.json() == lost.json()  # the same pair: the session never forks
     pair = retried.json()
     assert authorized(http, pair["id-token"])
     # The session goes on from the retried reply...
@@ -29,7 +31,8 @@ def test_a_retry_after_a_lost_reply_keeps_the_session(server: LocalServer) -> No
         assert reply.status_code == 200
         pair = reply.json()
     assert authorized(http, pair["id-token"])
-    # ...and the token of the lost reply (if it turns up, e.g. stolen) is reuse.
+    # ...and the token of the lost reply, now spent and succeeded (if it turns up, e.g.
+    # stolen), is reuse.
     assert refresh(http, lost.json()["refresh-token"]).status_code == 400
     assert not authorized(http, pair["id-token"])
     assert refresh(http, pair["refresh-token"]).status_code == 400
