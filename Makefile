@@ -17,13 +17,13 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python scripts/bench/run.py $(BENCH_ARGS)
 
-.PHONY: demo bench test lint typecheck pytest generate install clean
+.PHONY: demo bench test lint typecheck pytest docs generate install clean
 
 # (Re)install when the venv is missing or pyproject.toml changed; a second run reuses it.
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[server,federated,plot,pytket,analysis,dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[server,federated,plot,pytket,analysis,docs,dev]'
 	@touch $(STAMP)
 
 $(COMPAT_STAMP): $(STAMP) scripts/compat_venv.py
@@ -33,7 +33,7 @@ $(COMPAT_STAMP): $(STAMP) scripts/compat_venv.py
 install: $(STAMP) $(COMPAT_STAMP)
 
 test: $(STAMP) $(COMPAT_STAMP)
-	$(MAKE) --no-print-directory lint typecheck pytest
+	$(MAKE) --no-print-directory lint typecheck pytest docs
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests scripts
@@ -48,8 +48,14 @@ pytest: $(STAMP) $(COMPAT_STAMP)
 	$(BIN)/pytest
 	$(COMPAT_VENV)/bin/python -m pytest tests/compat
 
+# `make docs`: the documentation site (mkdocs.yml, docs/) into build/docs; --strict makes a
+# broken link, anchor, nav entry or API reference fail the build (not with --quiet, which
+# hides the warnings --strict counts). Open build/docs/index.html.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict -d build/docs
+
 generate: $(STAMP)
 	scripts/generate
 
 clean:
-	rm -rf $(VENV) $(COMPAT_VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(COMPAT_VENV) .mypy_cache .pytest_cache .ruff_cache build/docs
