@@ -1072,6 +1072,15 @@ def _plugin(args: argparse.Namespace, ctx: Context) -> int:
         where = f" (is port {port} already in use?)" if port is not None else ""
         ctx.err(f"qapi {args.command}: error: the command stopped with status {code}{where}")
         return EXIT_ERROR
+    except KeyboardInterrupt:  # e.g. Ctrl-C at add-user's password prompt
+        ctx.err(f"qapi {args.command}: interrupted")
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # a bug, not the user's input: one line, never a traceback
+        ctx.err(
+            f"qapi {args.command}: error: unexpected {type(exc).__name__}: {exc} "
+            "(please report this)"
+        )
+        return EXIT_ERROR
 
 
 CORE_COMMANDS = frozenset(
