@@ -134,12 +134,15 @@ def to_qiskit_counts(job: Job, register: str | None = None) -> Any:
 
 
 def plot_histogram(job: Job, register: str | None = None, *, ax: Any = None, top: int = 32) -> Any:
-    """A bar chart of the `top` most frequent outcomes on `ax` (a new figure if None);
-    returns the matplotlib Axes. Needs the `plot` extra."""
+    """A bar chart of the `top` most frequent outcomes; returns the matplotlib Figure (the
+    chart is `fig.axes[0]`). With `ax`, it is drawn there and `ax`'s figure is returned,
+    its size kept; otherwise a new figure is sized to fit the bars and the title. Needs the
+    `plot` extra."""
     _need("matplotlib", "'quantinuum-api[plot]'")
     import matplotlib.pyplot as plt
 
     counts = job.counts(register).most_common(top)
+    created = ax is None
     if ax is None:
         _, ax = plt.subplots(figsize=(max(4.0, 0.45 * len(counts) + 2), 3.5))
     labels = [k for k, _ in counts]
@@ -147,9 +150,26 @@ def plot_histogram(job: Job, register: str | None = None, *, ax: Any = None, top
     ax.set_xticks(range(len(counts)), labels, rotation=90 if len(counts) > 8 else 0)
     ax.set_ylabel("shots")
     ax.set_xlabel(f"outcome ({register})" if register else "outcome")
-    ax.set_title(f"{job.name or job.id} on {job.machine or '?'}: {sum(n for _, n in counts)} shots")
-    ax.figure.tight_layout()
-    return ax
+    shots = sum(n for _, n in counts)
+    ax.set_title(f"{job.name or job.id}\non {job.machine or '?'}: {shots} shots")
+    fig = ax.figure
+    fig.tight_layout()
+    if created:
+        _fit_title(fig, ax)
+    return fig
+
+
+def _fit_title(fig: Any, ax: Any, margin: float = 0.1) -> None:
+    """Widen `fig` until `ax`'s title (e.g. a 32-character job id) is inside it: the
+    title is centred on the axes, so each side's overflow is added twice."""
+    for _ in range(3):  # tight_layout moves the axes a little each time
+        renderer = fig.canvas.get_renderer()
+        title, inside = ax.title.get_window_extent(renderer), fig.bbox
+        overflow = max(inside.x0 - title.x0, title.x1 - inside.x1, 0.0) / fig.dpi
+        if overflow <= 0:
+            return
+        fig.set_figwidth(fig.get_figwidth() + 2 * (overflow + margin))
+        fig.tight_layout()
 
 
 def job_html(job: Job, *, top: int = 16) -> str:

@@ -50,7 +50,10 @@ EXIT_INTERRUPTED = 130
 EXIT_CODES: tuple[ExitCode, ...] = (
     ExitCode(EXIT_OK, "success"),
     ExitCode(EXIT_ERROR, "the service or the network failed (API, connection or I/O error)"),
-    ExitCode(EXIT_USAGE, "bad usage or input: unknown option, bad value, unreadable file"),
+    ExitCode(
+        EXIT_USAGE,
+        "bad usage or input: unknown option, bad value, unreadable file, invalid program",
+    ),
     ExitCode(EXIT_AUTH, "not logged in, or authentication failed"),
     ExitCode(EXIT_NOT_FOUND, "no such job, machine or profile"),
     ExitCode(EXIT_JOB, "a job failed or was canceled, or a wait timed out"),
@@ -537,11 +540,24 @@ def _wait_and_report(c: Client, jobs: Sequence[Job], args: argparse.Namespace, c
         for job in done:
             progress.update(job)
     if args.json:
-        ctx.json({"jobs": [j.to_dict() for j in done]})
+        ctx.json({"jobs": [_job_json(j, args.top) for j in done]})
     else:
         for job in done:
             _print_result(job, ctx, top=args.top)
     return EXIT_OK if all(j.succeeded for j in done) else EXIT_JOB
+
+
+def _job_json(job: Job, top: int | None) -> dict[str, Any]:
+    """The job document; with `--top N`, its per-shot `results` are replaced by `counts`:
+    per register, the N most frequent outcomes and their shots, most frequent first."""
+    doc = job.to_dict()
+    if top is None:
+        return doc
+    doc.pop("results", None)
+    doc["counts"] = {
+        register: dict(job.counts(register).most_common(top)) for register in job.registers
+    }
+    return doc
 
 
 def _cost_text(job: Job) -> str:
@@ -570,7 +586,7 @@ def cmd_result(args: argparse.Namespace, ctx: Context) -> int:
     with _client(_target(args), ctx) as c:
         job = c.jobs.get(args.job_id)
     if args.json:
-        ctx.json({"jobs": [job.to_dict()]})
+        ctx.json({"jobs": [_job_json(job, args.top)]})
     else:
         _print_result(job, ctx, top=args.top)
     if not job.done:
@@ -906,6 +922,7 @@ def build_parser(*, plugins: bool = True) -> argparse.ArgumentParser:
         "qapi result JOB_ID",
         "qapi result JOB_ID --top 5",
         "qapi result JOB_ID --json",
+        "qapi result JOB_ID --top 5 --json      (counts of the 5 most frequent outcomes)",
     )
     p.add_argument("job_id", metavar="JOB_ID", help="the job (as printed by `qapi submit`)")
     _top_option(p)
@@ -980,7 +997,12 @@ def build_parser(*, plugins: bool = True) -> argparse.ArgumentParser:
 
 def _top_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--top", type=_positive_int, metavar="N", help="show only the N most frequent outcomes"
+        "--top",
+        type=_positive_int,
+        metavar="N",
+        help="show only the N most frequent outcomes; with --json, each job has `counts` "
+        "(per register, the N most frequent outcomes and their shots, most frequent first) "
+        "instead of the per-shot `results`",
     )
 
 
@@ -1019,6 +1041,11 @@ def _server_commands(sub: Any) -> None:
         register(sub)
 
 
+#: The service's 400 codes about the user's input: a bad request or a body too large (10,
+#: 11), an invalid program (40) or one beyond a limit of the machine (41).
+_BAD_INPUT_CODES = frozenset({10, 11, 40, 41})
+
+
 def _exit_code(exc: BaseException) -> int:
     from ._exceptions import (
         AuthenticationError,
@@ -1036,6 +1063,8 @@ def _exit_code(exc: BaseException) -> int:
         return EXIT_NOT_FOUND  # the service's "job not found" / "machine not found"
     if isinstance(exc, NotFoundError) and exc.response is None:
         return EXIT_NOT_FOUND  # the SDK looked and found nothing (e.g. machines.get)
+    if isinstance(exc, BadRequestError) and exc.error_code in _BAD_INPUT_CODES:
+        return EXIT_USAGE  # the service refused what the user gave it
     if isinstance(exc, JobFailedError | TimeoutError):
         return EXIT_JOB
     if isinstance(exc, UsageError | ValueError | ImportError):
@@ -1071,6 +1100,15 @@ def _plugin(args: argparse.Namespace, ctx: Context) -> int:
         port = getattr(args, "port", None)
         where = f" (is port {port} already in use?)" if port is not None else ""
         ctx.err(f"qapi {args.command}: error: the command stopped with status {code}{where}")
+        return EXIT_ERROR
+    except KeyboardInterrupt:  # e.g. Ctrl-C at add-user's password prompt
+        ctx.err(f"qapi {args.command}: interrupted")
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # a bug, not the user's input: one line, never a traceback
+        ctx.err(
+            f"qapi {args.command}: error: unexpected {type(exc).__name__}: {exc} "
+            "(please report this)"
+        )
         return EXIT_ERROR
 
 

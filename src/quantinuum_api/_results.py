@@ -443,7 +443,10 @@ class Job:
         return to_qiskit_counts(self, register)
 
     def plot(self, register: str | None = None, *, ax: Any = None, top: int = 32) -> Any:
-        """A histogram of the most frequent outcomes; the matplotlib Axes (`plot` extra)."""
+        """A histogram of the `top` most frequent outcomes: the matplotlib Figure, so
+        `job.plot().savefig("counts.png")` works (`plot` extra). The bar chart itself is
+        `fig.axes[0]` (up to 0.1.0, `plot()` returned that Axes). With `ax`, draws there and
+        returns `ax.figure`."""
         from ._analysis import plot_histogram
 
         return plot_histogram(self, register, ax=ax, top=top)

@@ -3,12 +3,16 @@
 The sync API must work inside a running event loop (Jupyter) without patching it, so it
 never calls `asyncio.run` on the caller's thread: coroutines run on one daemon thread with
 its own loop. Ctrl-C in the caller cancels the coroutine and waits (briefly) for it to
-unwind, so websockets and HTTP connections are closed before the interrupt propagates.
+unwind, so websockets and HTTP connections are closed before the interrupt propagates;
+one that lands before the coroutine's first step closes it instead (it never runs, and
+no "coroutine ... was never awaited" warning is left for the exit).
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
@@ -60,21 +64,40 @@ class LoopThread:
                 "the synchronous client was called from its own event-loop thread "
                 "(e.g. inside an on_update callback); use AsyncClient there instead"
             )
-        loop = self._ensure_loop()
         finished = threading.Event()
+        claim = threading.Lock()  # taken by whichever side owns `coro`: runner or caller
 
         async def runner() -> T:
+            if not claim.acquire(blocking=False):  # the caller gave up before this step
+                raise asyncio.CancelledError
             try:
                 return await coro
             finally:
                 finished.set()
 
-        future = asyncio.run_coroutine_threadsafe(runner(), loop)
+        def abandon() -> bool:
+            """Close `coro` if the runner has not started it (then it never will)."""
+            if not claim.acquire(blocking=False):
+                return False
+            coro.close()
+            return True
+
+        job = runner()
+        future: concurrent.futures.Future[T] | None = None
         try:
+            loop = self._ensure_loop()
+            future = asyncio.run_coroutine_threadsafe(job, loop)
             return future.result()
         except BaseException:
-            if not future.done():  # interrupted (Ctrl-C): cancel and let it unwind
-                future.cancel()
+            if future is None:  # interrupted before the runner was handed to the loop
+                with contextlib.suppress(ValueError):  # (it got there and is running)
+                    job.close()
+            if abandon():  # never started: nothing to unwind, nothing to wait for
+                if future is not None:
+                    future.cancel()
+            elif future is None or not future.done():  # interrupted (Ctrl-C): unwind it
+                if future is not None:
+                    future.cancel()
                 finished.wait(CANCEL_GRACE)
             raise
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -83,11 +84,62 @@ def test_html_repr_escapes_and_shows_bars() -> None:
     assert "6 HQC" in html
 
 
-def test_plot_draws_one_bar_per_outcome() -> None:
+def _agg() -> None:
     pytest.importorskip("matplotlib")
     import matplotlib
 
     matplotlib.use("Agg")
-    ax = job().plot("a")
+
+
+def test_plot_draws_one_bar_per_outcome() -> None:
+    _agg()
+    fig = job().plot("a")
+    [ax] = fig.axes  # the Figure; its bar chart is fig.axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["01", "10", "11"]
     assert [p.get_height() for p in ax.patches] == [2, 1, 1]
+
+
+def test_plot_returns_a_figure_that_saves(tmp_path: Path) -> None:
+    _agg()
+    from matplotlib.figure import Figure
+
+    fig = job().plot()
+    assert isinstance(fig, Figure)
+    fig.savefig(tmp_path / "counts.png")
+    assert (tmp_path / "counts.png").read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"job": "0123456789abcdef0123456789abcdef", "name": None},  # a real id, no name
+        {"name": "a rather long descriptive name of an experiment, run number 42"},
+        {"results": {"c": ["0", "1"]}, "count": 2},  # one narrow register
+    ],
+    ids=["job-id", "long-name", "two-bars"],
+)
+def test_plot_title_fits_inside_the_figure(changes: dict[str, Any]) -> None:
+    _agg()
+    doc = {key: value for key, value in {**DOC, **changes}.items() if value is not None}
+    fig = Job.from_dict(doc).plot()
+    [ax] = fig.axes
+    renderer = fig.canvas.get_renderer()
+    title = ax.title.get_window_extent(renderer)
+    inside = fig.bbox
+    assert title.x0 >= inside.x0
+    assert title.x1 <= inside.x1
+    assert title.y1 <= inside.y1
+    text = ax.title.get_text()
+    assert (changes.get("name") or changes.get("job") or DOC["name"]) in text.replace("\n", " ")
+
+
+def test_plot_on_a_given_axes_keeps_its_figure() -> None:
+    _agg()
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    given, ax = plt.subplots(figsize=(3.0, 2.0))
+    fig = job().plot("a", ax=ax)
+    assert fig is given
+    assert tuple(fig.get_size_inches()) == (3.0, 2.0)
+    assert [p.get_height() for p in ax.patches if isinstance(p, Rectangle)] == [2, 1, 1]

@@ -22,7 +22,7 @@ import pytest
 
 from quantinuum_api._cli import EXIT_CODES, build_parser, exit_codes_markdown
 from quantinuum_api._completion import commands
-from quantinuum_api_server.testing import LocalServer
+from quantinuum_api_server.testing import LocalServer, fast_settings
 from tests.paths import ROOT
 from tests.programs import BELL
 
@@ -37,6 +37,16 @@ def server() -> Iterator[LocalServer]:
     with LocalServer() as srv:
         srv.add_user(ALICE, PASSWORD)
         srv.add_user(BOB, PASSWORD)
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def never_finishing_server() -> Iterator[LocalServer]:
+    """A service whose jobs run one shot per chunk with a 2 s pause after each: a job of
+    1000 shots needs over half an hour, so a test can interrupt its wait for certain."""
+    settings = fast_settings(chunk_shots=1, chunk_growth=1.0, chunk_delay=2.0)
+    with LocalServer(settings=settings) as srv:
+        srv.add_user(ALICE, PASSWORD)
         yield srv
 
 
@@ -136,17 +146,18 @@ def test_readme_shows_the_exit_code_table() -> None:
 
 
 def test_each_exit_code_is_produced_by_the_case_it_names(
-    logged_in: LocalServer, bell: Path, slow: Path, tmp_path: Path
+    logged_in: LocalServer, never_finishing_server: LocalServer, bell: Path
 ) -> None:
-    bad = tmp_path / "bad.qasm"
-    bad.write_text('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\nfrobnicate q[0];\n')
+    nobody = f"http://127.0.0.1:{free_port()}/"
 
     def interrupted() -> Run:
-        return _interrupt_a_wait(logged_in, slow)
+        return _interrupt_a_wait(never_finishing_server, bell)
 
     cases: dict[int, Callable[[], Run]] = {
         0: lambda: qapi("status", "H1-1E"),  # success
-        1: lambda: qapi("submit", str(bad), "--machine", "H1-1E", "--shots", "1"),  # API error
+        1: lambda: qapi(  # the network failed: nothing listens there
+            "login", "--api-url", nobody, "--email", ALICE, "--password-stdin", stdin=PASSWORD
+        ),
         2: lambda: qapi("result", MISSING_JOB, "--top", "0"),  # bad value
         3: lambda: qapi("machines", "--profile", "default", "--api-url", _other(logged_in)),
         4: lambda: qapi("result", MISSING_JOB),  # no such job
@@ -175,8 +186,31 @@ def _other(server: LocalServer) -> str:
     return server.base_url.replace("127.0.0.1", "localhost")
 
 
+@pytest.mark.parametrize(
+    "program",
+    [
+        'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\nfrobnicate q[0];\n',  # code 40
+        'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[99];\ncreg c[99];\nmeasure q -> c;\n',
+    ],
+    ids=["invalid-program", "too-many-qubits"],
+)
+def test_a_program_the_service_rejects_is_bad_input(
+    logged_in: LocalServer, tmp_path: Path, program: str
+) -> None:
+    path = tmp_path / "rejected.qasm"
+    path.write_text(program)
+    run = qapi("submit", str(path), "--machine", "H1-1E", "--shots", "1")
+    assert run.code == 2, run
+    assert run.err.startswith("qapi submit: error: ")
+    no_traceback(run)
+
+
 def _interrupt_a_wait(server: LocalServer, program: Path) -> Run:
-    big = qapi("submit", str(program), "--machine", "H1-1", "--shots", "10000", "--json")
+    """Ctrl-C on `qapi wait` for a job of `server` that cannot finish meanwhile."""
+    url = ["--api-url", server.base_url]
+    login = qapi("login", *url, "--email", ALICE, "--password-stdin", stdin=PASSWORD)
+    assert login.code == 0, login.err
+    big = qapi("submit", str(program), *url, "--machine", "H1-1E", "--shots", "1000", "--json")
     job_id = json.loads(big.out)["jobs"][0]["job"]
     env = process_env({"QUANTINUUM_API_URL": server.base_url})
     login = qapi_process("login", "--email", ALICE, "--password-stdin", stdin=PASSWORD, env=env)
@@ -197,7 +231,8 @@ def _interrupt_a_wait(server: LocalServer, program: Path) -> Run:
     finally:
         if proc.poll() is None:
             proc.kill()
-        qapi("cancel", job_id)
+        canceled = qapi("cancel", *url, job_id)
+    assert canceled.code == 0, f"the job finished before the interrupt: {canceled}"
     return Run(proc.returncode, out, first + err)
 
 
@@ -315,6 +350,25 @@ def test_json_is_one_object_on_one_line_for_every_command(
     assert len(json.loads(runs["jobs"].out)["jobs"]) == 2
     assert [m["state"] for m in json.loads(runs["status"].out)["machines"]] == ["online"] * 2
     assert all(isinstance(m["queue"], int) for m in json.loads(runs["status"].out)["machines"])
+
+
+def test_top_applies_to_json_results(logged_in: LocalServer, bell: Path) -> None:
+    job_id = qapi("submit", str(bell), "--machine", "H1-1E", "--shots", "50").out.strip()
+    full = qapi("wait", job_id, "--json")
+    assert full.code == 0, full.err
+    results = json.loads(full.out)["jobs"][0]["results"]
+    assert len(set(results["c"])) == 2, "Bell: 00 and 11"
+    for run in (
+        qapi("result", job_id, "--top", "1", "--json"),
+        qapi("wait", job_id, "--top=1", "--json"),
+    ):
+        assert run.code == 0, run.err
+        doc = json.loads(run.out)["jobs"][0]
+        assert "results" not in doc, "--top replaces the per-shot lists by the top counts"
+        [(outcome, shots)] = doc["counts"]["c"].items()
+        assert shots == max(results["c"].count(o) for o in ("00", "11"))
+        assert results["c"].count(outcome) == shots
+        assert doc["job"] == job_id
 
 
 # --------------------------------------------------------------------------- completion

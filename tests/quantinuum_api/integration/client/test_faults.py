@@ -19,7 +19,7 @@ from quantinuum_api import (
     RetryPolicy,
     WaitTimeoutError,
 )
-from quantinuum_api_server.testing import LocalServer
+from quantinuum_api_server.testing import LocalServer, fast_settings
 from tests.programs import BELL
 
 from .conftest import EMAIL, FAST, PASSWORD
@@ -158,7 +158,18 @@ def test_dropped_websocket_reconnects_and_finishes(
     assert dropping_proxy.connections == 3
 
 
-def test_ctrl_c_during_a_wait_closes_the_websocket(slow_server: LocalServer) -> None:
+@pytest.fixture(scope="module")
+def endless_server() -> Iterator[LocalServer]:
+    """Jobs run one shot per chunk, 2 s apart: a 5000-shot job needs hours, so a test can
+    interrupt its wait for certain (the slow server's ~25 s could end first on a fast,
+    idle machine)."""
+    settings = fast_settings(chunk_shots=1, chunk_growth=1.0, chunk_delay=2.0)
+    with LocalServer(settings=settings) as srv:
+        srv.add_user(EMAIL, PASSWORD)
+        yield srv
+
+
+def test_ctrl_c_during_a_wait_closes_the_websocket(endless_server: LocalServer) -> None:
     main = threading.main_thread().ident
     assert main is not None
     assert threading.current_thread().ident == main
@@ -168,9 +179,9 @@ def test_ctrl_c_during_a_wait_closes_the_websocket(slow_server: LocalServer) -> 
             signal.pthread_kill(main, signal.SIGINT)
 
     with (
-        WebsocketProxy(slow_server.ws_url) as proxy,
+        WebsocketProxy(endless_server.ws_url) as proxy,
         Client(
-            slow_server.base_url,
+            endless_server.base_url,
             email=EMAIL,
             password=PASSWORD,
             ws_url=proxy.url,
@@ -184,4 +195,4 @@ def test_ctrl_c_during_a_wait_closes_the_websocket(slow_server: LocalServer) -> 
             c.jobs.wait(job)
         presser.join()
         assert proxy.client_closed.wait(5), "the websocket was left open"
-        assert c.jobs.cancel(job).status in {"canceling", "canceled"}
+        assert c.jobs.cancel(job).status in {"canceling", "canceled"}, "it ran to the end"
