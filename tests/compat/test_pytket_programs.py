@@ -27,14 +27,13 @@ from pytket.wasm.wasm import WasmFileHandler, WasmModuleHandler
 
 from quantinuum_api import QuantinuumAPIError
 
-from .conftest import Flavour
-
 from ..quantinuum_emulator.pytket_programs import (
     OUTPUT_RECORDING_QIR,
     OUTPUT_RECORDING_RESULTS,
     qir_bitcode,
     rng_bound_circuit,
 )
+from .conftest import Flavour
 
 pytestmark = pytest.mark.filterwarnings("ignore:Submission of programs:DeprecationWarning")
 
@@ -99,8 +98,8 @@ def test_bell_pair(tk: Flavour, language: Language, machine: str) -> None:
 
 
 @pytest.mark.parametrize("machine", ["H2-2E", "H2-2SC", "Helios-1E", "Helios-1SC"])
-def test_todays_machines(api: QuantinuumAPI, machine: str) -> None:
-    backend = backend_for(api, machine)
+def test_todays_machines(tk: Flavour, machine: str) -> None:
+    backend = tk.make(machine)
     info = backend.backend_info
     assert info is not None
     assert info.n_nodes == (98 if machine.startswith("Helios") else 56)
@@ -292,11 +291,11 @@ def test_rng_and_job_shot_number(tk: Flavour, language: Language) -> None:
     assert register_values(again, "second", 32) == second
 
 
-def test_rng_bound_follows_its_register(api: QuantinuumAPI) -> None:
+def test_rng_bound_follows_its_register(tk: Flavour) -> None:
     # set_rng_bound(reg) with reg = 5, a draw, then bit 2 of reg cleared: the next draw is
     # bounded by 1, as on the cloud. (pytket-qir passes the bound read at set_rng_bound to
     # every later draw, so QIR programs carry their own bound; this is about hqslib1 QASM.)
-    result = run(backend_for(api), rng_bound_circuit(), Language.QASM, n_shots=60)
+    result = run(tk.make("H1-1E"), rng_bound_circuit(), Language.QASM, n_shots=60)
     first = register_values(result, "first", 32)
     second = register_values(result, "second", 32)
     assert all(v <= 5 for v in first)
@@ -305,9 +304,9 @@ def test_rng_bound_follows_its_register(api: QuantinuumAPI) -> None:
 
 
 @pytest.mark.parametrize("machine", ["H1-1E", "H2-2E", "H1-1SC", "Helios-1SC"])
-def test_qir_output_recording_calls(api: QuantinuumAPI, machine: str) -> None:
+def test_qir_output_recording_calls(tk: Flavour, machine: str) -> None:
     # tuple/array start and end markers, their headers, result/bool/int/double records
-    backend = backend_for(api, machine)
+    backend = tk.make(machine)
     handle = backend.submit_program(
         Language.QIR, qir_bitcode(OUTPUT_RECORDING_QIR), n_shots=3, noisy_simulation=False
     )
