@@ -1041,9 +1041,10 @@ def _server_commands(sub: Any) -> None:
         register(sub)
 
 
-#: The service's 400 codes about the user's input: a bad request or a body too large (10,
-#: 11), an invalid program (40) or one beyond a limit of the machine (41).
-_BAD_INPUT_CODES = frozenset({10, 11, 40, 41})
+#: The service's 400 codes about the program the user gave: a body too large (11), an
+#: invalid program (40) or one beyond a limit of the machine (41). Not code 10, which
+#: also means a request that does not fit the job's state (e.g. canceling a done job).
+_BAD_INPUT_CODES = frozenset({11, 40, 41})
 
 
 def _exit_code(exc: BaseException) -> int:

@@ -175,7 +175,7 @@ def test_unknown_job_and_bad_input(logged_in: MemoryKeyring, tmp_path: Path) -> 
     bad = tmp_path / "bad.qasm"
     bad.write_text('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\nfrobnicate q[0];\n')
     rejected = qapi("submit", str(bad), "--machine", "H1-1E", "--shots", "1")
-    assert rejected.code == 1
+    assert rejected.code == 2  # bad input (error code 40), not a failed service
     assert "frobnicate" in rejected.err
 
 
