@@ -41,6 +41,7 @@ from ._errors import (
     INVALID_REQUEST,
     JOB_NOT_FOUND,
     MACHINE_NOT_FOUND,
+    TOO_MANY,
     ApiError,
     error_body,
 )
@@ -49,6 +50,12 @@ from ._jobs import DEFAULT_PAGE_SIZE, DONE_STATUSES, JobService
 from ._settings import ServerSettings, default_db_path
 from ._spec import Operation, Spec, load_spec
 from ._store import Store
+from ._subscriptions import (
+    SESSION_ENDED,
+    TOO_MANY_SUBSCRIPTIONS,
+    Subscriptions,
+    TooManySubscriptions,
+)
 from ._tickets import TicketError, Tickets
 
 __all__ = ["Service", "create_app"]
@@ -88,6 +95,12 @@ class Service:
             settings.ticket_ttl,
             session_live=lambda sid: self.store.session_user(sid, time.time()) is not None,
         )
+        self.subscriptions = Subscriptions(
+            settings.max_user_subscriptions,
+            settings.websocket_session_check,
+            self.store.live_sessions,
+        )
+        self.auth.on_revoke = self.subscriptions.poke
 
     def close(self) -> None:
         self.events.close_all()
@@ -279,8 +292,9 @@ async def _websocket(websocket: WebSocket) -> None:
     """Push job documents for a ticket; see openapi.yaml's description."""
     service: Service = websocket.app.state.service
     await websocket.accept()
+    close: tuple[int, str] = (1000, "")
     try:
-        await _push_job(service, websocket)
+        close = await _push_job(service, websocket) or close
     except WebSocketDisconnect:
         return
     except Exception:
@@ -288,42 +302,76 @@ async def _websocket(websocket: WebSocket) -> None:
         with contextlib.suppress(Exception):
             await websocket.send_json(error_body(INTERNAL, "Internal error"))
     with contextlib.suppress(Exception):
-        await websocket.close()
+        await websocket.close(*close)
 
 
 async def _reject(websocket: WebSocket, code: int, text: str) -> None:
     await websocket.send_json(error_body(code, text))
 
 
-async def _push_job(service: Service, websocket: WebSocket) -> None:
+async def _push_job(service: Service, websocket: WebSocket) -> tuple[int, str] | None:
+    """Serve one subscription; the close code and reason when not a normal close."""
     try:
         async with asyncio.timeout(service.settings.websocket_open_timeout):
             raw = await websocket.receive_text()
         message = _client_json(raw, "OpenConnection request")
     except TimeoutError:
-        return await _reject(websocket, INVALID_REQUEST, "No OpenConnection request received")
+        await _reject(websocket, INVALID_REQUEST, "No OpenConnection request received")
+        return None
     except ApiError as exc:
-        return await _reject(websocket, exc.code, exc.text)
+        await _reject(websocket, exc.code, exc.text)
+        return None
     except (ValueError, KeyError):
-        return await _reject(websocket, INVALID_REQUEST, "Invalid OpenConnection request")
+        await _reject(websocket, INVALID_REQUEST, "Invalid OpenConnection request")
+        return None
     problem = service.spec.validate("OpenConnectionRequest", message)
     if problem is not None:
-        return await _reject(websocket, INVALID_REQUEST, f"Invalid OpenConnection: {problem}")
+        await _reject(websocket, INVALID_REQUEST, f"Invalid OpenConnection: {problem}")
+        return None
     try:
-        job_id, user_id = service.tickets.verify(message["task_token"], message["executionArn"])
+        ticket = service.tickets.use(message["task_token"], message["executionArn"])
     except TicketError as exc:
-        return await _reject(websocket, BAD_TOKEN, str(exc))
+        await _reject(websocket, BAD_TOKEN, str(exc))
+        return None
     except (ValueError, KeyError, TypeError):
-        return await _reject(websocket, BAD_TOKEN, "Invalid task_token")
-    row = service.store.job(job_id)
-    if row is None or int(row["user_id"]) != user_id:
-        return await _reject(websocket, JOB_NOT_FOUND, "Job not found")
+        await _reject(websocket, BAD_TOKEN, "Invalid task_token")
+        return None
+    row = service.store.job(ticket.job)
+    if row is None or int(row["user_id"]) != ticket.user:
+        await _reject(websocket, JOB_NOT_FOUND, "Job not found")
+        return None
+    try:
+        subscription = service.subscriptions.open(ticket.user, ticket.session)
+    except TooManySubscriptions as exc:
+        await _reject(websocket, TOO_MANY, str(exc))
+        return TOO_MANY_SUBSCRIPTIONS, str(exc)
+    try:
+        if await _stream(service, websocket, ticket.job, subscription.ended, message):
+            return None
+    finally:
+        service.subscriptions.close(subscription)
+    text = "The session of this websocket has ended"
+    with contextlib.suppress(Exception):  # the client may have left at the same time
+        await _reject(websocket, BAD_TOKEN, text)
+    return SESSION_ENDED, text
+
+
+async def _stream(
+    service: Service,
+    websocket: WebSocket,
+    job_id: str,
+    ended: asyncio.Event,
+    message: dict[str, Any],
+) -> bool:
+    """Send `job_id`'s documents until it is done or the client leaves (True), or until
+    `ended` is set (False: the session ended)."""
     partial = bool(message.get("partial", False))
     queue = service.events.subscribe(job_id)
     receiver = asyncio.ensure_future(_until_disconnect(websocket))
+    session_end = asyncio.ensure_future(ended.wait())
     try:
         last: dict[str, Any] | None = None
-        while True:
+        while not ended.is_set():
             row = service.store.job(job_id)
             if row is None:
                 break
@@ -333,7 +381,7 @@ async def _push_job(service: Service, websocket: WebSocket) -> None:
                 last = doc
             if doc["status"] in DONE_STATUSES:
                 break
-            event = await _next_event(queue, receiver, partial)
+            event = await _next_event(queue, (receiver, session_end), partial)
             if event is None:
                 break
             if event.final is not None:  # rendered once by the thread that finished it
@@ -341,10 +389,11 @@ async def _push_job(service: Service, websocket: WebSocket) -> None:
                 break
     finally:
         service.events.unsubscribe(job_id, queue)
-        receiver.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await receiver
-    return None
+        for task in (receiver, session_end):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+    return not ended.is_set()
 
 
 async def _until_disconnect(websocket: WebSocket) -> None:
@@ -355,13 +404,13 @@ async def _until_disconnect(websocket: WebSocket) -> None:
 
 
 async def _next_event(
-    queue: asyncio.Queue[JobEvent], receiver: asyncio.Future[None], partial: bool
+    queue: asyncio.Queue[JobEvent], stops: tuple[asyncio.Future[Any], ...], partial: bool
 ) -> JobEvent | None:
     """The next relevant change (a final document if one came), or None when the client
-    left or the service stops."""
+    left, the session ended (one of `stops` is done) or the service stops."""
     while True:
         getter: asyncio.Future[JobEvent] = asyncio.ensure_future(queue.get())
-        waiting: set[asyncio.Future[Any]] = {getter, receiver}
+        waiting: set[asyncio.Future[Any]] = {getter, *stops}
         done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
         if getter not in done:
             getter.cancel()
@@ -441,6 +490,7 @@ def create_app(settings: ServerSettings | None = None, db_path: Path | None = No
         try:
             yield
         finally:
+            service.subscriptions.stop()
             if started_here:
                 await run_in_threadpool(service.close)
 

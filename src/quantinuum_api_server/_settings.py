@@ -57,6 +57,12 @@ class ServerSettings:
     chunk_delay: float = 0.0
     ticket_ttl: int = 900
     websocket_open_timeout: float = 30.0
+    # Open websockets per user at once (one more is closed with code 4029), and how often
+    # the sessions of open websockets are checked (a revocation by another process, e.g.
+    # `qapi server revoke-sessions`, or a session's end; this process' own revocations
+    # are acted on at once): a socket of an ended session is closed with code 4001.
+    max_user_subscriptions: int = 100
+    websocket_session_check: float = 5.0
     # How long an idle kept-alive HTTP connection stays open. uvicorn's default (5 s)
     # equals pytket-quantinuum's polling interval, so its `requests` session resent on a
     # connection the service was closing that instant: RemoteDisconnected mid-wait.

@@ -563,6 +563,21 @@ class Store:
             (session, now),
         )
 
+    def live_sessions(self, sessions: set[str], now: float) -> set[str]:
+        """Which of `sessions` are live (not revoked, not expired)."""
+        ids = sorted(sessions)
+        live: set[str] = set()
+        for start in range(0, len(ids), 500):  # SQLite's bound on parameters
+            part = ids[start : start + 500]
+            marks = ",".join("?" * len(part))
+            rows = self._read(
+                f"SELECT id FROM sessions WHERE id IN ({marks})"  # noqa: S608 - marks only
+                " AND revoked = 0 AND expires > ?",
+                (*part, now),
+            )
+            live.update(str(row[0]) for row in rows)
+        return live
+
     def revoke_session(self, session: str) -> None:
         with self.transaction() as db:
             db.execute("UPDATE sessions SET revoked = 1 WHERE id = ?", (session,))

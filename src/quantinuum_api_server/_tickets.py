@@ -1,7 +1,9 @@
 """Websocket tickets: `task_token` = base64url(JSON {job, user, exp}) "." base64url(HMAC),
 signed with the service's ticket key (from its key file; tickets signed with the
 previous key stay valid after a rotation); `executionArn` names the job. A ticket is bound
-to one job and one user and expires after `ServerSettings.ticket_ttl` seconds.
+to one job, one user and (when issued to a request) its login session, carries a random
+nonce, and expires after `ServerSettings.ticket_ttl` seconds. A ticket opens one websocket:
+`use` remembers it (in memory, until it expires) and refuses it the second time.
 """
 
 from __future__ import annotations
@@ -10,11 +12,21 @@ import base64
 import hashlib
 import hmac
 import json
+import secrets
+import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
-__all__ = ["TicketError", "Tickets", "execution_arn"]
+__all__ = ["Ticket", "TicketError", "Tickets", "execution_arn"]
+
+
+class Ticket(NamedTuple):
+    """What a valid ticket grants: a job of a user, in a login session (if known)."""
+
+    job: str
+    user: int
+    session: str | None
 
 
 class TicketError(ValueError):
@@ -47,6 +59,9 @@ class Tickets:
         self._keys = keys if callable(keys) else (lambda: [keys])
         self._ttl = ttl
         self._session_live = session_live
+        self._used: dict[bytes, int] = {}  # signature -> expiry, of tickets used once
+        self._sweep_at = 4096
+        self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"<Tickets ttl={self._ttl}>"
@@ -57,6 +72,7 @@ class Tickets:
             "job": job_id,
             "user": user_id,
             "exp": int(time.time()) + self._ttl,
+            "n": secrets.token_urlsafe(9),
         }
         if session is not None:
             claims["sid"] = session
@@ -69,6 +85,23 @@ class Tickets:
 
     def verify(self, task_token: str, arn: str) -> tuple[str, int]:
         """The (job id, user id) a valid ticket grants; TicketError otherwise."""
+        ticket, _ = self._check(task_token, arn)
+        return ticket.job, ticket.user
+
+    def use(self, task_token: str, arn: str) -> Ticket:
+        """Verify a ticket and spend it: TicketError when invalid or already used."""
+        ticket, (signature, expires) = self._check(task_token, arn)
+        now = time.time()
+        with self._lock:
+            if signature in self._used:
+                raise TicketError("This task_token was already used")
+            if len(self._used) >= self._sweep_at:  # forget expired ones, now and then
+                self._used = {k: e for k, e in self._used.items() if e >= now}
+                self._sweep_at = max(4096, 2 * len(self._used))
+            self._used[signature] = expires
+        return ticket
+
+    def _check(self, task_token: str, arn: str) -> tuple[Ticket, tuple[bytes, int]]:
         try:
             encoded, signature = task_token.split(".")
             payload = _unb64(encoded)
@@ -92,4 +125,5 @@ class Tickets:
             raise TicketError("The session of this task_token has ended")
         if not hmac.compare_digest(arn.encode(errors="replace"), execution_arn(job_id).encode()):
             raise TicketError("executionArn does not match task_token")
-        return job_id, user_id
+        sid = None if session is None else str(session)
+        return Ticket(job_id, user_id, sid), (given, expires)
