@@ -2,7 +2,7 @@
 live session to either. Spending a token and storing its successor are one transaction, so
 the loser's reuse revokes the winner's new token (and its id token) in every trial.
 
-The two parties present from two addresses: since round 2 (test_13_refresh_grace), a
+The two parties present from two addresses: since round 2 (test_15_refresh_grace), a
 second presentation from the *same* address inside the grace window is a lost-reply retry
 and gets the very same pair (one branch, not two), so it no longer ends the session."""
 

@@ -1,7 +1,7 @@
 """Item 8 (service side): a refresh whose reply was lost is recoverable. Within
 `refresh_grace` seconds of its first use, a spent refresh token whose successor was
 never used is accepted again from the same address. Since round 2 the retry gets the
-*same* pair (test_13_refresh_grace): the lost reply's token is the retried one, so once
+*same* pair (test_15_refresh_grace): the lost reply's token is the retried one, so once
 the session has moved on from it, presenting it again is reuse. Outside the window, or
 once the successor was used, a spent token is reuse and ends the session, as before."""
 
