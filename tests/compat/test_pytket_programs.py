@@ -306,10 +306,17 @@ def test_rng_bound_follows_its_register(tk: Flavour) -> None:
 @pytest.mark.parametrize("machine", ["H1-1E", "H2-2E", "H1-1SC", "Helios-1SC"])
 def test_qir_output_recording_calls(tk: Flavour, machine: str) -> None:
     # tuple/array start and end markers, their headers, result/bool/int/double records
+    program = qir_bitcode(OUTPUT_RECORDING_QIR)
+    if tk.client is not None:  # today's backend has no submit_program: the SDK submits it
+        job = tk.client.jobs.run(
+            program, machine, 3, language="QIR 1.0", options={"error-model": False}, timeout=60
+        )
+        for name, bits in OUTPUT_RECORDING_RESULTS.items():
+            value = 0 if machine.endswith("SC") else int(bits, 2)
+            assert [int(v, 2) for v in job.results[name]] == [value] * 3, name
+        return
     backend = tk.make(machine)
-    handle = backend.submit_program(
-        Language.QIR, qir_bitcode(OUTPUT_RECORDING_QIR), n_shots=3, noisy_simulation=False
-    )
+    handle = backend.submit_program(Language.QIR, program, n_shots=3, noisy_simulation=False)
     result = backend.get_result(handle, timeout=60)
     assert backend.circuit_status(handle).status is StatusEnum.COMPLETED
     for name, bits in OUTPUT_RECORDING_RESULTS.items():
