@@ -3,6 +3,7 @@ its worker, limits and crashes fail the job with a clear code (issue 11, item 5)
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -10,7 +11,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -400,8 +401,9 @@ def test_a_job_prepared_at_submission_runs_without_being_prepared_again() -> Non
         worker.close()
 
 
-def test_workers_wait_passively_between_parallel_regions() -> None:
-    # libgomp's default spin-wait burnt ~10 ms of CPU per tiny job in each idle worker.
+@contextlib.contextmanager
+def started_worker() -> Iterator[int]:
+    """A job worker process, started; its pid."""
     from quantinuum_api_server._workers import Worker
     from quantinuum_emulator._machines import MachineCatalog
 
@@ -415,29 +417,23 @@ def test_workers_wait_passively_between_parallel_regions() -> None:
     try:
         assert worker.ensure_started()
         assert worker.pid is not None
-        environ = Path(f"/proc/{worker.pid}/environ").read_bytes().split(b"\0")
-        assert b"OMP_WAIT_POLICY=PASSIVE" in environ
+        yield worker.pid
     finally:
         worker.close()
+
+
+def test_workers_wait_passively_between_parallel_regions() -> None:
+    # libgomp's default spin-wait burnt ~10 ms of CPU per tiny job in each idle worker.
+    with started_worker() as pid:
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        assert b"OMP_WAIT_POLICY=PASSIVE" in environ
 
 
 def test_workers_run_at_a_lower_cpu_priority_than_the_api_process() -> None:
     # Lost when workers moved to the fork server; without it a 28-qubit job's threads
     # competed with request handling at equal priority (API p99 5.6x idle).
-    from quantinuum_api_server._workers import NICENESS, Worker
-    from quantinuum_emulator._machines import MachineCatalog
+    from quantinuum_api_server._workers import NICENESS
 
-    worker = Worker(
-        MachineCatalog(),
-        max_program_bytes=2**20,
-        memory_limit=None,
-        time_limit=60.0,
-        recycle_rss=None,
-    )
-    try:
-        assert worker.ensure_started()
-        assert worker.pid is not None
+    with started_worker() as pid:
         ours = os.getpriority(os.PRIO_PROCESS, 0)
-        assert os.getpriority(os.PRIO_PROCESS, worker.pid) == min(19, ours + NICENESS)
-    finally:
-        worker.close()
+        assert os.getpriority(os.PRIO_PROCESS, pid) == min(19, ours + NICENESS)
