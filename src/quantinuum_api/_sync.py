@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import os
 import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
@@ -33,23 +34,47 @@ class LoopThread:
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._pid = os.getpid()
 
     def _ensure_loop(self) -> asyncio.AbstractEventLoop:
+        """The running loop, starting its thread first if there is none.
+
+        The loop is built on its own thread, not the caller's: Python raises
+        KeyboardInterrupt only in the main thread, and one landing inside the loop's
+        constructor left a half-made loop whose `__del__` failed at exit. A caller
+        interrupted while it waits here leaves the thread starting; the next call waits
+        for that same thread instead of starting another.
+        """
         with self._lock:
-            if self._loop is None or self._thread is None or not self._thread.is_alive():
-                loop = asyncio.new_event_loop()
-                ready = threading.Event()
+            if not self._starting_or_running():
+                self._loop, self._ready, self._pid = None, threading.Event(), os.getpid()
+                self._thread = threading.Thread(
+                    target=self._serve, args=(self._ready,), name=self._name, daemon=True
+                )
+                self._thread.start()
+            ready = self._ready
+        ready.wait()
+        loop = self._loop
+        if loop is None:
+            raise RuntimeError("the SDK's event loop could not be started")
+        return loop
 
-                def serve() -> None:
-                    asyncio.set_event_loop(loop)
-                    loop.call_soon(ready.set)
-                    loop.run_forever()
+    def _starting_or_running(self) -> bool:
+        # A thread still starting is not yet alive; one from before a fork() is gone.
+        thread = self._thread
+        if thread is None or self._pid != os.getpid():
+            return False
+        return thread.is_alive() or not self._ready.is_set()
 
-                thread = threading.Thread(target=serve, name=self._name, daemon=True)
-                thread.start()
-                ready.wait()
-                self._loop, self._thread = loop, thread
-            return self._loop
+    def _serve(self, ready: threading.Event) -> None:
+        try:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+            asyncio.set_event_loop(loop)
+        finally:
+            ready.set()
+        loop.run_forever()
 
     @property
     def in_loop_thread(self) -> bool:

@@ -98,3 +98,63 @@ def test_an_interrupt_after_scheduling_before_the_first_step_closes_the_coroutin
     thread.stop()
     assert ran == []
     assert _never_awaited(caught) == []
+
+
+def test_ctrl_c_cannot_cut_the_loop_s_construction_short(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Python raises KeyboardInterrupt only in the main thread. A Ctrl-C landing while the
+    loop is being built there left a half-made loop whose `__del__` printed
+    "Exception ignored ... has no attribute '_closed'" at exit (seen in `qapi wait`). The
+    model: new_event_loop, called on the main thread, is interrupted before its __init__
+    finished; the loop must be built where no KeyboardInterrupt can land."""
+    real = asyncio.new_event_loop
+    unraisable: list[Any] = []
+
+    def interrupted_on_the_main_thread() -> asyncio.AbstractEventLoop:
+        if threading.current_thread() is threading.main_thread():
+            half_made = asyncio.SelectorEventLoop.__new__(asyncio.SelectorEventLoop)
+            del half_made  # what the interrupt leaves to the garbage collector
+            raise KeyboardInterrupt
+        return real()
+
+    monkeypatch.setattr(asyncio, "new_event_loop", interrupted_on_the_main_thread)
+    monkeypatch.setattr("sys.unraisablehook", unraisable.append)
+    thread = _sync.LoopThread("test-interrupt-construction")
+    try:
+        assert thread.run(answer()) == 42
+    except KeyboardInterrupt:
+        pytest.fail("the loop was built on the caller's thread, where Ctrl-C lands")
+    finally:
+        thread.stop()
+    gc.collect()
+    assert unraisable == []
+
+
+def test_an_interrupt_while_the_loop_starts_leaves_one_loop_for_the_next_call(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Ctrl-C while the caller waits for the new loop thread: the thread still comes up,
+    and the next call uses it rather than starting a second one."""
+    thread = _sync.LoopThread("test-interrupt-ready")
+    real_wait = threading.Event.wait
+    calls: list[int] = []
+
+    def interrupted_once(self: threading.Event, timeout: float | None = None) -> bool:
+        if not calls and threading.current_thread() is threading.main_thread():
+            calls.append(1)
+            raise KeyboardInterrupt
+        return real_wait(self, timeout)
+
+    monkeypatch.setattr(threading.Event, "wait", interrupted_once)
+    before = {t.name for t in threading.enumerate()}
+    with pytest.raises(KeyboardInterrupt):
+        thread.run(answer())
+    monkeypatch.setattr(threading.Event, "wait", real_wait)
+    try:
+        assert thread.run(answer()) == 42
+        started = [t for t in threading.enumerate() if t.name == "test-interrupt-ready"]
+        assert len(started) == 1, started
+    finally:
+        thread.stop()
+    assert "test-interrupt-ready" not in before
