@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from quantinuum_api._cli import build_parser
+from quantinuum_api.cli import build_parser
 from quantinuum_api_server.testing import LocalServer
 from tests.paths import ROOT
 
