@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from quantinuum_api.cli import EXIT_CODES, build_parser, exit_codes_markdown
+from quantinuum_api.cli import EXIT_CODES, build_parser
 from quantinuum_api.cli._completion import commands
 from quantinuum_api_server.testing import LocalServer, fast_settings
 from tests.paths import ROOT
@@ -138,11 +138,6 @@ def test_global_options_work_after_the_command(logged_in: LocalServer) -> None:
 
 
 # --------------------------------------------------------------------------- exit codes
-
-
-def test_readme_shows_the_exit_code_table() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert exit_codes_markdown() in readme
 
 
 def test_each_exit_code_is_produced_by_the_case_it_names(
