@@ -633,6 +633,21 @@ def test_the_qapi_script_runs_the_cli_package_main() -> None:
     assert _cli.main is quantinuum_api.cli.main
 
 
+def test_python_dash_m_runs_qapi_without_the_console_script() -> None:
+    import sys
+
+    from quantinuum_api import __version__
+
+    run = subprocess.run(
+        [sys.executable, "-m", "quantinuum_api.cli", "--version"],
+        capture_output=True,
+        text=True,
+        env=process_env(),
+        check=False,
+    )
+    assert (run.returncode, run.stdout.strip()) == (0, f"qapi {__version__}"), run.stderr
+
+
 def test_jobs_lists_history_newest_first_with_filters(logged_in: LocalServer, bell: Path) -> None:
     ids = [
         qapi(
