@@ -182,7 +182,7 @@ def run_local(proto: IO[str]) -> None:
 
 
 def run_serve(proto: IO[str]) -> int:
-    from quantinuum_api._cli import main as qapi
+    from quantinuum_api.cli import main as qapi
     from quantinuum_api_server._cli import add_user
 
     stamps = _record_completions()

@@ -444,6 +444,12 @@ def _add_server(subparsers: Any) -> None:
         return 2
 
     server_parser.set_defaults(handler=server_help)
+    _add_add_user(commands)
+    _add_revoke_sessions(commands)
+    _add_rotate_key(commands)
+
+
+def _add_add_user(commands: Any) -> None:
     add = commands.add_parser(
         "add-user",
         help="create a user (or reset its password)",
@@ -466,6 +472,9 @@ def _add_server(subparsers: Any) -> None:
         help="read the password from standard input, also when it is a terminal",
     )
     add.set_defaults(handler=_add_user_command)
+
+
+def _add_revoke_sessions(commands: Any) -> None:
     revoke = commands.add_parser(
         "revoke-sessions",
         help="log a user out everywhere",
@@ -475,6 +484,9 @@ def _add_server(subparsers: Any) -> None:
     revoke.add_argument("email", help="the user's e-mail")
     _db_option(revoke)
     revoke.set_defaults(handler=_revoke_sessions_command)
+
+
+def _add_rotate_key(commands: Any) -> None:
     rotate = commands.add_parser(
         "rotate-key",
         help="new signing/encryption key; nobody is logged out",

@@ -19,38 +19,15 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from tests.docs.pages import Block, page_blocks
+
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "getting-started.md"
 PAGE_URL = "http://127.0.0.1:8000/"
-FENCE = re.compile(
-    r"(?:<!--(?P<marker>[^>]*)-->\n)?```(?P<lang>sh|python)\n(?P<code>.*?)\n```", re.DOTALL
-)
 BLOCK_TIMEOUT = 120  # s; a guard against a hang, never reached when the page works
-
-
-@dataclass(frozen=True)
-class Block:
-    line: int
-    lang: str
-    code: str
-    marker: str  # "" (run it), "not run" or "background"
-
-
-def page_blocks(text: str) -> list[Block]:
-    """The page's fenced sh/python blocks with the marker of the line before each."""
-    blocks = []
-    for match in FENCE.finditer(text):
-        marker = (match["marker"] or "").strip()
-        kind = next((k for k in ("not run", "background") if marker.startswith(k)), "")
-        if marker and not kind:
-            raise AssertionError(f"unknown marker <!--{match['marker']}-->")
-        line = text.count("\n", 0, match.start("code")) + 1
-        blocks.append(Block(line, match["lang"], match["code"], kind))
-    return blocks
 
 
 @pytest.fixture

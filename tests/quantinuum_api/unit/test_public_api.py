@@ -57,7 +57,7 @@ def test_the_sdk_loads_no_service_or_engine_module() -> None:
 def test_qapi_whoami_loads_no_service_or_engine_module() -> None:
     """`qapi` registers the service's commands (a stdlib-only module) but loads nothing else."""
     code = (
-        "import contextlib, io\nfrom quantinuum_api._cli import main\n"
+        "import contextlib, io\nfrom quantinuum_api.cli import main\n"
         "with contextlib.redirect_stderr(io.StringIO()): main(['whoami'])"
     )
     assert _loaded_heavy_modules(code, HEAVY[:-1]) == []

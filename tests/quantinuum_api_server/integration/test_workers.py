@@ -205,7 +205,7 @@ class Serve:
     def __init__(self, db: Path) -> None:
         add_user("ada@example.com", "pw-1", db_path=db, settings=fast_settings())
         port = _free_port()
-        code = "import sys; from quantinuum_api._cli import main; sys.exit(main())"
+        code = "import sys; from quantinuum_api.cli import main; sys.exit(main())"
         command = [sys.executable, "-c", code, "serve", "--port", str(port), "--db", str(db)]
         self.proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.http = httpx.Client(base_url=f"http://127.0.0.1:{port}/", timeout=60)

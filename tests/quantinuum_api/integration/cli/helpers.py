@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from quantinuum_api._cli import Context, main
+from quantinuum_api.cli import Context, main
 
 QAPI = Path(sys.executable).with_name("qapi")
 

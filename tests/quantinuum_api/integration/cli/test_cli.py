@@ -16,7 +16,7 @@ import keyring
 import pyotp
 import pytest
 
-from quantinuum_api._cli import Context, main
+from quantinuum_api.cli import Context, main
 from quantinuum_api_server.testing import LocalServer
 from tests.keyrings import MemoryKeyring
 from tests.programs import BELL

@@ -20,8 +20,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from quantinuum_api._cli import EXIT_CODES, build_parser, exit_codes_markdown
-from quantinuum_api._completion import commands
+from quantinuum_api.cli import EXIT_CODES, build_parser
+from quantinuum_api.cli._completion import commands
 from quantinuum_api_server.testing import LocalServer, fast_settings
 from tests.paths import ROOT
 from tests.programs import BELL
@@ -138,11 +138,6 @@ def test_global_options_work_after_the_command(logged_in: LocalServer) -> None:
 
 
 # --------------------------------------------------------------------------- exit codes
-
-
-def test_readme_shows_the_exit_code_table() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert exit_codes_markdown() in readme
 
 
 def test_each_exit_code_is_produced_by_the_case_it_names(
@@ -547,7 +542,7 @@ def test_calendar_png_has_a_legend_dates_hours_and_reservation_names(
     pytest.importorskip("matplotlib")
     import datetime as dt
 
-    from quantinuum_api._render import calendar_figure
+    from quantinuum_api.cli._render import calendar_figure
 
     png = tmp_path / "calendar.png"
     run = qapi("calendar", "--start", "2026-11-25", "--end", "2026-11-27", "--plot", str(png))
@@ -618,9 +613,39 @@ def test_a_profile_logged_in_by_the_cli_serves_the_sdk(server: LocalServer) -> N
 def test_the_service_is_imported_only_when_a_command_may_need_it(
     argv: list[str], needed: bool
 ) -> None:
-    from quantinuum_api._cli import _needs_plugins
+    from quantinuum_api.cli._parser import needs_plugins
 
-    assert _needs_plugins(argv) is needed
+    assert needs_plugins(argv) is needed
+
+
+def test_the_qapi_script_runs_the_cli_package_main() -> None:
+    """The console script names `quantinuum_api.cli:main`; a script installed before the
+    split (`quantinuum_api._cli:main`) still reaches the same function."""
+    import importlib
+    import tomllib
+
+    import quantinuum_api.cli
+    from quantinuum_api import _cli
+
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    module, _, name = pyproject["project"]["scripts"]["qapi"].partition(":")
+    assert getattr(importlib.import_module(module), name) is quantinuum_api.cli.main
+    assert _cli.main is quantinuum_api.cli.main
+
+
+def test_python_dash_m_runs_qapi_without_the_console_script() -> None:
+    import sys
+
+    from quantinuum_api import __version__
+
+    run = subprocess.run(
+        [sys.executable, "-m", "quantinuum_api.cli", "--version"],
+        capture_output=True,
+        text=True,
+        env=process_env(),
+        check=False,
+    )
+    assert (run.returncode, run.stdout.strip()) == (0, f"qapi {__version__}"), run.stderr
 
 
 def test_jobs_lists_history_newest_first_with_filters(logged_in: LocalServer, bell: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from quantinuum_api._render import calendar_chart, histogram, table
+from quantinuum_api.cli._render import calendar_chart, histogram, table
 
 
 def test_table_aligns_columns_and_formats_values() -> None:

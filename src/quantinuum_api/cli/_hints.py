@@ -61,7 +61,7 @@ def _is_local(url: str) -> bool:
 
 def hint(exc: BaseException, api_url: str, source: str = "option") -> str | None:
     """One sentence with the URL and the likely fix for `exc`, or None if none applies."""
-    from ._exceptions import (
+    from .._exceptions import (
         APIConnectionError,
         AuthenticationError,
         NotFoundError,

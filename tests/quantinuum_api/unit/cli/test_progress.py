@@ -6,7 +6,7 @@ import io
 from typing import Any
 
 from quantinuum_api import Job
-from quantinuum_api._progress import JobProgress
+from quantinuum_api.cli._progress import JobProgress
 
 
 def job(status: str, **fields: Any) -> Job:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
-    from ._results import Job
+    from .._results import Job
 
 __all__ = ["JobProgress", "JobSnapshot", "snapshot"]
 
@@ -47,7 +47,7 @@ class JobSnapshot:
 
 def snapshot(job: Job) -> JobSnapshot:
     """The display's view of `job` (shots done from `last-shot`, or all shots when done)."""
-    from ._analysis import shots_done
+    from .._analysis import shots_done
 
     doc = job.to_dict()
     total = doc.get("count")
@@ -149,7 +149,7 @@ class JobProgress:
             return 80
 
     def _redraw(self) -> None:
-        from ._results import is_final
+        from .._results import is_final
 
         shown = self._order[:MAX_LINES]
         lines = [self._text(i) for i in shown]

@@ -7,7 +7,7 @@ import ssl
 import httpx
 
 from quantinuum_api import APIConnectionError, NotFoundError
-from quantinuum_api._hints import hint
+from quantinuum_api.cli._hints import hint
 
 
 def transport_error(cause: BaseException) -> APIConnectionError:
