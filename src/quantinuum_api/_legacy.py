@@ -30,7 +30,7 @@ from quantinuum_api_client.types import UNSET
 
 from ._api import call, json_body
 from ._auth import QuantinuumAuth, TokenManager
-from ._client import _calendar_args, api_root, calendar_root
+from ._client._base import _calendar_args, api_root, calendar_root
 from ._config import Config
 from ._credentials import CredentialStorage, MemoryCredentialStorage
 from ._exceptions import (
@@ -342,7 +342,7 @@ class QuantinuumAPI:
         """The machine's state (e.g. `online`)."""
         op = "get machine status"
         response = call(get_machine_state.sync_detailed, op, machine, client=self.api)
-        return parse_machine_state(json_body(response, op), op)
+        return parse_machine_state(json_body(response, op), op).state
 
     def cancel(self, job_id: str) -> dict[str, Any]:
         """Cancel the job; returns its document."""

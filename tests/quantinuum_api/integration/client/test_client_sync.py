@@ -17,6 +17,7 @@ from quantinuum_api import (
     NotFoundError,
     QuantinuumAPI,
 )
+from quantinuum_api._results import MachineState
 from quantinuum_api_client import models
 from quantinuum_api_client.types import Unset
 from quantinuum_api_server.testing import LocalServer
@@ -89,6 +90,18 @@ def test_machines(client: Client) -> None:
     assert info.value.operation == "get machine state"
     with pytest.raises(NotFoundError):
         client.machines.get("Z-9")
+
+
+def test_machine_state_carries_the_queue(client: Client) -> None:
+    state = client.machines.state("H1-1E")
+    assert state.state == "online"
+    assert str(state) == "online"
+    assert f"{state}" == "online"
+    assert isinstance(state.queue_length, int)
+    assert state.queue_length >= 0
+    assert state == MachineState("online", state.queue_length)
+    assert state != MachineState("online", state.queue_length + 1)
+    assert hash(state) == hash("online")
 
 
 def test_calendar(client: Client) -> None:
