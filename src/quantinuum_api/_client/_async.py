@@ -22,7 +22,7 @@ from quantinuum_api_client.api.auth import logout
 from quantinuum_api_client.api.calendar import get_reservations
 from quantinuum_api_client.api.jobs import cancel_job, get_job, submit_job
 from quantinuum_api_client.api.machines import get_machine_state, list_machines
-from quantinuum_api_client.types import UNSET
+from quantinuum_api_client.types import UNSET, Response
 
 from .._api import acall, json_body
 from .._exceptions import QuantinuumAPIError
@@ -41,7 +41,6 @@ from ._base import (
     _check_failed,
     _cost_of,
     _find_machine,
-    _job,
     _job_id,
     _machine_name,
     _syntax_checker,
@@ -75,14 +74,20 @@ class AsyncJobs:
         submission, so retries never create a second job.
         """
         body = job_request(program, machine, shots, **options)
-        response = await acall(
+        return submitted(await self._post(body, idempotency_key), body)
+
+    async def _post(
+        self, body: models.JobRequest, idempotency_key: str | None, *, check: bool = True
+    ) -> Response[Any]:
+        """`POST /v1/job` (the reply unchecked with `check=False`, for the seed's API)."""
+        return await acall(
             submit_job.asyncio_detailed,
             "submit job",
             client=self._client.api,
             body=body,
             idempotency_key=idempotency_key or str(uuid.uuid4()),
+            raise_for_status=check,
         )
-        return submitted(response, body)
 
     async def submit_many(
         self,
@@ -132,21 +137,36 @@ class AsyncJobs:
 
     async def get(self, job: JobRef, *, websocket: bool = False) -> Job:
         """The job's current document (with a websocket ticket if asked and not done)."""
+        return Job.from_dict(await self._document(job, websocket=websocket), "get job")
+
+    async def _document(
+        self,
+        job: JobRef,
+        *,
+        websocket: bool = False,
+        raw_results: bool = False,
+        operation: str = "get job",
+    ) -> Any:
+        """The job's JSON document, unparsed (the seed's API checks it more cheaply)."""
         response = await acall(
             get_job.asyncio_detailed,
-            "get job",
+            operation,
             _job_id(job),
             client=self._client.api,
             websocket=True if websocket else UNSET,
+            results_format=models.GetJobResultsFormat.RAW if raw_results else UNSET,
         )
-        return _job(response, "get job")
+        return json_body(response, operation)
 
     async def cancel(self, job: JobRef) -> Job:
         """Ask the service to cancel the job; returns its document (`canceling`/`canceled`)."""
+        return Job.from_dict(await self._cancel(job), "cancel job")
+
+    async def _cancel(self, job: JobRef, operation: str = "cancel job") -> Any:
         response = await acall(
-            cancel_job.asyncio_detailed, "cancel job", _job_id(job), client=self._client.api
+            cancel_job.asyncio_detailed, operation, _job_id(job), client=self._client.api
         )
-        return _job(response, "cancel job")
+        return json_body(response, operation)
 
     async def wait(
         self,
@@ -243,10 +263,13 @@ class AsyncMachines:
 
     async def list(self) -> list[models.Machine]:
         """Every machine with its configuration."""
+        return parse_machines(await self._documents())
+
+    async def _documents(self, operation: str = "list machines") -> Any:
         response = await acall(
-            list_machines.asyncio_detailed, "list machines", client=self._client.api, config=True
+            list_machines.asyncio_detailed, operation, client=self._client.api, config=True
         )
-        return parse_machines(json_body(response, "list machines"))
+        return json_body(response, operation)
 
     async def get(self, name: str) -> models.Machine:
         """One machine's configuration (from the machine list)."""
@@ -256,13 +279,16 @@ class AsyncMachines:
         """The machine's state (`.state`: `online`, `offline`, `in maintenance` or
         `reserved`; `str()` of it and `==` with a string use that) and its queue length
         (`.queue_length`, None where the service does not say)."""
+        return await self._state(name)
+
+    async def _state(self, name: str, operation: str = "get machine state") -> MachineState:
         response = await acall(
             get_machine_state.asyncio_detailed,
-            "get machine state",
+            operation,
             _machine_name(name),
             client=self._client.api,
         )
-        return parse_machine_state(json_body(response, "get machine state"))
+        return parse_machine_state(json_body(response, operation), operation)
 
     async def syntax_checker(self, name: str) -> str:
         """The syntax checker that prices jobs for machine `name`."""
@@ -318,11 +344,16 @@ class AsyncClient(_BaseClient):
         self, start: datetime.date | str, end: datetime.date | str
     ) -> list[models.CalendarEvent]:
         """Reservation calendar events between two dates (UTC)."""
+        return parse_calendar(await self._calendar_documents(start, end))
+
+    async def _calendar_documents(
+        self, start: datetime.date | str, end: datetime.date | str, operation: str = "get calendar"
+    ) -> Any:
         args = _calendar_args(start, end)
         response = await acall(
-            get_reservations.asyncio_detailed, "get calendar", client=self._calendar(), **args
+            get_reservations.asyncio_detailed, operation, client=self._calendar(), **args
         )
-        return parse_calendar(json_body(response, "get calendar"))
+        return json_body(response, operation)
 
     async def cost(
         self,

@@ -237,7 +237,9 @@ class _BaseClient:
         wait_policy: WaitPolicy | None = None,
         token_manager: TokenManager | None = None,
     ) -> None:
-        if profile is not None or os.environ.get(ENV_PROFILE):
+        if token_manager is not None and api_url is not None:
+            config = None  # a facade's (the seed's `QuantinuumAPI`): it resolved its config
+        elif profile is not None or os.environ.get(ENV_PROFILE):
             # a saved account (`qapi login --profile`): its URL, e-mail and token store
             config, saved_store = profile_session(profile)
             token_store = token_store if token_store is not None else saved_store

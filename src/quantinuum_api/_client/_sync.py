@@ -23,7 +23,7 @@ from quantinuum_api_client.api.auth import logout
 from quantinuum_api_client.api.calendar import get_reservations
 from quantinuum_api_client.api.jobs import cancel_job, get_job, submit_job
 from quantinuum_api_client.api.machines import get_machine_state, list_machines
-from quantinuum_api_client.types import UNSET
+from quantinuum_api_client.types import UNSET, Response
 
 from .._api import call, json_body
 from .._exceptions import QuantinuumAPIError
@@ -42,7 +42,6 @@ from ._base import (
     _check_failed,
     _cost_of,
     _find_machine,
-    _job,
     _job_id,
     _machine_name,
     _syntax_checker,
@@ -76,14 +75,20 @@ class Jobs:
         submission, so retries never create a second job.
         """
         body = job_request(program, machine, shots, **options)
-        response = call(
+        return submitted(self._post(body, idempotency_key), body)
+
+    def _post(
+        self, body: models.JobRequest, idempotency_key: str | None, *, check: bool = True
+    ) -> Response[Any]:
+        """`POST /v1/job` (the reply unchecked with `check=False`, for the seed's API)."""
+        return call(
             submit_job.sync_detailed,
             "submit job",
             client=self._client.api,
             body=body,
             idempotency_key=idempotency_key or str(uuid.uuid4()),
+            raise_for_status=check,
         )
-        return submitted(response, body)
 
     def submit_many(
         self,
@@ -133,21 +138,34 @@ class Jobs:
 
     def get(self, job: JobRef, *, websocket: bool = False) -> Job:
         """The job's current document (with a websocket ticket if asked and not done)."""
+        return Job.from_dict(self._document(job, websocket=websocket), "get job")
+
+    def _document(
+        self,
+        job: JobRef,
+        *,
+        websocket: bool = False,
+        raw_results: bool = False,
+        operation: str = "get job",
+    ) -> Any:
+        """The job's JSON document, unparsed (the seed's API checks it more cheaply)."""
         response = call(
             get_job.sync_detailed,
-            "get job",
+            operation,
             _job_id(job),
             client=self._client.api,
             websocket=True if websocket else UNSET,
+            results_format=models.GetJobResultsFormat.RAW if raw_results else UNSET,
         )
-        return _job(response, "get job")
+        return json_body(response, operation)
 
     def cancel(self, job: JobRef) -> Job:
         """Ask the service to cancel the job; returns its document (`canceling`/`canceled`)."""
-        response = call(
-            cancel_job.sync_detailed, "cancel job", _job_id(job), client=self._client.api
-        )
-        return _job(response, "cancel job")
+        return Job.from_dict(self._cancel(job), "cancel job")
+
+    def _cancel(self, job: JobRef, operation: str = "cancel job") -> Any:
+        response = call(cancel_job.sync_detailed, operation, _job_id(job), client=self._client.api)
+        return json_body(response, operation)
 
     def wait(
         self,
@@ -244,10 +262,13 @@ class Machines:
 
     def list(self) -> list[models.Machine]:
         """Every machine with its configuration."""
+        return parse_machines(self._documents())
+
+    def _documents(self, operation: str = "list machines") -> Any:
         response = call(
-            list_machines.sync_detailed, "list machines", client=self._client.api, config=True
+            list_machines.sync_detailed, operation, client=self._client.api, config=True
         )
-        return parse_machines(json_body(response, "list machines"))
+        return json_body(response, operation)
 
     def get(self, name: str) -> models.Machine:
         """One machine's configuration (from the machine list)."""
@@ -257,13 +278,16 @@ class Machines:
         """The machine's state (`.state`: `online`, `offline`, `in maintenance` or
         `reserved`; `str()` of it and `==` with a string use that) and its queue length
         (`.queue_length`, None where the service does not say)."""
+        return self._state(name)
+
+    def _state(self, name: str, operation: str = "get machine state") -> MachineState:
         response = call(
             get_machine_state.sync_detailed,
-            "get machine state",
+            operation,
             _machine_name(name),
             client=self._client.api,
         )
-        return parse_machine_state(json_body(response, "get machine state"))
+        return parse_machine_state(json_body(response, operation), operation)
 
     def syntax_checker(self, name: str) -> str:
         """The syntax checker that prices jobs for machine `name`."""
@@ -319,11 +343,14 @@ class Client(_BaseClient):
         self, start: datetime.date | str, end: datetime.date | str
     ) -> list[models.CalendarEvent]:
         """Reservation calendar events between two dates (UTC)."""
+        return parse_calendar(self._calendar_documents(start, end))
+
+    def _calendar_documents(
+        self, start: datetime.date | str, end: datetime.date | str, operation: str = "get calendar"
+    ) -> Any:
         args = _calendar_args(start, end)
-        response = call(
-            get_reservations.sync_detailed, "get calendar", client=self._calendar(), **args
-        )
-        return parse_calendar(json_body(response, "get calendar"))
+        response = call(get_reservations.sync_detailed, operation, client=self._calendar(), **args)
+        return json_body(response, operation)
 
     def cost(
         self,
