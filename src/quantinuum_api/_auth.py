@@ -55,6 +55,7 @@ from ._exceptions import (
 from ._http import HttpOptions, aclose_api_client
 from ._prompts import DEFAULT_PROMPT, prompt_credentials, prompt_mfa_code
 from ._transport import resend_on_lost_reply
+from ._urls import login_path
 
 __all__ = ["LOGIN_PATH", "QuantinuumAuth", "TokenManager"]
 
@@ -88,7 +89,7 @@ def _digest(token: str) -> bytes:
 
 LoginBody = LoginPasswordRequest | LoginProviderRequest | LoginRefreshRequest
 #: The token endpoint's path under the API root, as generated from the spec ("v1/login").
-LOGIN_PATH: str = login_op._get_kwargs(body=LoginRefreshRequest(refresh_token=""))["url"][1:]
+LOGIN_PATH: str = login_path()
 
 
 def _secrets(body: LoginBody) -> tuple[str, ...]:
