@@ -4,10 +4,10 @@ Usage: python scripts/generate_sync.py           (rewrite the generated files)
        python scripts/generate_sync.py --check   (exit 1, naming them, when any is stale)
 
 Each operation is written once, in the async source; the sync twin is that file with
-`async`/`await` dropped and the async names renamed (`RENAMES`), then import-sorted and
-formatted with ruff, so it passes the project's lint as it is. The generated files are
-committed (like generated/) and never edited by hand; the drift test
-(tests/quantinuum_api/unit/client/test_unasync_drift.py) fails when one is stale.
+`async`/`await` dropped and the async names renamed (`CLIENT_RENAMES`, `AUTH_RENAMES`),
+then import-sorted and formatted with ruff, so it passes the project's lint as it is. The
+generated files are committed (like generated/) and never edited by hand; the drift test
+(tests/quantinuum_api/unit/client/test_generated_sync.py) fails when one is stale.
 
 Why generated and not thin wrappers (`run_sync(async_client.jobs.get(...))`): a wrapper
 hops to the SDK's loop thread on every call, which cost ~0.5 ms on a ~1 ms `jobs.get`
@@ -28,11 +28,8 @@ import unasync  # type: ignore[import-untyped]
 ROOT = Path(__file__).resolve().parent.parent
 SDK = ROOT / "src" / "quantinuum_api"
 
-#: (async source, generated sync twin), relative to src/quantinuum_api.
-PAIRS: tuple[tuple[str, str], ...] = (("_client/_async.py", "_client/_sync.py"),)
-
 #: Async name -> sync name, on top of unasync's own (`__aenter__`, `AsyncIterator`, ...).
-RENAMES: dict[str, str] = {
+CLIENT_RENAMES: dict[str, str] = {
     "AsyncClient": "Client",  # also httpx.AsyncClient -> httpx.Client
     "AsyncJobs": "Jobs",
     "AsyncMachines": "Machines",
@@ -45,6 +42,22 @@ RENAMES: dict[str, str] = {
     "awaited": "run_sync",  # waits, submit_many and closing run on the SDK's loop thread
     "get_async_httpx_client": "get_httpx_client",
 }
+AUTH_RENAMES: dict[str, str] = {
+    "_AsyncExchanges": "_SyncExchanges",
+    "_acredentials": "_credentials",
+    "_alogin": "_login",
+    "_apost": "_post",
+    "_arenew": "_renew",
+    "_asend": "_send",
+    "_athread": "_inline",
+    "_call_async": "_call_sync",
+}
+
+#: (async source, generated sync twin, renames), paths relative to src/quantinuum_api.
+PAIRS: tuple[tuple[str, str, dict[str, str]], ...] = (
+    ("_client/_async.py", "_client/_sync.py", CLIENT_RENAMES),
+    ("_auth/_async.py", "_auth/_sync.py", AUTH_RENAMES),
+)
 
 #: Comments that only make sense on an async function.
 _ASYNC_ONLY_COMMENT = re.compile(r"  # noqa: ASYNC109[^\n]*")
@@ -70,9 +83,9 @@ def _ruff(args: list[str], text: str, filename: Path) -> str:
     return run.stdout
 
 
-def generate(source: str, target: str) -> str:
+def generate(source: str, target: str, renames: dict[str, str]) -> str:
     """The text of the sync twin of `source` (paths relative to src/quantinuum_api)."""
-    rule = unasync.Rule(fromdir="/", todir="/", additional_replacements=RENAMES)
+    rule = unasync.Rule(fromdir="/", todir="/", additional_replacements=renames)
     text = (SDK / source).read_text(encoding="utf-8")
     tokens = tokenize_rt.src_to_tokens(text)
     sync = tokenize_rt.tokens_to_src(rule._unasync_tokens(tokens))
@@ -86,8 +99,8 @@ def generate(source: str, target: str) -> str:
 def main(argv: list[str]) -> int:
     check = "--check" in argv
     stale = []
-    for source, target in PAIRS:
-        text = generate(source, target)
+    for source, target, renames in PAIRS:
+        text = generate(source, target, renames)
         path = SDK / target
         if path.exists() and path.read_text(encoding="utf-8") == text:
             continue
