@@ -4,7 +4,7 @@ Usage: python scripts/generate_sync.py           (rewrite the generated files)
        python scripts/generate_sync.py --check   (exit 1, naming them, when any is stale)
 
 Each operation is written once, in the async source; the sync twin is that file with
-`async`/`await` dropped and the async names renamed (`CLIENT_RENAMES`, `AUTH_RENAMES`),
+`async`/`await` dropped and the async names renamed (`CLIENT_RENAMES`, ...),
 then import-sorted and formatted with ruff, so it passes the project's lint as it is. The
 generated files are committed (like generated/) and never edited by hand; the drift test
 (tests/quantinuum_api/unit/client/test_generated_sync.py) fails when one is stale.
@@ -42,6 +42,7 @@ CLIENT_RENAMES: dict[str, str] = {
     "awaited": "run_sync",  # waits, submit_many and closing run on the SDK's loop thread
     "get_async_httpx_client": "get_httpx_client",
 }
+HTTP_RENAMES: dict[str, str] = {"acall": "call", "arequest": "request", "AsyncClient": "Client"}
 AUTH_RENAMES: dict[str, str] = {
     "_AsyncExchanges": "_SyncExchanges",
     "_acredentials": "_credentials",
@@ -57,6 +58,7 @@ AUTH_RENAMES: dict[str, str] = {
 PAIRS: tuple[tuple[str, str, dict[str, str]], ...] = (
     ("_client/_async.py", "_client/_sync.py", CLIENT_RENAMES),
     ("_auth/_async.py", "_auth/_sync.py", AUTH_RENAMES),
+    ("_http/_async.py", "_http/_sync.py", HTTP_RENAMES),
 )
 
 #: Comments that only make sense on an async function.

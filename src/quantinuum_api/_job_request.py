@@ -12,7 +12,7 @@ from typing import Any, TypedDict
 from quantinuum_api_client import models
 from quantinuum_api_client.types import UNSET, Response
 
-from ._api import json_body
+from ._http import json_body
 from ._results import Job, parse_model
 
 __all__ = ["SubmitOptions", "build_job_request", "job_request", "submitted"]

@@ -17,8 +17,8 @@ from typing import Any
 from quantinuum_api_client import AuthenticatedClient, models
 from quantinuum_api_client.api.jobs import submit_job
 
-from ._api import acall
 from ._exceptions import SubmitManyError
+from ._http import acall
 from ._job_request import job_request, submitted
 from ._results import Job
 

@@ -16,10 +16,9 @@ from quantinuum_api_client.api.auth import login as login_op
 from quantinuum_api_client.models import TokenPair
 from quantinuum_api_client.types import Response
 
-from .._api import acall, call
 from .._credentials import CredentialStorage, MemoryCredentialStorage, jwt_expiry, token_is_fresh
 from .._exceptions import CredentialsRequiredError, MFARequiredError
-from .._http import HttpOptions, aclose_api_client
+from .._http import HttpOptions, acall, aclose_api_client, call
 from .._prompts import DEFAULT_PROMPT, prompt_mfa_code
 from .._urls import login_path
 from ._helpers import OP_LOGIN, LoginBody, _digest, _Secret, _secrets

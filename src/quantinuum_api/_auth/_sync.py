@@ -13,8 +13,8 @@ from quantinuum_api_client.models import (
     TokenPair,
 )
 
-from .._api import json_body
 from .._exceptions import AuthenticationError, MFARequiredError, QuantinuumAPIError
+from .._http import json_body
 from .._prompts import DEFAULT_PROMPT, prompt_credentials
 from .._transport import resend_on_lost_reply
 from ._core import _TokenCore, logger

@@ -27,7 +27,6 @@ from quantinuum_api_client import AuthenticatedClient, models
 from quantinuum_api_client.api.jobs import get_job
 from quantinuum_api_client.types import UNSET, Response
 
-from .._api import acall, json_body
 from .._auth import QuantinuumAuth, TokenManager
 from .._config import ENV_PROFILE, Config
 from .._credentials import (
@@ -38,7 +37,7 @@ from .._credentials import (
     token_is_fresh,
 )
 from .._exceptions import JobFailedError, NotFoundError, ResponseValidationError
-from .._http import HttpOptions
+from .._http import HttpOptions, acall, json_body
 from .._prompts import DEFAULT_PROMPT
 from .._results import Job
 from .._sync import run_sync

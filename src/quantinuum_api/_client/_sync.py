@@ -25,12 +25,11 @@ from quantinuum_api_client.api.jobs import cancel_job, get_job, submit_job
 from quantinuum_api_client.api.machines import get_machine_state, list_machines
 from quantinuum_api_client.types import UNSET, Response
 
-from .._api import call, json_body
 from .._exceptions import QuantinuumAPIError
-from .._http import aclose_api_client, request
+from .._http import aclose_api_client, call, json_body, request
 from .._job_request import SubmitOptions, job_request, submitted
 from .._many import DEFAULT_SUBMIT_CONCURRENCY, Program, job_requests, submit_all
-from .._pagination import DEFAULT_PAGE_SIZE, iter_jobs
+from .._pagination import JobFilters, iter_jobs
 from .._results import Job, MachineState, parse_calendar, parse_machine_state, parse_machines
 from .._waiter import OnUpdate
 from ._base import (
@@ -222,35 +221,16 @@ class Jobs:
         job = self.submit(program, machine, shots, **submit_kw)
         return self.wait(job, timeout=timeout, raise_on_failure=raise_on_failure)
 
-    def list(
-        self,
-        *,
-        status: str | None = None,
-        machine: str | None = None,
-        name: str | None = None,
-        group: str | None = None,
-        submitted_after: datetime.datetime | None = None,
-        submitted_before: datetime.datetime | None = None,
-        page_size: int = DEFAULT_PAGE_SIZE,
-    ) -> Iterator[Job]:
+    def list(self, **filters: Unpack[JobFilters]) -> Iterator[Job]:
         """The caller's jobs, newest first, without results (`get` one for those).
 
         Job history (`GET /v1/job`, an extension of the local service): pages of
-        `page_size` are fetched as the loop advances. Filters combine with AND: `status`,
-        `machine`, exact `name`, `group`, and `submitted_after` (inclusive) /
-        `submitted_before` (exclusive), naive datetimes taken as UTC. A service without
+        `page_size` (default 50) are fetched as the loop advances. Filters combine with
+        AND: `status`, `machine`, exact `name`, `group`, and `submitted_after` (inclusive)
+        / `submitted_before` (exclusive), naive datetimes taken as UTC. A service without
         job history raises `NotFoundError`/`APIStatusError` saying so.
         """
-        for model in iter_jobs(
-            self._client.api,
-            status=status,
-            machine=machine,
-            name=name,
-            group=group,
-            submitted_after=submitted_after,
-            submitted_before=submitted_before,
-            page_size=page_size,
-        ):
+        for model in iter_jobs(self._client.api, **filters):
             yield Job.from_dict(model.to_dict(), "list jobs")
 
 
