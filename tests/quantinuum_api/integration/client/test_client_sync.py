@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+import httpx
 import pyotp
 import pytest
 
@@ -242,3 +243,23 @@ def test_client_api_runs_any_generated_operation(client: Client) -> None:
     assert model.status.value == "completed"
     detailed = get_job.sync_detailed("no-such-job", client=client.api)
     assert detailed.status_code == 404
+
+
+def test_a_given_httpx_client_carries_the_calls_and_stays_open(server: LocalServer) -> None:
+    paths: list[str] = []
+    session = httpx.Client(event_hooks={"request": [lambda r: paths.append(r.url.path)]})
+    with Client(
+        server.base_url,
+        email=EMAIL,
+        password=PASSWORD,
+        httpx_client=session,
+        token_store=MemoryCredentialStorage(),
+        wait_policy=FAST,
+    ) as c:
+        job = c.jobs.submit(BELL, "H1-1E", 5)
+        assert c.jobs.wait(job).succeeded  # waits use the SDK's own async client
+        assert c.jobs.get(job).succeeded
+    assert paths.count(f"/v1/job/{job.id}") == 1
+    assert "/v1/job" in paths
+    assert not session.is_closed  # the caller's to close
+    session.close()
