@@ -56,6 +56,7 @@ docs: $(STAMP)
 
 generate: $(STAMP)
 	scripts/generate
+	$(BIN)/python scripts/generate_sync.py
 
 clean:
 	rm -rf $(VENV) $(COMPAT_VENV) .mypy_cache .pytest_cache .ruff_cache build/docs

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import collections
 import html
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from ._results import Job
+    from quantinuum_api_client.models import JobError
 
 __all__ = [
     "charged_cost",
@@ -30,6 +30,37 @@ __all__ = [
     "to_pytket",
     "to_qiskit_counts",
 ]
+
+
+class Job(Protocol):
+    """What these functions read of a `quantinuum_api.Job` (whose methods call them).
+
+    A protocol rather than an import of `_results.Job`, so this module, which `Job` imports
+    on use, does not import `_results` back (no import circle in the SDK)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def done(self) -> bool: ...
+    @property
+    def succeeded(self) -> bool: ...
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def machine(self) -> str | None: ...
+    @property
+    def cost(self) -> float | None: ...
+    @property
+    def error(self) -> JobError | None: ...
+    @property
+    def results(self) -> dict[str, list[str]]: ...
+    @property
+    def registers(self) -> list[str]: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def shots(self, register: str | None = None) -> list[str]: ...
+    def counts(self, register: str | None = None) -> collections.Counter[str]: ...
 
 
 def _need(module: str, extra: str) -> Any:

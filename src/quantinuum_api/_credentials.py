@@ -31,6 +31,7 @@ from ._config import (
     user_config_dir,
 )
 from ._constants import (
+    DEFAULT_API_URL,
     DEFAULT_ID_TOKEN_LIFETIME,
     DEFAULT_REFRESH_TOKEN_LIFETIME,
     KEYRING_SERVICE,
@@ -569,8 +570,6 @@ def profile_session(profile: str | None = None) -> tuple[Config, CredentialStora
     """The saved account `profile` (default: ``$QUANTINUUM_PROFILE``, else the default
     profile): its config (URL, e-mail, env overrides) and its persistent token store, the
     same one `qapi login --profile` fills. ConfigError for a profile never saved."""
-    from ._urls import DEFAULT_API_URL
-
     config = Config.load(profile=profile)
     namespace = credential_namespace(config.api_url or DEFAULT_API_URL, config.profile)
     return config, default_credential_storage(namespace=namespace)

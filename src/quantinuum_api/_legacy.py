@@ -7,30 +7,28 @@ SDK's own loop thread, so they work inside Jupyter), credentials are hidden and 
 safely (`_credentials`), errors are typed subclasses of `QuantinuumAPIError`, requests are
 retried (submission only with an Idempotency-Key), and a wait also ends on `depleted` and
 `terminated`. As in the seed, `retrieve_job` returns the last document seen when the
-overall `timeout` expires. Every REST call goes through the generated operations, as in
-`Client`.
+overall `timeout` expires.
+
+`QuantinuumAPI` is a dict-returning facade over `Client`: each call is the `Client`
+operation's (its private, unparsed-document form, under the seed's operation names), so
+no operation is written here again; only the seed's waiting semantics are its own.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any, ClassVar
 
 import httpx
 
-from quantinuum_api_client import AuthenticatedClient, models
-from quantinuum_api_client.api.calendar import get_reservations
-from quantinuum_api_client.api.jobs import cancel_job, get_job, submit_job
-from quantinuum_api_client.api.machines import get_machine_state, list_machines
-from quantinuum_api_client.types import UNSET
+from quantinuum_api_client import models
 
-from ._api import call, json_body
-from ._auth import QuantinuumAuth, TokenManager
-from ._client import _calendar_args, api_root, calendar_root
+from ._auth import TokenManager
+from ._client import Client
+from ._client._base import _calendar_args
 from ._config import Config
 from ._credentials import CredentialStorage, MemoryCredentialStorage
 from ._exceptions import (
@@ -39,7 +37,7 @@ from ._exceptions import (
     WaitTimeoutError,
     raise_for_response,
 )
-from ._http import HttpOptions, close_api_client
+from ._http import HttpOptions
 from ._machines import default_machines
 from ._prompts import DEFAULT_PROMPT
 from ._results import (
@@ -47,7 +45,6 @@ from ._results import (
     check_job_document,
     is_final,
     parse_calendar,
-    parse_machine_state,
     parse_machines,
 )
 from ._sync import run_sync
@@ -101,8 +98,8 @@ class _OverrideManager:
 class QuantinuumAPI:
     """Interface to the Quantinuum online remote API (the seed's class).
 
-    An adapter over the generated operations, with the same configuration and environment
-    handling as `Client` (`QUANTINUUM_API_URL`, `QUANTINUUM_USER_NAME`,
+    A facade over `Client` returning the service's dicts, with the same configuration and
+    environment handling (`QUANTINUUM_API_URL`, `QUANTINUUM_USER_NAME`,
     `QUANTINUUM_PASSWORD`, `QUANTINUUM_REFRESH_TOKEN`, the config file). It is also the
     `api_handler` of pytket-quantinuum's `QuantinuumBackend` (0.55).
     """
@@ -154,7 +151,6 @@ class QuantinuumAPI:
         self._urls = derive_urls(
             api_url, api_version=api_version, ws_url=ws_url, calendar_url=calendar_url
         )
-        root = api_root(self._urls, api_version)
         self.url = self._urls.rest
         self._cred_store: CredentialStorage = (
             token_store if token_store is not None else MemoryCredentialStorage()
@@ -183,12 +179,22 @@ class QuantinuumAPI:
             client=self.session,
             refresh_token=refresh_token,
         )
-        self._auth = QuantinuumAuth(self._tokens)
-        self._http.adopt(self.session, root, self._auth)
+        self._connect(ws_url, calendar_url)
+
+    def _connect(self, ws_url: str | None, calendar_url: str | None) -> None:
+        """The `Client` this facade calls (over `session`, with this class's token manager),
+        and the waiter of `retrieve_job` (it fetches through `session` too)."""
+        self._client = Client(
+            self._urls.api,
+            token_manager=self._tokens,
+            http=self._http,
+            httpx_client=self.session,
+            api_version=self.api_version,
+            ws_url=ws_url,
+            calendar_url=calendar_url,
+        )
         #: The authenticated, retrying generated client (over `session`).
-        self.api = self._http.api_client(root, auth=self._auth, sync=False)
-        self.api.set_httpx_client(self.session)
-        self._calendar_api: AuthenticatedClient | None = None
+        self.api = self._client.api
         self._waiter = JobWaiter(
             self._fetch_for_wait,
             self._urls.websocket,
@@ -247,14 +253,7 @@ class QuantinuumAPI:
             request = models.JobRequest.from_dict(body)
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"submit job: not a valid job request ({exc!r})") from None
-        response = call(
-            submit_job.sync_detailed,
-            "submit job",
-            client=self.api,
-            body=request,
-            idempotency_key=str(uuid.uuid4()),
-            raise_for_status=False,
-        )
+        response = self._client.jobs._post(request, None, check=False)
         assert response.http_response is not None  # set by every generated operation
         return response.http_response
 
@@ -276,15 +275,8 @@ class QuantinuumAPI:
         return check_job_document(doc, "job status")
 
     def _job_json(self, job_id: str, websocket: bool, *, raw: bool = False) -> Any:
-        response = call(
-            get_job.sync_detailed,
-            "job status",
-            job_id,
-            client=self.api,
-            websocket=True if websocket else UNSET,
-            results_format=models.GetJobResultsFormat.RAW if raw else UNSET,
-        )
-        return json_body(response, "job status")
+        jobs = self._client.jobs
+        return jobs._document(job_id, websocket=websocket, raw_results=raw, operation="job status")
 
     async def _fetch_for_wait(self, job_id: str, websocket: bool) -> Job:
         doc = await asyncio.to_thread(self._job_json, job_id, websocket)
@@ -340,47 +332,33 @@ class QuantinuumAPI:
 
     def status(self, machine: str) -> str:
         """The machine's state (e.g. `online`)."""
-        op = "get machine status"
-        response = call(get_machine_state.sync_detailed, op, machine, client=self.api)
-        return parse_machine_state(json_body(response, op), op)
+        return self._client.machines._state(machine, "get machine status").state
 
     def cancel(self, job_id: str) -> dict[str, Any]:
         """Cancel the job; returns its document."""
-        response = call(cancel_job.sync_detailed, "job cancel", job_id, client=self.api)
-        return Job.from_dict(json_body(response, "job cancel"), "job cancel").to_dict()
+        doc = self._client.jobs._cancel(job_id, "job cancel")
+        return Job.from_dict(doc, "job cancel").to_dict()
 
     def get_calendar(self, start_date: str, end_date: str) -> list[dict[str, Any]]:
         """Reservation calendar events between two `YYYY-MM-DD` dates (UTC)."""
         op = "get calendar events"
-        if self._calendar_api is None:
-            self._calendar_api = self._http.api_client(
-                calendar_root(self._urls), auth=self._auth, asynchronous=False
-            )
-        response = call(
-            get_reservations.sync_detailed,
-            op,
-            client=self._calendar_api,
-            **_calendar_args(start_date, end_date),
-        )
-        data = json_body(response, op, list)
+        data = self._client._calendar_documents(start_date, end_date, op)
         parse_calendar(data, op)
-        return data
+        return list(data)
 
     def get_machine_list(self) -> list[dict[str, Any]]:
         """Every machine's document."""
         op = "get machine list"
-        response = call(list_machines.sync_detailed, op, client=self.api, config=True)
-        data = json_body(response, op, list)
+        data = self._client.machines._documents(op)
         parse_machines(data, op)
-        return data
+        return list(data)
 
     def close(self) -> None:
         """Close the HTTP connections (not a `session` passed in)."""
+        self._client.close()
         self._tokens.close()
         if self._owns_session:
             self.session.close()
-        if self._calendar_api is not None:
-            close_api_client(self._calendar_api)
 
     def __enter__(self) -> QuantinuumAPI:
         return self

@@ -17,8 +17,9 @@ from typing import Any
 from quantinuum_api_client import AuthenticatedClient, models
 from quantinuum_api_client.api.jobs import submit_job
 
-from ._api import acall
 from ._exceptions import SubmitManyError
+from ._http import acall
+from ._job_request import job_request, submitted
 from ._results import Job
 
 __all__ = ["DEFAULT_SUBMIT_CONCURRENCY", "Program", "job_requests", "submit_all"]
@@ -53,8 +54,6 @@ def job_requests(
     `shots` and `name` are one value for all or one per program; `kw` are `job_request`'s
     other arguments, for all. A `JobRequest` given as a program is sent as it is.
     """
-    from ._client import job_request
-
     items = list(programs)
     n = len(items)
     shot_list = _per_job(shots, n, "shots")
@@ -74,13 +73,6 @@ def job_requests(
         if len(keys) != n or len(set(keys)) != n or not all(isinstance(k, str) for k in keys):
             raise ValueError("idempotency_keys: give one distinct string per program")
     return requests, keys
-
-
-def _submitted(response: Any, request: models.JobRequest) -> Job:
-    from ._client import _submitted as parse
-
-    job: Job = parse(response, request)
-    return job
 
 
 async def submit_all(
@@ -109,7 +101,7 @@ async def submit_all(
                 body=request,
                 idempotency_key=key,
             )
-        return _submitted(response, request)
+        return submitted(response, request)
 
     outcomes = await asyncio.gather(
         *(one(r, k) for r, k in zip(requests, keys, strict=True)), return_exceptions=True

@@ -16,17 +16,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import AsyncIterator, Iterator
 from http import HTTPStatus
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from quantinuum_api_client import AuthenticatedClient, Client
 from quantinuum_api_client.api.jobs import list_jobs
 from quantinuum_api_client.models import Job, JobList, JobStatus
 from quantinuum_api_client.types import UNSET, Response, Unset
 
-from ._api import acall, call, check
 from ._exceptions import ResponseValidationError, make_status_error
+from ._http import acall, call, check
 
-__all__ = ["DEFAULT_PAGE_SIZE", "aiter_jobs", "iter_jobs"]
+__all__ = ["DEFAULT_PAGE_SIZE", "JobFilters", "aiter_jobs", "iter_jobs"]
 
 #: Jobs per request; the service accepts 1 to 100.
 DEFAULT_PAGE_SIZE = 50
@@ -35,18 +35,21 @@ _OPERATION = "list jobs"
 _UNSUPPORTED = {HTTPStatus.NOT_FOUND, HTTPStatus.METHOD_NOT_ALLOWED}
 
 
-def iter_jobs(
-    client: AuthenticatedClient | Client,
-    *,
-    status: JobStatus | str | None = None,
-    machine: str | None = None,
-    name: str | None = None,
-    group: str | None = None,
-    submitted_after: dt.datetime | None = None,
-    submitted_before: dt.datetime | None = None,
-    page_size: int = DEFAULT_PAGE_SIZE,
-) -> Iterator[Job]:
-    """The caller's jobs, newest first, fetched `page_size` at a time.
+class JobFilters(TypedDict, total=False):
+    """The filters of a job-history listing (all optional, combined with AND; see
+    `iter_jobs`)."""
+
+    status: JobStatus | str | None
+    machine: str | None
+    name: str | None
+    group: str | None
+    submitted_after: dt.datetime | None
+    submitted_before: dt.datetime | None
+    page_size: int
+
+
+def iter_jobs(client: AuthenticatedClient | Client, **filters: Unpack[JobFilters]) -> Iterator[Job]:
+    """The caller's jobs, newest first, fetched `page_size` (default 50) at a time.
 
     `client` is a generated client that authenticates its requests: an
     `AuthenticatedClient`, or a `Client` whose httpx client carries an `httpx.Auth`.
@@ -57,53 +60,43 @@ def iter_jobs(
     Raises `APIStatusError` (`NotFoundError` for 404) when the service does not support
     job history, and the SDK's usual errors otherwise.
     """
-    query = _query(status, machine, name, group, submitted_after, submitted_before, page_size)
-    cursor: str | None = None
-    while True:
-        reply = call(
-            list_jobs.sync_detailed,
-            _OPERATION,
-            client=client,
-            **query,
-            cursor=_given(cursor),
-            raise_for_status=False,
-        )
-        page = _page(reply)
-        yield from page.jobs
-        cursor = _next_cursor(page, cursor)
-        if cursor is None:
-            return
+    pages = _Pages(filters)
+    while (args := pages.next_request()) is not None:
+        yield from pages.jobs(call(list_jobs.sync_detailed, _OPERATION, client=client, **args))
 
 
 async def aiter_jobs(
-    client: AuthenticatedClient | Client,
-    *,
-    status: JobStatus | str | None = None,
-    machine: str | None = None,
-    name: str | None = None,
-    group: str | None = None,
-    submitted_after: dt.datetime | None = None,
-    submitted_before: dt.datetime | None = None,
-    page_size: int = DEFAULT_PAGE_SIZE,
+    client: AuthenticatedClient | Client, **filters: Unpack[JobFilters]
 ) -> AsyncIterator[Job]:
     """`iter_jobs` for asyncio: `async for job in aiter_jobs(api_client, ...)`."""
-    query = _query(status, machine, name, group, submitted_after, submitted_before, page_size)
-    cursor: str | None = None
-    while True:
-        reply = await acall(
-            list_jobs.asyncio_detailed,
-            _OPERATION,
-            client=client,
-            **query,
-            cursor=_given(cursor),
-            raise_for_status=False,
-        )
-        page = _page(reply)
-        for job in page.jobs:
+    pages = _Pages(filters)
+    while (args := pages.next_request()) is not None:
+        reply = await acall(list_jobs.asyncio_detailed, _OPERATION, client=client, **args)
+        for job in pages.jobs(reply):
             yield job
-        cursor = _next_cursor(page, cursor)
-        if cursor is None:
-            return
+
+
+class _Pages:
+    """Where a listing is: its query (checked when the listing is made) and the cursor
+    of the next page (None once the last page was read)."""
+
+    def __init__(self, filters: JobFilters) -> None:
+        self._query = _query(**filters)
+        self._cursor: str | None = None
+        self._started = False
+
+    def next_request(self) -> dict[str, Any] | None:
+        """The generated operation's arguments for the next page; None when done."""
+        if self._started and self._cursor is None:
+            return None
+        self._started = True
+        return {**self._query, "cursor": _given(self._cursor), "raise_for_status": False}
+
+    def jobs(self, reply: Response[Any]) -> list[Job]:
+        """The jobs of a page's reply (typed errors for a bad one); moves the cursor on."""
+        page = _page(reply)
+        self._cursor = _next_cursor(page, self._cursor)
+        return page.jobs
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -118,13 +111,13 @@ def _utc(moment: dt.datetime | None) -> dt.datetime | Unset:
 
 
 def _query(
-    status: JobStatus | str | None,
-    machine: str | None,
-    name: str | None,
-    group: str | None,
-    submitted_after: dt.datetime | None,
-    submitted_before: dt.datetime | None,
-    page_size: int,
+    status: JobStatus | str | None = None,
+    machine: str | None = None,
+    name: str | None = None,
+    group: str | None = None,
+    submitted_after: dt.datetime | None = None,
+    submitted_before: dt.datetime | None = None,
+    page_size: int = DEFAULT_PAGE_SIZE,
 ) -> dict[str, Any]:
     """The generated operation's keyword arguments; checks what can be checked locally."""
     if status is not None and not isinstance(status, JobStatus):

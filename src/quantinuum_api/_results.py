@@ -9,6 +9,7 @@ never a bare `KeyError`.
 from __future__ import annotations
 
 import collections
+import dataclasses
 import functools
 import types
 import typing
@@ -25,6 +26,7 @@ from ._exceptions import ResponseValidationError
 __all__ = [
     "FINAL_STATUSES",
     "Job",
+    "MachineState",
     "is_final",
     "parse_calendar",
     "parse_machine_state",
@@ -234,9 +236,38 @@ def parse_calendar(data: object, operation: str = "get calendar") -> list[models
     return _parse_list(models.CalendarEvent, data, operation)
 
 
-def parse_machine_state(data: object, operation: str = "get machine state") -> str:
-    """The `state` of a machine state reply."""
-    return parse_model(models.MachineState, data, operation).state
+@dataclasses.dataclass(frozen=True, eq=False)
+class MachineState:
+    """A machine's state and queue (`client.machines.state(name)`).
+
+    `state` is `online`, `offline`, `in maintenance` or `reserved`; `queue_length` the jobs
+    waiting on the machine (None where the service does not say: the cloud). For callers
+    of the plain string it used to be, `str()` gives `state`, and it equals (and hashes
+    as) that string: `client.machines.state("H1-1E") == "online"` still holds.
+    """
+
+    state: str
+    queue_length: int | None = None
+
+    def __str__(self) -> str:
+        return self.state
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, MachineState):
+            return (self.state, self.queue_length) == (other.state, other.queue_length)
+        if isinstance(other, str):
+            return self.state == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.state)
+
+
+def parse_machine_state(data: object, operation: str = "get machine state") -> MachineState:
+    """The state and queue length of a machine state reply."""
+    reply = parse_model(models.MachineState, data, operation)
+    queue = reply.queue_length
+    return MachineState(reply.state, None if isinstance(queue, Unset) else queue)
 
 
 def check_job_document(data: object, operation: str) -> dict[str, Any]:

@@ -8,13 +8,25 @@ port. Explicit `ws_url` / `calendar_url` always win.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
-__all__ = ["DEFAULT_API_URL", "ApiUrls", "derive_urls"]
+from ._constants import DEFAULT_API_URL
 
-DEFAULT_API_URL = "https://qapi.quantinuum.com/"
+__all__ = ["DEFAULT_API_URL", "ApiUrls", "derive_urls", "login_path"]
+
+
+@functools.cache
+def login_path() -> str:
+    """The token endpoint's path under the API root, as generated from the spec
+    ("v1/login"); the generated client is imported on first use only."""
+    from quantinuum_api_client.api.auth import login as login_op
+    from quantinuum_api_client.models import LoginRefreshRequest
+
+    url: str = login_op._get_kwargs(body=LoginRefreshRequest(refresh_token=""))["url"]
+    return url[1:]
 
 
 @dataclass(frozen=True)
@@ -29,9 +41,7 @@ class ApiUrls:
     @property
     def login(self) -> str:
         """The token endpoint (the generated `login` operation's path under `api`)."""
-        from ._auth import LOGIN_PATH
-
-        return f"{self.api}{LOGIN_PATH}"
+        return f"{self.api}{login_path()}"
 
 
 def _is_local_host(host: str) -> bool:

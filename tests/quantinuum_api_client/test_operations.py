@@ -17,20 +17,21 @@ from typing import Any
 import pytest
 import yaml
 
-from quantinuum_api import AsyncClient, Client, QuantinuumAPI
+from quantinuum_api import AsyncClient, Client
 from quantinuum_api._auth import TokenManager
 from quantinuum_api._client import AsyncJobs, AsyncMachines, Jobs, Machines
 from tests.paths import ROOT, SPEC
 
-#: operationId -> the SDK methods that call its generated function (sync and async twins).
+#: operationId -> the SDK methods that call its generated function (sync and async twins;
+#: the public methods and the seed's `QuantinuumAPI` go through these).
 CALLERS: dict[str, list[Callable[..., Any]]] = {
-    "login": [TokenManager._post, TokenManager._asend],
-    "submit_job": [Jobs.submit, AsyncJobs.submit, QuantinuumAPI._submit_job],
-    "get_job": [Jobs.get, AsyncJobs.get, QuantinuumAPI._job_json],
-    "cancel_job": [Jobs.cancel, AsyncJobs.cancel, QuantinuumAPI.cancel],
-    "list_machines": [Machines.list, AsyncMachines.list, QuantinuumAPI.get_machine_list],
-    "get_machine_state": [Machines.state, AsyncMachines.state, QuantinuumAPI.status],
-    "get_reservations": [Client.calendar, AsyncClient.calendar, QuantinuumAPI.get_calendar],
+    "login": [TokenManager._send, TokenManager._asend],
+    "submit_job": [Jobs._post, AsyncJobs._post],
+    "get_job": [Jobs._document, AsyncJobs._document],
+    "cancel_job": [Jobs._cancel, AsyncJobs._cancel],
+    "list_machines": [Machines._documents, AsyncMachines._documents],
+    "get_machine_state": [Machines._state, AsyncMachines._state],
+    "get_reservations": [Client._calendar_documents, AsyncClient._calendar_documents],
 }
 
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
@@ -72,6 +73,12 @@ def test_sdk_methods_call_the_generated_function(operation_id: str) -> None:
         twin = "asyncio_detailed" if inspect.iscoroutinefunction(method) else "sync_detailed"
         uses = re.search(rf"\b\w*{operation_id}\w*\.{twin}\b|\blogin_op\.{twin}\b", source)
         assert uses, f"{method.__qualname__} does not call {operation_id}.{twin}"
+
+
+def test_the_seed_facade_calls_no_operation_itself() -> None:
+    source = inspect.getsource(importlib.import_module("quantinuum_api._legacy"))
+    assert not re.search(r"\b(sync|asyncio)_detailed\b", source)
+    assert "quantinuum_api_client.api" not in source
 
 
 def test_no_endpoint_url_is_built_by_hand() -> None:

@@ -166,7 +166,7 @@ class QuantinuumBackend(_pq.QuantinuumBackend):
             raise DeviceNotAvailable(device_name)
         if info.get_misc("system_type") == "local_emulator":
             return "online"
-        return client.machines.state(device_name)
+        return client.machines.state(device_name).state
 
     def _offline_or_local(self) -> bool:
         return bool(self._MACHINE_DEBUG or self._data is not None or self.is_local_emulator)

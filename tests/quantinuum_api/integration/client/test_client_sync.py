@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+import httpx
 import pyotp
 import pytest
 
@@ -17,6 +18,7 @@ from quantinuum_api import (
     NotFoundError,
     QuantinuumAPI,
 )
+from quantinuum_api._results import MachineState
 from quantinuum_api_client import models
 from quantinuum_api_client.types import Unset
 from quantinuum_api_server.testing import LocalServer
@@ -89,6 +91,18 @@ def test_machines(client: Client) -> None:
     assert info.value.operation == "get machine state"
     with pytest.raises(NotFoundError):
         client.machines.get("Z-9")
+
+
+def test_machine_state_carries_the_queue(client: Client) -> None:
+    state = client.machines.state("H1-1E")
+    assert state.state == "online"
+    assert str(state) == "online"
+    assert f"{state}" == "online"
+    assert isinstance(state.queue_length, int)
+    assert state.queue_length >= 0
+    assert state == MachineState("online", state.queue_length)
+    assert state != MachineState("online", state.queue_length + 1)
+    assert hash(state) == hash("online")
 
 
 def test_calendar(client: Client) -> None:
@@ -229,3 +243,23 @@ def test_client_api_runs_any_generated_operation(client: Client) -> None:
     assert model.status.value == "completed"
     detailed = get_job.sync_detailed("no-such-job", client=client.api)
     assert detailed.status_code == 404
+
+
+def test_a_given_httpx_client_carries_the_calls_and_stays_open(server: LocalServer) -> None:
+    paths: list[str] = []
+    session = httpx.Client(event_hooks={"request": [lambda r: paths.append(r.url.path)]})
+    with Client(
+        server.base_url,
+        email=EMAIL,
+        password=PASSWORD,
+        httpx_client=session,
+        token_store=MemoryCredentialStorage(),
+        wait_policy=FAST,
+    ) as c:
+        job = c.jobs.submit(BELL, "H1-1E", 5)
+        assert c.jobs.wait(job).succeeded  # waits use the SDK's own async client
+        assert c.jobs.get(job).succeeded
+    assert paths.count(f"/v1/job/{job.id}") == 1
+    assert "/v1/job" in paths
+    assert not session.is_closed  # the caller's to close
+    session.close()

@@ -136,6 +136,8 @@ def test_machines_calendar_and_state_parse_and_validate() -> None:
     with pytest.raises(ResponseValidationError, match="'machine'"):
         parse_calendar([{k: v for k, v in event.items() if k != "machine"}])
     assert parse_machine_state({"state": "online"}) == "online"
+    assert parse_machine_state({"state": "online"}).queue_length is None  # the cloud's reply
+    assert parse_machine_state({"state": "reserved", "queue-length": 3}).queue_length == 3
     with pytest.raises(ResponseValidationError, match="state"):
         parse_machine_state({"state": 1})
 

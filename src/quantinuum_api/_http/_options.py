@@ -21,25 +21,22 @@ import httpx
 
 from quantinuum_api_client import AuthenticatedClient, Client
 
-from ._api import request_failed
-from ._constants import DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT
-from ._exceptions import make_status_error
-from ._retry import RetryPolicy
-from ._transport import (
+from .._constants import DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT
+from .._retry import RetryPolicy
+from .._transport import (
     IDEMPOTENT_EXTENSION,
     IDEMPOTENT_METHODS,
     AsyncRetryTransport,
     RetryTransport,
 )
-from ._version import __version__
+from .._version import __version__
 
 __all__ = [
+    "IDEMPOTENT_EXTENSION",
     "IDEMPOTENT_METHODS",
     "HttpOptions",
     "aclose_api_client",
-    "arequest",
     "close_api_client",
-    "request",
 ]
 
 USER_AGENT = f"quantinuum-api/{__version__}"
@@ -222,51 +219,3 @@ def _wrap_transports(client: Any, wrap: Callable[[Any], Any]) -> None:
 
     client._transport = once(client._transport)
     client._mounts = {pattern: once(t) for pattern, t in client._mounts.items()}
-
-
-def request(
-    client: httpx.Client,
-    method: str,
-    url: str,
-    *,
-    operation: str,
-    idempotent: bool | None = None,
-    raise_for_status: bool = True,
-    **kw: Any,
-) -> httpx.Response:
-    """Send one request on ``client`` (built by `HttpOptions`, so it retries); typed errors.
-
-    ``idempotent`` overrides the method's default for the retry decision; any request with
-    an ``Idempotency-Key`` header counts as idempotent.
-    """
-    if idempotent is not None:
-        kw["extensions"] = {**kw.get("extensions", {}), IDEMPOTENT_EXTENSION: idempotent}
-    try:
-        response = client.request(method, url, **kw)
-    except httpx.RequestError as exc:
-        raise request_failed(exc, operation) from exc
-    if raise_for_status and not response.is_success:
-        raise make_status_error(response, operation)
-    return response
-
-
-async def arequest(
-    client: httpx.AsyncClient,
-    method: str,
-    url: str,
-    *,
-    operation: str,
-    idempotent: bool | None = None,
-    raise_for_status: bool = True,
-    **kw: Any,
-) -> httpx.Response:
-    """Async twin of :func:`request`."""
-    if idempotent is not None:
-        kw["extensions"] = {**kw.get("extensions", {}), IDEMPOTENT_EXTENSION: idempotent}
-    try:
-        response = await client.request(method, url, **kw)
-    except httpx.RequestError as exc:
-        raise request_failed(exc, operation) from exc
-    if raise_for_status and not response.is_success:
-        raise make_status_error(response, operation)
-    return response
