@@ -57,28 +57,10 @@ def _opt(value: object) -> object:
 
 
 def _machine_state(c: Client, name: str) -> dict[str, Any]:
-    """`{"name", "state", "queue"}` of one machine (queue: the service's queue length, if it
-    reports one).
-
-    The one place the CLI calls a generated operation directly: `Machines.state()` returns
-    only the state string today. When the SDK's typed machine state (with its queue)
-    lands, this becomes a call to it (issue 20).
-    """
-    from quantinuum_api_client.api.machines import get_machine_state
-
-    from .._api import call, json_body
-    from .._exceptions import ResponseValidationError
-
-    operation = "get machine state"
-    reply = call(get_machine_state.sync_detailed, operation, name, client=c.api)
-    data = json_body(reply, operation, dict)
-    state = data.get("state")
-    if not isinstance(state, str):
-        raise ResponseValidationError(
-            f"get machine state: {name}: the reply has no 'state'", operation="get machine state"
-        )
-    queue = data.get("queue-length")  # an extension: absent from the cloud's reply
-    return {"name": name, "state": state, "queue": queue if isinstance(queue, int) else None}
+    """`{"name", "state", "queue"}` of one machine (queue: the service's queue length, or
+    None where it reports none: the cloud)."""
+    state = c.machines.state(name)
+    return {"name": name, "state": state.state, "queue": state.queue_length}
 
 
 def cmd_machines(args: argparse.Namespace, ctx: Context) -> int:
