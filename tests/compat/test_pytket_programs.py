@@ -257,21 +257,20 @@ def test_registers_wider_than_32_bits(tk: Flavour, language: Language) -> None:
 
 @pytest.mark.parametrize("language", [Language.QASM, Language.QIR], ids=lambda x: x.name)
 def test_a_64_bit_value_with_bit_63_set_is_refused_by_pytket_as_from_the_cloud(
-    api: QuantinuumAPI, language: Language
+    tk: Flavour, language: Language
 ) -> None:
     # The cloud reports 64-bit values signed; pytket's conversion refuses negative ones.
+    # (PQIR is left out: pytket-qir's ADAPTIVE profile drops bit 63, see wide_registers.)
     circuit = Circuit(1, name="bit63")
     circuit.add_c_setreg(2**63 + 5, circuit.add_c_register("w", 64))
-    backend = backend_for(api)
+    backend = tk.make("H1-1E")
     compiled = backend.get_compiled_circuit(circuit, optimisation_level=0)
     [handle] = backend.process_circuits(
         [compiled], n_shots=2, language=language, noisy_simulation=False
     )
     with pytest.raises(ValueError, match="found negative value for creg: w"):
         backend.get_result(handle, timeout=60)
-    doc = api.retrieve_job(backend.get_jobid(handle))
-    assert doc is not None
-    assert doc["results"]["w"] == [format(5 - 2**63, "064b")] * 2
+    assert tk.job(backend.get_jobid(handle))["results"]["w"] == [format(5 - 2**63, "064b")] * 2
 
 
 def rng_and_shot_number(*, seed: int) -> Circuit:
