@@ -140,3 +140,20 @@ def test_prune_shots_detected_as_leaky_removes_exactly_the_flagged_shots(
     clean = as_pytket(circuit, run(emulator, "Leaky-1E", program, 50, language=lang))
     assert not clean.get_shots(cbits=flags).any()
     assert sum(prune_shots_detected_as_leaky(clean).get_counts().values()) == 50
+
+
+def test_a_circuit_too_long_to_run_shot_by_shot_runs_on_aer_without_leakage(
+    emulator: Emulator,
+) -> None:
+    # With a reset it would run shot by shot for leakage; 10,000 shots of 2,100 gates are
+    # more than that engine's work limit, so qiskit-aer runs it (as before leakage) rather
+    # than the job being refused.
+    from quantinuum_emulator._qasm import ParsedProgram
+
+    header = 'OPENQASM 2.0;\ninclude "hqslib1.inc";\nqreg q[2];\ncreg c[2];\nreset q[1];\n'
+    program = header + "cx q[0],q[1];\n" * 2100 + "measure q -> c;\n"
+    body = {"machine": "H1-1E", "count": 10_000, "program": program}
+    job = emulator.prepare({**body, "options": {"error-model": True}})
+    assert isinstance(job.program, ParsedProgram)
+    short = emulator.prepare({**body, "count": 100, "options": {"error-model": True}})
+    assert not isinstance(short.program, ParsedProgram)  # the per-shot engine, with leakage
