@@ -5,7 +5,9 @@ by the function that needs it, with an install hint when it is missing: NumPy (c
 the `emulator` extra), pandas, pytket, qiskit, matplotlib (`plot` extra).
 
 Bitstrings are most significant bit first, as the service sends them: `"01"` of register
-`c` means `c[1] = 0`, `c[0] = 1`. With several registers, "joined" outcomes put each
+`c` means `c[1] = 0`, `c[0] = 1`. A negative value (the cloud writes a 64-bit value with
+bit 63 set as `-` and its magnitude) stands for its two's-complement bits in arrays and
+conversions; counts keep the strings as sent. With several registers, "joined" outcomes put each
 shot's registers side by side, separated by spaces, in the results' order.
 """
 
@@ -72,6 +74,14 @@ def _need(module: str, extra: str) -> Any:
         raise ImportError(f"this needs {module.split('.')[0]}: pip install {extra}") from None
 
 
+def _bits(shot: str) -> str:
+    """A shot's bits: a signed value (`-` and magnitude) as its two's complement."""
+    if not shot.startswith("-"):
+        return shot
+    width = len(shot)
+    return format(int(shot, 2) & ((1 << width) - 1), f"0{width}b")
+
+
 def shots_done(job: Job) -> int:
     """Shots with results so far: `last-shot` + 1 while running, every shot once done."""
     doc = job.to_dict()
@@ -121,7 +131,7 @@ def shots_array(job: Job, register: str | None = None) -> Any:
     names = [register] if register is not None else job.registers
     columns = []
     for name in names:
-        shots = job.shots(name)
+        shots = [_bits(s) for s in job.shots(name)]
         width = max((len(s) for s in shots), default=0)
         data = np.frombuffer("".join(shots).encode("ascii"), dtype=np.uint8) - ord("0")
         columns.append(data.reshape(len(shots), width))
@@ -148,7 +158,7 @@ def to_pytket(job: Job) -> Any:
     names = job.registers
     widths = {name: max((len(s) for s in job.shots(name)), default=0) for name in names}
     bits = [Bit(name, i) for name in names for i in range(widths[name])]
-    columns = [job.shots(name) for name in names]
+    columns = [[_bits(s) for s in job.shots(name)] for name in names]
     readouts = [
         [int(b) for shot in row for b in reversed(shot)] for row in zip(*columns, strict=True)
     ]

@@ -100,6 +100,7 @@ class LocalSimulation:
 
     def _run(self, job: Any) -> dict[str, Any]:
         """The outcome of running a prepared job: completed with results, or failed."""
+        from quantinuum_emulator._emulator import signed_results
         from quantinuum_emulator._errors import JobRejected
 
         results: dict[str, list[str]] = {name: [] for name in job.program.info.registers}
@@ -109,7 +110,8 @@ class LocalSimulation:
                     results.setdefault(name, []).extend(shots)
         except JobRejected as exc:
             return {"status": "failed", "error": {"code": exc.code, "text": exc.text}}
-        return {"status": "completed", "results": results, "last-shot": job.count - 1}
+        signed = signed_results(results)  # as the cloud writes 64-bit values
+        return {"status": "completed", "results": signed, "last-shot": job.count - 1}
 
     def _batch_of(
         self, job_id: str, body: Mapping[str, Any], cost: float

@@ -284,7 +284,8 @@ def pack_chunk(chunk: Mapping[str, list[str]]) -> tuple[Layout, int, bytes]:
 
 
 def unpack_results(layout: Layout, chunks: list[tuple[int, bytes]]) -> dict[str, list[str]]:
-    """The results document (register -> one bitstring per shot) of packed chunks."""
+    """The results document (register -> one bitstring per shot) of packed chunks, 64-bit
+    values signed as the cloud writes them (`quantinuum_emulator.signed_results`)."""
     import numpy as np
 
     results: dict[str, list[str]] = {name: [] for name, _ in layout}
@@ -304,7 +305,9 @@ def unpack_results(layout: Layout, chunks: list[tuple[int, bytes]]) -> dict[str,
             text = bits[:, start : start + width].tobytes().decode("ascii")
             results[name].extend(text[i : i + width] for i in range(0, len(text), width))
             start += width
-    return results
+    from quantinuum_emulator._emulator import signed_results
+
+    return signed_results(results)  # 64-bit values signed, as the cloud reports them
 
 
 # -- the child ----------------------------------------------------------------------

@@ -14,7 +14,10 @@ code 41; bad `options.simulator` / `options.seed` → code 10;
   `options["error-model"]` is true; hardware names always run with their noise model.
 
 Plain OpenQASM circuits run on qiskit-aer (`_simulator`, all shots at once); programs with
-hqslib1 classical extensions (`_hqs`), WASM, or QIR (`_qir`) run shot by shot (`_shots`).
+hqslib1 classical extensions (`_hqs`), WASM, or QIR (`_qir`) run shot by shot (`_shots`),
+as do noisy circuits that reset a qubit on a machine whose noise leaks (only the per-shot
+engine models leakage; pytket's leakage-detection gadget resets its ancillas), unless its
+shots would exceed the per-shot engine's work limit: qiskit-aer then runs it, leak-free.
 """
 
 from __future__ import annotations
@@ -186,7 +189,11 @@ def prepare_job(
         if request.language == QIR:
             program = _parse_qir(request.program, machine, doc)
         else:
-            program = _parse_qasm(request.program, machine, doc, force_shots=wasm is not None)
+            leaks = wasm is None and _leaks_observably(request)
+            per_shot = leaks or wasm is not None
+            program = _parse_qasm(request.program, machine, doc, force_shots=per_shot)
+            if leaks and _too_much_work(program, request.count):  # aer runs it, leak-free
+                program = _parse_qasm(request.program, machine, doc, force_shots=False)
         method = _check_engine(program, method, machine, doc, memory_budget_bytes)
     except ProgramTooLarge as exc:
         raise _limit(str(exc)) from None
@@ -201,12 +208,38 @@ def prepare_job(
     )
 
 
+_RESET = re.compile(r"(?:^|;)\s*reset\b", re.M)
+
+
+def _leaks_observably(request: JobRequest) -> bool:
+    """Whether a QASM job needs the per-shot engine for leakage, which qiskit-aer cannot
+    model: it runs with noise that leaks (`_noise.leakage_probability`) and resets a
+    qubit, as pytket's leakage-detection gadget does with its ancillas."""
+    from ._noise import leakage_probability
+
+    specs = simulation_options(request.placement, request.options)["noise_specs"]
+    if not isinstance(specs, Mapping) or _RESET.search(request.program) is None:
+        return False
+    try:
+        return leakage_probability(specs) > 0
+    except ValueError:  # a bad figure: the engine reports it as the aer path does
+        return False
+
+
+def _too_much_work(program: Any, count: int) -> bool:
+    """Whether a per-shot job's shots would execute too many instructions together."""
+    from ._shotprogram import MAX_JOB_STEPS
+
+    size = getattr(program, "size", None)
+    return size is not None and size * count > MAX_JOB_STEPS
+
+
 def _check_work(program: Any, count: int) -> None:
     """Refuse a per-shot job whose shots would execute too many instructions together."""
     from ._shotprogram import MAX_JOB_STEPS
 
-    size = getattr(program, "size", None)
-    if size is not None and size * count > MAX_JOB_STEPS:
+    if _too_much_work(program, count):
+        size = program.size
         raise _limit(
             f"{count} shots of {size} operations each exceed the {MAX_JOB_STEPS} operations"
             " a job with classical logic may run; use fewer shots or a shorter program"

@@ -16,6 +16,17 @@ Channels (each omitted when its key is missing or zero):
   and P(read 0 | 1). Preparation error is not modelled separately.
 - `crosstalk_error` is not modelled.
 
+Leakage (`leakage_probability`, the per-shot engine `_shots` only: qiskit-aer has no state
+outside the qubit): after a two-qubit gate, with that probability one of its two qubits
+(either, equally likely) leaves the qubit space. A leaked qubit takes no part in later
+gates, reads 1 at every measurement (a leaked ion is bright) and returns to |0> only at a
+reset, so pytket-quantinuum's leakage-detection gadget flags it. The probability is
+`noise_specs.leakage_error.p_leak` when a machine document gives one; no machine publishes
+one, so by default it is `LEAKAGE_PER_2Q_FAULT` (a tenth) of the two-qubit fault
+probability p2: a share of two-qubit faults are spontaneous emission (Quantinuum's own
+emulator has `p2_emission_ratio` for it), of which some leave the ion outside the qubit.
+The tenth is this emulator's assumption, not a published figure.
+
 qiskit-aer is imported lazily.
 """
 
@@ -24,7 +35,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["NOISY_1Q_GATES", "NOISY_2Q_GATES", "noise_model_from_specs", "two_qubit_pauli_channel"]
+__all__ = [
+    "LEAKAGE_PER_2Q_FAULT",
+    "NOISY_1Q_GATES",
+    "NOISY_2Q_GATES",
+    "leakage_probability",
+    "noise_model_from_specs",
+    "two_qubit_pauli_channel",
+]
+
+#: The share of two-qubit faults that leak, where a machine publishes no leakage figure.
+LEAKAGE_PER_2Q_FAULT = 0.1
 
 # Gate names the compiled circuits use (see `_simulator`), which the errors attach to.
 NOISY_1Q_GATES = (
@@ -77,6 +98,16 @@ def _probability(specs: Mapping[str, Any], section: str, key: str) -> float | No
     if not 0.0 <= float(value) <= 1.0:
         raise ValueError(f"noise_specs.{section}.{key} must be a probability in [0, 1]: {value}")
     return float(value) if value else None
+
+
+def leakage_probability(noise_specs: Mapping[str, Any]) -> float:
+    """The probability that a two-qubit gate leaves one of its qubits leaked (see above)."""
+    given = _probability(noise_specs, "leakage_error", "p_leak")
+    block = noise_specs.get("leakage_error")
+    if isinstance(block, Mapping) and block.get("p_leak") is not None:
+        return given or 0.0  # given (0 turns leakage off)
+    p2 = _probability(noise_specs, "2q_gate_error", "p2")
+    return (p2 or 0.0) * LEAKAGE_PER_2Q_FAULT
 
 
 def noise_model_from_specs(

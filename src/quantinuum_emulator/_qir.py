@@ -13,7 +13,8 @@ to functions with the `wasm` attribute (the job's `cfl` module). Output recordin
 `int_record_output(value, label)` reports register `label` (its width is the
 `create_creg` size when the value is read straight from a register, else 64 bits);
 `result_record_output` / `bool_record_output` report one bit; `double_record_output`
-reports the double's 64 IEEE-754 bits; the schemas' containers (`tuple_*`/`array_*`
+reports the double's 64 IEEE-754 bits (64-bit outputs are reported signed, see
+`_emulator.signed_results`); the schemas' containers (`tuple_*`/`array_*`
 `record_output`, their `start`/`end` markers) are accepted and report nothing, so
 results are flat, by label. Anything else is refused
 when the job is prepared (code 40). A shot may
@@ -268,7 +269,6 @@ class _QirCompiler:
         self.creg_sizes: dict[int, int] = {}
         self.getint_of: dict[int, int] = {}
         self.wasm_functions: dict[str, tuple[int, int]] = {}
-        self.float_outputs: set[str] = set()
         self.max_qubit = -1
         self.n_1q = self.n_2q = self.n_meas = 0
         self.used: set[int] = set()
@@ -293,9 +293,7 @@ class _QirCompiler:
             n_meas=self.n_meas + len(self.used),
         )
         blocks_out = [[i for i in b if i is not None] for b in compiled]
-        program = QirProgram(blocks_out, len(self.slots), info, self.widths, self.wasm_functions)
-        program.float_outputs = frozenset(self.float_outputs)
-        return program
+        return QirProgram(blocks_out, len(self.slots), info, self.widths, self.wasm_functions)
 
     # --- operands ---------------------------------------------------------------------
 
@@ -471,7 +469,6 @@ class _QirCompiler:
         if name == "__quantum__rt__double_record_output":
             label = self._label(args[1])
             self.widths[label] = 64
-            self.float_outputs.add(label)
             return ("record_double", label, self._operand(args[0]))
         if name in _RT_IGNORED:
             return None

@@ -78,8 +78,6 @@ class ShotProgram:
     wasm_functions: dict[str, tuple[int, int]]
     #: Instructions one shot executes at least (exactly, for a program without loops).
     size: int
-    #: Reported registers that hold a double's IEEE-754 bits, not an integer (QIR).
-    float_outputs: frozenset[str] = frozenset()
 
     def run_shot(self, ctx: ShotContext) -> Mapping[str, int]:
         raise NotImplementedError

@@ -6,8 +6,12 @@ unitary matrices with a cache key (qubit order: first qubit is the most signific
 pytket and QIR); the stabilizer engine turns each distinct matrix into a stim tableau
 once and refuses a non-Clifford one. Noise follows `_noise` (the same channels the
 qiskit-aer path uses): a Pauli error after every one-qubit gate with probability p1, the
-two-qubit depolarizing + dephasing channel after every two-qubit gate, and readout flips.
-Every random choice comes from the engine's generator, so a seeded job repeats exactly.
+two-qubit depolarizing + dephasing channel after every two-qubit gate, and readout flips;
+and leakage, which qiskit-aer cannot model: after a two-qubit gate, with the machine's
+`leakage_probability`, one of its qubits leaks (it is projected out of the state and
+marked). A leaked qubit takes no part in gates (nor their faults), every measurement of it
+reads 1, and a reset brings it back to |0>. Every random choice comes from the engine's
+generator, so a seeded job repeats exactly.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ._noise import two_qubit_pauli_channel
+from ._noise import leakage_probability, two_qubit_pauli_channel
 from ._qasm import ProgramError
 
 __all__ = ["ShotEngine", "ShotState"]
@@ -51,6 +55,8 @@ class ShotEngine:
         self.p2_weights = np.array([w for _, w in errors]) / (self.p2_total or 1.0)
         self.flip0 = _prob(specs, "spam_error", "p_meas_0")
         self.flip1 = _prob(specs, "spam_error", "p_meas_1")
+        #: After a two-qubit gate, the probability that one of its qubits leaks.
+        self.p_leak = leakage_probability(specs) if noise_specs else 0.0
 
     def new_state(self) -> ShotState:
         if self.method == "stabilizer":
@@ -81,8 +87,12 @@ class ShotState:
     def __init__(self, engine: ShotEngine) -> None:
         self.engine = engine
         self.rng = engine.rng
+        #: Qubits outside the qubit space (see the module docstring).
+        self.leaked: set[int] = set()
 
     def gate(self, key: Any, matrix: np.ndarray, qubits: tuple[int, ...]) -> None:
+        if self.leaked and not self.leaked.isdisjoint(qubits):
+            return  # a leaked ion takes no part in the gate
         self._apply(key, matrix, qubits)
         engine = self.engine
         if len(qubits) == 1:
@@ -95,8 +105,12 @@ class ShotState:
             for letter, qubit in zip(pauli, qubits, strict=True):
                 if letter != "I":
                     self._pauli(letter, qubit)
+        if len(qubits) == 2 and engine.p_leak and self.rng.random() < engine.p_leak:
+            self._leak(qubits[int(self.rng.integers(2))])
 
     def measure(self, qubit: int) -> int:
+        if qubit in self.leaked:
+            return 1  # bright: a leaked ion reads 1 and stays leaked
         outcome = self._measure(qubit)
         flip = self.engine.flip1 if outcome else self.engine.flip0
         if flip and self.rng.random() < flip:
@@ -104,8 +118,14 @@ class ShotState:
         return outcome
 
     def reset(self, qubit: int) -> None:
+        self.leaked.discard(qubit)  # a leaked qubit's state is already |0> (see `_leak`)
         if self._measure(qubit):
             self._pauli("X", qubit)
+
+    def _leak(self, qubit: int) -> None:
+        """Take the qubit out of the state (projected, left at |0>) and mark it leaked."""
+        self.reset(qubit)
+        self.leaked.add(qubit)
 
     def _apply(self, key: Any, matrix: np.ndarray, qubits: tuple[int, ...]) -> None:
         raise NotImplementedError

@@ -114,3 +114,64 @@ def test_register_sizes_beyond_64_bits_get_a_clear_400(
     reply = client.submit(program, "OPENQASM 2.0")
     assert reply.status_code == 400
     assert reply.json()["error"]["code"] == code
+
+
+BIT63 = 2**63 + 5
+#: How the cloud writes BIT63, a 64-bit value with bit 63 set: signed, `-` and magnitude.
+BIT63_AS_CLOUD = format(BIT63 - 2**64, "064b")
+
+WIDE = f"""OPENQASM 2.0;
+include "hqslib1.inc";
+qreg q[1];
+creg w[64];
+creg v[63];
+creg m[64];
+w = {BIT63};
+v = {2**62 + 1};
+x q[0];
+measure q[0] -> m[63];
+"""
+
+PLAIN_WIDE = """OPENQASM 2.0;
+include "qelib1.inc";
+qreg q[1];
+creg m[64];
+x q[0];
+measure q[0] -> m[63];
+"""
+
+#: big() returns an i64 with bit 63 set; the QIR records it with int_record_output.
+BIG_WAT = '(module (func (export "init")) (func (export "big") (result i64) (i64.const -2)))'
+BIG_QIR = """
+@b = internal constant [2 x i8] c"b\\00"
+define void @main() #0 {
+entry:
+  %v = call i64 @big()
+  call void @__quantum__rt__int_record_output(i64 %v, ptr @b)
+  ret void
+}
+declare i64 @big() #1
+declare void @__quantum__rt__int_record_output(i64, ptr)
+attributes #0 = { "entry_point" "required_num_qubits"="1" "required_num_results"="0" }
+attributes #1 = { "wasm" }
+"""
+
+
+def test_64_bit_values_come_back_signed_as_from_the_cloud(client: Client) -> None:
+    import base64
+
+    import wasmtime
+
+    from .pytket_programs import qir_bitcode
+
+    doc = client.run(WIDE, "OPENQASM 2.0", count=3)  # the per-shot engine
+    assert doc["status"] == "completed", doc.get("error")
+    assert doc["results"]["w"] == [BIT63_AS_CLOUD] * 3
+    assert doc["results"]["m"] == [format(-(2**63), "064b")] * 3
+    assert doc["results"]["v"] == [format(2**62 + 1, "063b")] * 3  # 63 bits: unsigned
+    plain = client.run(PLAIN_WIDE, "OPENQASM 2.0", count=3)  # qiskit-aer
+    assert plain["results"]["m"] == [format(-(2**63), "064b")] * 3
+    module = base64.b64encode(bytes(wasmtime.wat2wasm(BIG_WAT))).decode()
+    wasm = client.run(qir_bitcode(BIG_QIR), "QIR 1.0", count=2, cfl=module)
+    assert wasm["status"] == "completed", wasm.get("error")
+    assert wasm["results"]["b"] == [format(-2, "064b")] * 2

@@ -371,7 +371,7 @@ class QuantinuumBackend(_pq.QuantinuumBackend):
     def _convert(self, handle: ResultHandle, job: Job) -> BackendResult:
         """The job's results as pytket-quantinuum converts them; cached on the handle."""
         doc = job.to_dict()
-        status = _parse_status(doc)
+        status = _status(doc)
         if status.status not in (StatusEnum.COMPLETED, StatusEnum.CANCELLED):
             raise GetResultFailed(
                 f"Cannot retrieve result; job status is {status}, jobid is {job.id}"
@@ -438,7 +438,7 @@ class QuantinuumBackend(_pq.QuantinuumBackend):
             return CircuitStatus(StatusEnum.COMPLETED)
         job = self.client.jobs.get(jobid)
         doc = job.to_dict()
-        status = _parse_status(doc)
+        status = _status(doc)
         if status.status is StatusEnum.COMPLETED and "results" in doc:
             self._update_cache_result(handle, self._results_of(handle, doc["results"]))
         position = doc.get("queue-position")
@@ -460,7 +460,7 @@ class QuantinuumBackend(_pq.QuantinuumBackend):
         job = self.client.jobs.get(self.get_jobid(handle))
         doc = job.to_dict()
         results = doc.get("results")
-        status = _parse_status(doc)
+        status = _status(doc)
         return (None if results is None else self._results_of(handle, results)), status
 
     def cancel(self, handle: ResultHandle) -> None:
@@ -540,6 +540,18 @@ class QuantinuumBackend(_pq.QuantinuumBackend):
         if self._client is not None and self._owns_client:
             self._client.close()
             self._client = None
+
+
+#: The cloud's statuses pytket-quantinuum's `_parse_status` has no entry for.
+_MORE_STATUSES = {"retrying": StatusEnum.RETRYING, "cancelling": StatusEnum.CANCELLING}
+
+
+def _status(doc: dict[str, Any]) -> CircuitStatus:
+    """pytket-quantinuum's `_parse_status`, also for `retrying` and `cancelling`."""
+    more = _MORE_STATUSES.get(str(doc.get("status")))
+    if more is None:
+        return _parse_status(doc)
+    return CircuitStatus(more, _parse_status({**doc, "status": "running"}).message)
 
 
 def _job_request(body: dict[str, Any]) -> JobRequest:

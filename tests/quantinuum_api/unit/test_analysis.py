@@ -41,6 +41,21 @@ def test_shots_array_is_msb_first_with_registers_side_by_side() -> None:
     assert job().shots_array("b").shape == (4, 1)
 
 
+def test_signed_64_bit_values_are_their_twos_complement_bits() -> None:
+    # The cloud writes a 64-bit value with bit 63 set as "-" and its magnitude.
+    pytest.importorskip("numpy")
+    pytest.importorskip("pytket")
+    from pytket.circuit import Bit
+
+    value = 2**63 + 5
+    signed = job(count=1, results={"w": [format(value - 2**64, "064b")]})
+    assert signed.shots_array().tolist() == [[int(b) for b in format(value, "064b")]]
+    result = signed.to_pytket()
+    bits = [Bit("w", i) for i in range(64)]
+    [shot] = result.get_shots(cbits=bits).tolist()
+    assert sum(b << i for i, b in enumerate(shot)) == value
+
+
 def test_to_pandas() -> None:
     pytest.importorskip("pandas")
     frame = job().to_pandas()
