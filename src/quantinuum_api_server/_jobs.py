@@ -22,7 +22,7 @@ Decisions (the reference leaves them open):
   `tket` are accepted and ignored.
 - Results: shots x classical bits beyond `ServerSettings.max_result_bits` is 400 code 41
   at submission. They grow chunk by chunk (`chunk_shots`), with `last-shot` the index of
-  the last shot done, stored packed (`_workers.pack_chunk`), one row per chunk.
+  the last shot done, stored packed (`quantinuum_emulator.pack_chunk`), one row per chunk.
   `results_format=raw` is the only format and the default (lists of bitstrings).
 - Jobs run in worker processes (`_workers.Worker`), one per `workers`. Cancel of a running
   job kills its worker at once (the results of the chunks done are kept); cancel of a
@@ -65,10 +65,20 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
-from quantinuum_emulator._emulator import Emulator
-from quantinuum_emulator._errors import JobRejected
-from quantinuum_emulator._execution import max_cost_error
-from quantinuum_emulator._machines import MachineCatalog
+from quantinuum_emulator import (
+    DONE_STATUSES,
+    Emulator,
+    JobRejected,
+    Layout,
+    MachineCatalog,
+    batch_cost_error,
+    batch_exec,
+    batch_join_refusal,
+    job_document,
+    max_cost_error,
+    unpack_results,
+    utc_now,
+)
 
 from ._admission import Checker
 from ._errors import (
@@ -76,13 +86,12 @@ from ._errors import (
     INVALID_REQUEST,
     JOB_NOT_FOUND,
     LIMIT_EXCEEDED,
-    MAX_COST_EXCEEDED,
     ApiError,
 )
 from ._events import JobEvents
 from ._settings import ServerSettings
 from ._store import Chunk, IdempotencyConflict, Store
-from ._workers import Layout, Outcome, Worker, prestart, unpack_results
+from ._workers import Outcome, Worker, prestart
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
@@ -98,7 +107,6 @@ WORKER_CRASHED = 43
 
 logger = logging.getLogger(__name__)
 
-DONE_STATUSES = frozenset({"completed", "failed", "canceled", "depleted", "terminated"})
 #: Jobs checked at submission are handed to their worker as their checker prepared them
 #: (pickled: `_admission.HANDOFF_BYTES`), so the worker does not parse the program again.
 #: At most this many are kept; others, and jobs run again, are prepared anew.
@@ -109,40 +117,26 @@ DEFAULT_PAGE_SIZE = 20
 LIST_FILTERS = ("status", "machine", "name", "group", "submitted_after", "submitted_before")
 
 
-def utc_now() -> str:
-    """The current time as ISO 8601 UTC with a `Z`, to the second."""
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def render_job(row: Mapping[str, Any], queue_position: int | None) -> dict[str, Any]:
     """The job document of a stored job row."""
-    doc: dict[str, Any] = {"job": row["id"]}
-    if row.get("name") is not None:
-        doc["name"] = row["name"]
-    doc.update(
+    return job_document(
+        row["id"],
+        name=row.get("name"),
         status=row["status"],
         machine=row["machine"],
         count=row["count"],
         priority=row["priority"],
+        group=row.get("grp"),
+        results=row.get("results"),
+        submit_date=row["submit_date"],
+        start_date=row["start_date"],
+        result_date=row["result_date"],
+        queue_position=queue_position,
+        cost=row["cost"],
+        last_shot=row["last_shot"],
+        qubits=row["qubits"],
+        error=row.get("error"),
     )
-    if row.get("grp") is not None:
-        doc["group"] = row["grp"]
-    if row.get("results") is not None:
-        doc["results"] = row["results"]
-    doc.update(
-        {
-            "submit-date": row["submit_date"],
-            "start-date": row["start_date"],
-            "result-date": row["result_date"],
-            "queue-position": queue_position,
-            "cost": row["cost"],
-            "last-shot": row["last_shot"],
-            "qubits": row["qubits"],
-        }
-    )
-    if row.get("error") is not None:
-        doc["error"] = row["error"]
-    return doc
 
 
 class JobService:
@@ -166,6 +160,7 @@ class JobService:
             processes=settings.checkers,
             time_limit=settings.check_time_limit,
             memory_limit=settings.check_memory_limit,
+            max_result_bits=settings.max_result_bits,
         )
         self._workers = [
             Worker(
@@ -174,6 +169,7 @@ class JobService:
                 memory_limit=settings.job_memory_limit,
                 time_limit=settings.job_time_limit,
                 recycle_rss=settings.worker_recycle_rss,
+                max_result_bits=settings.max_result_bits,
             )
             for _ in range(max(1, settings.workers))
         ]
@@ -196,10 +192,10 @@ class JobService:
         The program is parsed by a checker process (`_admission`), never here."""
         try:
             request = self._emulator.check_request(body)
-            admission = self._checker.check(body)
+            batch = batch_exec(body)
+            admission = self._checker.check(body)  # up to the size of its results
         except JobRejected as exc:
             raise ApiError.rejected(exc) from None
-        self._check_result_size(request.count, admission.registers)
         now = utc_now()
         job: dict[str, Any] = {
             "id": uuid.uuid4().hex,
@@ -226,14 +222,15 @@ class JobService:
         error = max_cost_error(admission.cost, body.get("max-cost"))
         if error is not None:
             job.update(status="failed", result_date=now, error=error)
-        batch = body.get("batch-exec")
         join = None
-        if isinstance(batch, str):
-            join = (batch, lambda head: _join_batch(job, head, batch))
-        elif isinstance(batch, int | float) and not isinstance(batch, bool):
-            job.update(batch=job["id"], batch_max_cost=float(batch))
-            if job["status"] == "queued" and admission.cost > batch:
-                job.update(status="failed", result_date=now, error=_batch_cost_error(0.0, job))
+        if batch is not None and batch.join is not None:
+            batch_id = batch.join
+            join = (batch_id, lambda head: _join_batch(job, head, batch_id))
+        elif batch is not None and batch.max_cost is not None:
+            job.update(batch=job["id"], batch_max_cost=batch.max_cost)
+            error = batch_cost_error(0.0, admission.cost, batch.max_cost)
+            if job["status"] == "queued" and error is not None:
+                job.update(status="failed", result_date=now, error=error)
         key = None
         if idempotency_key is not None:
             canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
@@ -242,8 +239,8 @@ class JobService:
             job_id = self._store.insert_job(job, key, join)
         except IdempotencyConflict as exc:
             raise ApiError(422, INVALID_REQUEST, str(exc)) from None
-        except ValueError as exc:
-            raise ApiError(400, INVALID_REQUEST, str(exc)) from None
+        except JobRejected as exc:  # it may not join the batch it names
+            raise ApiError.rejected(exc) from None
         if job_id == job["id"]:
             if job["status"] == "queued" and admission.prepared is not None:
                 self._keep_prepared(job_id, admission.prepared)
@@ -266,17 +263,6 @@ class JobService:
         prepares it from the stored request)."""
         with self._handoff_lock:
             return self._handoff.pop(job_id, None)
-
-    def _check_result_size(self, count: int, registers: Mapping[str, int]) -> None:
-        bits = sum(int(width) for width in registers.values())
-        limit = self._settings.max_result_bits
-        if count * bits > limit:
-            raise ApiError(
-                400,
-                LIMIT_EXCEEDED,
-                f"Results would hold {count} shots x {bits} classical bits"
-                f" = {count * bits} bits; the limit is {limit}",
-            )
 
     def owned_job(self, user_id: int, job_id: str) -> dict[str, Any]:
         """A job row of `user_id`'s; 404 code 30 for any other id."""
@@ -534,30 +520,21 @@ def _crashed_error(attempts: int, last: str) -> dict[str, Any]:
     }
 
 
-def _batch_cost_error(batch_cost: float, job: Mapping[str, Any]) -> dict[str, Any]:
-    total = round(batch_cost + float(job["cost"]), 6)
-    return {
-        "code": MAX_COST_EXCEEDED,
-        "text": f"Batch cost {total} HQC would exceed the batch's max cost {job['batch_max_cost']}",
-    }
-
-
 def _join_batch(job: dict[str, Any], head: dict[str, Any] | None, batch_id: str) -> None:
-    """Make `job` part of the batch whose first job is `head` (see the module docstring)."""
-    if head is None or int(head["user_id"]) != int(job["user_id"]):
-        raise ValueError(f"Invalid request: batch-exec names no batch of yours ({batch_id})")
-    if head["ended"]:
-        raise ValueError(f"Invalid request: batch {batch_id} has ended (batch-end)")
+    """Make `job` part of the batch whose first job is `head` (see the module docstring);
+    `JobRejected` when it may not join it."""
+    found = head is not None and int(head["user_id"]) == int(job["user_id"])
+    refusal = batch_join_refusal(batch_id, found=found, ended=bool(head and head["ended"]))
+    if refusal is not None:
+        raise refusal
+    assert head is not None
     job["batch"] = batch_id
     job["batch_max_cost"] = head["batch_max_cost"]
-    if job["status"] == "queued" and head["batch_cost"] + float(job["cost"]) > float(
-        head["batch_max_cost"]
-    ):
-        job.update(
-            status="failed",
-            result_date=job["submit_date"],
-            error=_batch_cost_error(float(head["batch_cost"]), job),
-        )
+    error = batch_cost_error(
+        float(head["batch_cost"]), float(job["cost"]), float(head["batch_max_cost"])
+    )
+    if job["status"] == "queued" and error is not None:
+        job.update(status="failed", result_date=job["submit_date"], error=error)
 
 
 # -- job-list cursors -------------------------------------------------------------------

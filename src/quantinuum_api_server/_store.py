@@ -609,7 +609,7 @@ class Store:
         `join_batch` = (batch id, check): in the same transaction, `check` gets the
         batch's first job (None if there is none) with `batch_cost` (the cost of its jobs
         that did not fail or get canceled) and `ended` (a job closed the batch), and may
-        update `job` or raise ValueError (it may run in another caller's thread).
+        update `job` or raise (it may run in another caller's thread).
 
         Concurrent calls share one durable commit (`_grouped`); each returns once its
         job is committed."""

@@ -28,8 +28,9 @@ from ._execution import (
     prepare_job,
 )
 from ._machines import MachineCatalog
+from ._rules import DEFAULT_MAX_RESULT_BITS
 
-__all__ = ["Emulator"]
+__all__ = ["Chunk", "Emulator"]
 
 #: Results of some shots: register name -> one bitstring per shot (MSB first).
 Chunk = dict[str, list[str]]
@@ -44,17 +45,20 @@ class Emulator:
         *,
         max_program_bytes: int = DEFAULT_MAX_PROGRAM_BYTES,
         memory_budget_bytes: int = DEFAULT_MEMORY_BUDGET_BYTES,
+        max_result_bits: int = DEFAULT_MAX_RESULT_BITS,
     ) -> None:
         """`machines`: a catalogue, or machine documents for one (default: the built-in).
 
         `memory_budget_bytes`: the most memory one job's simulation state may take; a job
-        whose state vector would not fit is refused in `prepare` (code 41).
+        whose state vector would not fit is refused in `prepare` (code 41), as is one whose
+        results would hold more than `max_result_bits` bits (shots x classical bits).
         """
         self.catalog = (
             machines if isinstance(machines, MachineCatalog) else MachineCatalog(machines)
         )
         self.max_program_bytes = max_program_bytes
         self.memory_budget_bytes = memory_budget_bytes
+        self.max_result_bits = max_result_bits
         self._simulator: Any = None
         self._lock = threading.Lock()
 
@@ -69,6 +73,7 @@ class Emulator:
             self.catalog,
             max_program_bytes=self.max_program_bytes,
             memory_budget_bytes=self.memory_budget_bytes,
+            max_result_bits=self.max_result_bits,
         )
 
     def run(

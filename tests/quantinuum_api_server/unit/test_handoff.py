@@ -10,8 +10,7 @@ from quantinuum_api_server._events import JobEvents
 from quantinuum_api_server._jobs import JobService
 from quantinuum_api_server._settings import ServerSettings
 from quantinuum_api_server._store import Store
-from quantinuum_emulator._execution import PreparedJob
-from quantinuum_emulator._machines import MachineCatalog
+from quantinuum_emulator import MachineCatalog, PreparedJob
 from tests.programs import BELL
 
 
@@ -49,8 +48,7 @@ def test_failed_at_submission_and_old_jobs_are_not_kept(tmp_path: Path) -> None:
 
 
 def test_the_last_chunk_and_the_completion_are_one_commit(tmp_path: Path) -> None:
-    from quantinuum_api_server._jobs import utc_now
-    from quantinuum_api_server._workers import pack_chunk
+    from quantinuum_emulator import pack_chunk, utc_now
 
     jobs, user = _service(tmp_path)
     job_id, _ = jobs.submit(user, _body(), None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from quantinuum_api_server._workers import pack_chunk, unpack_results
+from quantinuum_emulator import pack_chunk, unpack_results
 
 
 def test_chunks_round_trip() -> None:
