@@ -35,9 +35,11 @@ install: $(STAMP) $(COMPAT_STAMP)
 test: $(STAMP) $(COMPAT_STAMP)
 	$(MAKE) --no-print-directory lint typecheck pytest docs
 
+# lint-imports: the contracts of [tool.importlinter] in pyproject.toml (package boundaries).
 lint: $(STAMP)
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/ruff format --check src tests scripts
+	PYTHONPATH=src:generated $(BIN)/lint-imports --no-logo
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -59,4 +61,4 @@ generate: $(STAMP)
 	$(BIN)/python scripts/generate_sync.py
 
 clean:
-	rm -rf $(VENV) $(COMPAT_VENV) .mypy_cache .pytest_cache .ruff_cache build/docs
+	rm -rf $(VENV) $(COMPAT_VENV) .mypy_cache .pytest_cache .ruff_cache .import_linter_cache build/docs

@@ -12,7 +12,7 @@ stdin, one JSON line on stdout, like `ours.py`. The task names circuits
 - `aer`: the same program parsed by `qiskit.qasm2.loads` and run on a bare
   `AerSimulator` (default options; `method="stabilizer"` for the stabilizer circuit)
   with `noise_model_from_specs(the machine's noise_specs, the circuit's gates)`, the
-  model `quantinuum_emulator._noise` builds (built once, outside the timing), and
+  model the emulator builds (built once, outside the timing), and
   `memory=True` (per-shot results, as a job returns them).
 
 The warm-up run has `WARM_UP_SHOTS` shots (a noisy 20-qubit circuit costs minutes at
@@ -70,7 +70,7 @@ def _aer(spec: dict[str, Any], noise_specs: dict[str, Any]) -> Callable[[int], o
     from qiskit import qasm2
     from qiskit_aer import AerSimulator
 
-    from quantinuum_emulator._noise import noise_model_from_specs
+    from quantinuum_emulator import noise_model_from_specs
 
     circuit = qasm2.loads(spec["program"])
     gates = {instruction.operation.name for instruction in circuit.data}
@@ -86,8 +86,7 @@ def _aer(spec: dict[str, Any], noise_specs: dict[str, Any]) -> Callable[[int], o
 
 
 def run_task(task: Task) -> dict[str, Any]:
-    from quantinuum_emulator._emulator import Emulator
-    from quantinuum_emulator._execution import job_simulation_options
+    from quantinuum_emulator import Emulator, job_simulation_options
 
     emulator = Emulator()
     reps, budget = int(task["reps"]), float(task.get("budget_s", 120.0))

@@ -180,8 +180,7 @@ def _status(task: Task) -> dict[str, Any]:
 def _bare_sim(task: Task) -> dict[str, Any]:
     """Parse + run each program directly on the service's `Simulator` (what a job costs
     without HTTP, database and chunking)."""
-    from quantinuum_emulator._qasm import parse_program
-    from quantinuum_emulator._simulator import Simulator
+    from quantinuum_emulator import Simulator, parse_program
 
     simulator = Simulator()
     simulator.warm_up()

@@ -17,8 +17,8 @@ service answers, then answers JSON-line commands on stdin, one JSON line each on
   to be stored) and when it started (its first status change: running).
 - `{"cmd": "stop"}` (or end of stdin) -> stops the service and exits.
 
-The stamps come from wrapping `Store.update_job` and `JobEvents.publish` (see
-`_record_completions`) in this process only; nothing else is changed.
+The stamps come from the service's event hook (`quantinuum_api_server._events.on_job_event`,
+see `_record_completions`); nothing of the service is changed.
 Anything the service prints goes to stderr: stdout carries only the protocol.
 """
 
@@ -35,14 +35,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from bench._common import EMAIL, PASSWORD
 
 MODES = ("serve", "local")
-
-
-DONE = frozenset({"completed", "failed", "canceled", "depleted", "terminated"})
 
 
 @dataclass(frozen=True)
@@ -50,80 +47,40 @@ class Stamps:
     """Monotonic stamps per job id (see `_record_completions`)."""
 
     finished: dict[str, float]
-    last: dict[str, float]
     starts: dict[str, float]
     subscribed: dict[str, float]
 
     def answer(self, ids: list[str]) -> dict[str, dict[str, float]]:
         """The protocol's reply: completion, start and first-subscription stamps of the
         ids that have them."""
-        done = {i: self.finished.get(i, self.last.get(i)) for i in ids}
         return {
-            "times": {i: t for i, t in done.items() if t is not None},
+            "times": {i: self.finished[i] for i in ids if i in self.finished},
             "starts": {i: self.starts[i] for i in ids if i in self.starts},
             "subscribed": {i: self.subscribed[i] for i in ids if i in self.subscribed},
         }
 
 
 def _record_completions() -> Stamps:
-    """Stamp jobs' status changes (class-wide wrappers, before any service exists).
+    """Stamp jobs' changes through the service's event hook (`on_job_event`), for every
+    service this process starts.
 
-    Completion: when `Store.update_job` is called with a final status, before it stores
-    it, so no client can see the job done before its stamp (a stamp after the commit could
-    be beaten by a polling client); if no final status goes through `update_job` in this
-    process, the last `JobEvents.publish(job_id, "status")` (right after the commit).
-    `Store.finish_job` (a job's last results and final status in one commit) is stamped
-    the same way. Start: the first `"status"` event (the job was claimed: running).
-    Subscribed: the first `JobEvents.subscribe` of the job (a websocket began listening).
+    Completion: when a final status is about to be stored (`finishing`, before the
+    commit, so no client can see the job done before its stamp). Start: when the job was
+    claimed from the queue (`started`). Subscribed: when a websocket first subscribed to
+    the job (`watched`). The first stamp of each kind counts (a rerun keeps it).
     """
-    from quantinuum_api_server import _events, _store
+    from quantinuum_api_server._events import JobChange, on_job_event
 
-    events_cls: Any = getattr(_events, "JobEvents", None)
-    publish = getattr(events_cls, "publish", None)
-    if publish is None:
-        raise RuntimeError(
-            "bench: the service changed (no JobEvents.publish); update scripts/bench/server_proc.py"
-        )
-    finished: dict[str, float] = {}
-    last: dict[str, float] = {}
-    starts: dict[str, float] = {}
+    stamps = Stamps({}, {}, {})
+    by_kind = {"finishing": stamps.finished, "started": stamps.starts, "watched": stamps.subscribed}
 
-    def stamped(self: Any, job_id: str, kind: str, *args: Any, **kwargs: Any) -> Any:
-        if kind == "status":
-            now = time.monotonic()
-            last[job_id] = now  # dict stores: atomic under the GIL
-            starts.setdefault(job_id, now)
-        return publish(self, job_id, kind, *args, **kwargs)
+    def observe(change: JobChange) -> None:
+        stamped = by_kind.get(change.kind)
+        if stamped is not None:
+            stamped.setdefault(change.job_id, time.monotonic())  # atomic under the GIL
 
-    events_cls.publish = stamped
-    subscribed: dict[str, float] = {}
-    subscribe = getattr(events_cls, "subscribe", None)
-    if subscribe is not None:
-
-        def stamped_subscribe(self: Any, job_id: str, *args: Any, **kwargs: Any) -> Any:
-            subscribed.setdefault(job_id, time.monotonic())
-            return subscribe(self, job_id, *args, **kwargs)
-
-        events_cls.subscribe = stamped_subscribe
-    store_cls: Any = getattr(_store, "Store", None)
-    for name in ("update_job", "finish_job"):  # the two ways a final status is stored
-        method = getattr(store_cls, name, None)
-        if method is not None:
-            setattr(store_cls, name, _stamping_final(method, finished))
-
-    return Stamps(finished, last, starts, subscribed)
-
-
-def _stamping_final(method: Any, finished: dict[str, float]) -> Any:
-    """`method(self, job_id, ..., status=...)`, stamping `job_id` in `finished` first when
-    it stores a final status."""
-
-    def stamped(self: Any, job_id: str, *args: Any, **fields: Any) -> Any:
-        if fields.get("status") in DONE:
-            finished.setdefault(job_id, time.monotonic())
-        return method(self, job_id, *args, **fields)
-
-    return stamped
+    on_job_event(observe)
+    return stamps
 
 
 def _free_port() -> int:

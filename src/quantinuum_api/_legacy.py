@@ -56,7 +56,7 @@ __all__ = ["QuantinuumAPI", "QuantinuumAPIOffline"]
 
 def _simulated_machines() -> list[dict[str, Any]]:
     """Every machine the local service has: each system, its emulator and syntax checker."""
-    from quantinuum_emulator._machines import MachineCatalog
+    from quantinuum_emulator import MachineCatalog
 
     return MachineCatalog(default_machines()).documents(config=True)
 
@@ -496,7 +496,7 @@ class QuantinuumAPIOffline:
         """With `simulate`, the local service's calendar of these machines (the same
         deterministic schedule); otherwise there is none: QuantinuumAPIError."""
         if self._sim is not None:
-            from quantinuum_emulator._machines import MachineCatalog
+            from quantinuum_emulator import MachineCatalog
 
             args = _calendar_args(start_date, end_date)
             return MachineCatalog(self.machine_list).calendar(args["start"], args["end"])

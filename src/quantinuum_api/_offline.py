@@ -8,13 +8,14 @@ their `noise_specs`; `options["seed"]` seeds the simulator, `options["simulator"
 Batches follow the service too: `batch-exec` a number starts one (its max cost), a job id
 joins it (400 when there is no such batch or `batch-end` closed it), and a job that would
 take the batch's cost beyond its max fails with code 42. Jobs run at submission, so a
-cancel always finds its job done and is refused as the service refuses it.
+cancel always finds its job done and is refused as the service refuses it. The rules
+(`Emulator.prepare`, `max_cost_error`, the batch rules) and the job document's shape
+(`job_document`) are the emulator's public API, which the service uses too.
 """
 
 from __future__ import annotations
 
 import copy
-import datetime
 import threading
 import uuid
 from collections.abc import Mapping
@@ -25,10 +26,6 @@ import httpx
 __all__ = ["LocalSimulation"]
 
 
-def _now() -> str:
-    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
-
-
 def _error(code: int, text: str) -> httpx.Response:
     return httpx.Response(400, json={"error": {"code": code, "text": text}})
 
@@ -37,7 +34,7 @@ def _emulator(machines: list[dict[str, Any]]) -> Any:
     try:
         import qiskit_aer  # noqa: F401  (the engine; checked now for a clear message)
 
-        from quantinuum_emulator._emulator import Emulator
+        from quantinuum_emulator import Emulator
     except ImportError as exc:  # pragma: no cover - the dev install has the extra
         raise ImportError(
             "local simulation needs the `emulator` extra: pip install 'quantinuum-api[emulator]'"
@@ -62,46 +59,39 @@ class LocalSimulation:
 
     def submit(self, body: Mapping[str, Any]) -> httpx.Response:
         """Run the job now; the reply is what the service would send (200 or an error)."""
-        from quantinuum_emulator._errors import INVALID_REQUEST, JobRejected
-        from quantinuum_emulator._execution import max_cost_error
+        from quantinuum_emulator import (
+            INVALID_REQUEST,
+            JobRejected,
+            batch_exec,
+            max_cost_error,
+            utc_now,
+        )
 
         if not isinstance(body, Mapping):
             return _error(INVALID_REQUEST, "body must be an object")
         try:
             job = self._emulator.prepare(body)
+            batch = batch_exec(body)
         except JobRejected as exc:
             return httpx.Response(400, json=exc.body())
         job_id = uuid.uuid4().hex
-        doc: dict[str, Any] = {
-            "job": job_id,
-            "name": body.get("name", job_id),
-            "machine": job.machine,
-            "count": job.count,
-            "submit-date": _now(),
-            "start-date": _now(),
-            "cost": job.cost,
-            "qubits": job.program.info.n_qubits,
-        }
-        if isinstance(body.get("group"), str):
-            doc["group"] = body["group"]
+        submitted = utc_now()
         with self._lock:
-            batch = self._batch_of(job_id, body, float(job.cost))
-        if isinstance(batch, httpx.Response):
-            return batch
-        error = batch or max_cost_error(job.cost, body.get("max-cost"))
-        if error is not None:
-            doc.update(status="failed", error=error)
-        else:  # syntax checkers too: the emulator yields their all-zero results
-            doc.update(self._run(job))
-        doc["result-date"] = _now()
+            try:
+                error = self._batch_of(job_id, batch, float(job.cost), body.get("batch-end"))
+            except JobRejected as exc:
+                return httpx.Response(400, json=exc.body())
+        error = error or max_cost_error(job.cost, body.get("max-cost"))
+        # syntax checkers run too: the emulator yields their all-zero results
+        outcome = {"status": "failed", "error": error} if error is not None else self._run(job)
+        doc = _document(job_id, body, job, outcome, submitted)
         with self._lock:
             self._jobs[job_id] = doc
         return httpx.Response(200, json={"job": job_id, "status": "queued"})
 
     def _run(self, job: Any) -> dict[str, Any]:
         """The outcome of running a prepared job: completed with results, or failed."""
-        from quantinuum_emulator._emulator import signed_results
-        from quantinuum_emulator._errors import JobRejected
+        from quantinuum_emulator import JobRejected, signed_results
 
         results: dict[str, list[str]] = {name: [] for name in job.program.info.registers}
         try:
@@ -111,48 +101,61 @@ class LocalSimulation:
         except JobRejected as exc:
             return {"status": "failed", "error": {"code": exc.code, "text": exc.text}}
         signed = signed_results(results)  # as the cloud writes 64-bit values
-        return {"status": "completed", "results": signed, "last-shot": job.count - 1}
+        return {"status": "completed", "results": signed, "last_shot": job.count - 1}
 
-    def _batch_of(
-        self, job_id: str, body: Mapping[str, Any], cost: float
-    ) -> httpx.Response | dict[str, Any] | None:
-        """Join or start the job's batch (under the lock): a 400 reply for a bad
-        `batch-exec`, the job's error when it would exceed the batch's cost, else None."""
-        from quantinuum_emulator._errors import INVALID_REQUEST, MAX_COST_EXCEEDED
+    def _batch_of(self, job_id: str, batch: Any, cost: float, end: object) -> dict[str, Any] | None:
+        """Join or start the job's `batch` (a `quantinuum_emulator.BatchExec`, under the
+        lock): the job's error when it would exceed the batch's cost, else None;
+        `JobRejected` when it may not join the batch it names."""
+        from quantinuum_emulator import batch_cost_error, batch_join_refusal
 
-        given = body.get("batch-exec")
-        if given is None:
+        if batch is None:
             return None
-        if isinstance(given, str):
-            batch = self._batches.get(given)
-            if batch is None:
-                return _error(
-                    INVALID_REQUEST, f"Invalid request: batch-exec names no batch ({given})"
-                )
-            if batch["ended"]:
-                return _error(
-                    INVALID_REQUEST, f"Invalid request: batch {given} has ended (batch-end)"
-                )
-        elif isinstance(given, int | float) and not isinstance(given, bool):
-            batch = {"max": float(given), "cost": 0.0, "ended": False}
-            self._batches[job_id] = batch
+        if batch.join is not None:
+            state = self._batches.get(batch.join)
+            ended = state is not None and state["ended"]
+            refusal = batch_join_refusal(batch.join, found=state is not None, ended=ended)
+            if refusal is not None:
+                raise refusal
         else:
-            return _error(
-                INVALID_REQUEST, "Invalid request: batch-exec must be a number or a job id"
-            )
-        if body.get("batch-end") is True:
-            batch["ended"] = True
-        total = round(batch["cost"] + cost, 6)
-        if total > batch["max"]:
-            return {
-                "code": MAX_COST_EXCEEDED,
-                "text": f"Batch cost {total} HQC would exceed the batch's max cost {batch['max']}",
-            }
-        batch["cost"] = total
-        return None
+            state = {"max": batch.max_cost, "cost": 0.0, "ended": False}
+            self._batches[job_id] = state
+        assert state is not None
+        if end is True:
+            state["ended"] = True
+        error = batch_cost_error(state["cost"], cost, state["max"])
+        if error is None:
+            state["cost"] = round(state["cost"] + cost, 6)
+        return error
 
     def job(self, job_id: str) -> dict[str, Any] | None:
         """A copy of the job's document, or None if no such job was submitted here."""
         with self._lock:
             doc = self._jobs.get(job_id)
             return copy.deepcopy(doc) if doc is not None else None
+
+
+def _document(
+    job_id: str, body: Mapping[str, Any], job: Any, outcome: Mapping[str, Any], submitted: str
+) -> dict[str, Any]:
+    """The job's document, in the service's shape (`quantinuum_emulator.job_document`)."""
+    from quantinuum_emulator import job_document, utc_now
+
+    group = body.get("group")
+    return job_document(
+        job_id,
+        name=str(body.get("name", job_id)),
+        status=outcome["status"],
+        machine=job.machine,
+        count=job.count,
+        priority=str(body.get("priority", "normal")),
+        group=group if isinstance(group, str) else None,
+        results=outcome.get("results"),
+        submit_date=submitted,
+        start_date=submitted,
+        result_date=utc_now(),
+        cost=job.cost,
+        last_shot=outcome.get("last_shot"),
+        qubits=job.program.info.n_qubits,
+        error=outcome.get("error"),
+    )

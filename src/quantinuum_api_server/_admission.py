@@ -8,7 +8,8 @@ inputs that kill LLVM with SIGSEGV or SIGABRT ("LLVM ERROR: out of memory"), and
 in the API process takes the whole service down. So the API process makes only the cheap,
 pure-Python checks (`Emulator.check_request`: machine, shots, language, size, options)
 and hands the body to a checker process, forked by the workers' fork server, which runs
-`Emulator.prepare` and answers with what admission needs (cost, qubits, registers) and,
+`Emulator.prepare` (every rule of the job's content, up to the size of its results) and
+answers with what admission needs (cost, qubits, registers) and,
 for a plain circuit, the prepared job pickled for its worker (so the worker does not
 parse it again).
 
@@ -41,8 +42,13 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-from quantinuum_emulator._errors import INVALID_PROGRAM, LIMIT_EXCEEDED, JobRejected
-from quantinuum_emulator._machines import MachineCatalog
+from quantinuum_emulator import (
+    DEFAULT_MAX_RESULT_BITS,
+    INVALID_PROGRAM,
+    LIMIT_EXCEEDED,
+    JobRejected,
+    MachineCatalog,
+)
 
 from ._workers import CHECKER, _Child, _zygote
 
@@ -98,8 +104,9 @@ class Checker:
         processes: int = 2,
         time_limit: float = 20.0,
         memory_limit: int | None = 2 * 2**30,
+        max_result_bits: int = DEFAULT_MAX_RESULT_BITS,
     ) -> None:
-        self._settings = (catalog, max_program_bytes, memory_limit, time_limit)
+        self._settings = (catalog, max_program_bytes, max_result_bits, memory_limit, time_limit)
         self._time_limit = time_limit
         self._slots = threading.BoundedSemaphore(max(1, processes))
         self._idle: list[_Process] = []
@@ -197,10 +204,12 @@ def checker_main(conn: Connection) -> None:
     """A checker process: answer each job body received on `conn` (see the docstring)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    catalog, max_program_bytes, memory_limit, time_limit = conn.recv()
-    from quantinuum_emulator._emulator import Emulator
+    catalog, max_program_bytes, max_result_bits, memory_limit, time_limit = conn.recv()
+    from quantinuum_emulator import Emulator
 
-    emulator = Emulator(catalog, max_program_bytes=max_program_bytes)
+    emulator = Emulator(
+        catalog, max_program_bytes=max_program_bytes, max_result_bits=max_result_bits
+    )
     _limit_resources(memory_limit)
     while True:
         try:
@@ -235,9 +244,7 @@ def _check(emulator: Any, body: Mapping[str, Any]) -> tuple[tuple[Any, ...], boo
 def _handoff(job: Any, body: Mapping[str, Any]) -> bytes | None:
     """The prepared job pickled for its worker, for plain circuits (a program run shot by
     shot, or with WASM, holds objects that do not pickle: its worker prepares it)."""
-    from quantinuum_emulator._qasm import ParsedProgram
-
-    if job.wasm is not None or not isinstance(job.program, ParsedProgram):
+    if not job.picklable:
         return None
     if len(str(body.get("program", ""))) > HANDOFF_BYTES:
         return None

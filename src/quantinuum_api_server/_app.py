@@ -31,7 +31,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from quantinuum_emulator._machines import FIRST_DAY, LAST_DAY, MachineCatalog
+from quantinuum_emulator import FIRST_DAY, LAST_DAY, MachineCatalog
 
 from ._auth import Authenticator
 from ._errors import (

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from quantinuum_emulator._errors import (
+from quantinuum_emulator import (
     INVALID_PROGRAM,
     INVALID_REQUEST,
     LIMIT_EXCEEDED,

@@ -11,10 +11,54 @@ final document is the job's last word: no later change can make it stale.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
+from collections.abc import Callable
 from typing import NamedTuple
 
-__all__ = ["JobEvent", "JobEvents"]
+__all__ = ["JobChange", "JobEvent", "JobEvents", "notify", "on_job_event"]
+
+logger = logging.getLogger(__name__)
+
+
+class JobChange(NamedTuple):
+    """What happened to a job (see the module docstring), and its new status if any."""
+
+    job_id: str
+    kind: str
+    status: str | None = None
+
+
+_listeners: list[Callable[[JobChange], None]] = []
+_listeners_lock = threading.Lock()
+
+
+def on_job_event(callback: Callable[[JobChange], None]) -> Callable[[], None]:
+    """Call `callback` with every `JobChange` of this process's services; returns a
+    function that removes it again."""
+    with _listeners_lock:
+        _listeners.append(callback)
+
+    def remove() -> None:
+        with _listeners_lock:
+            if callback in _listeners:
+                _listeners.remove(callback)
+
+    return remove
+
+
+def notify(job_id: str, kind: str, status: str | None = None) -> None:
+    """Tell the `on_job_event` observers (none, usually: then this costs a list check)."""
+    if not _listeners:
+        return
+    change = JobChange(job_id, kind, status)
+    with _listeners_lock:
+        listeners = list(_listeners)
+    for callback in listeners:
+        try:
+            callback(change)
+        except Exception:  # an observer must not break the service
+            logger.exception("a job event observer failed")
 
 
 class JobEvent(NamedTuple):
@@ -39,6 +83,7 @@ class JobEvents:
         entry = (asyncio.get_running_loop(), queue)
         with self._lock:
             self._subscribers.setdefault(job_id, set()).add(entry)
+        notify(job_id, "watched")
         return queue
 
     def unsubscribe(self, job_id: str, queue: asyncio.Queue[JobEvent]) -> None:

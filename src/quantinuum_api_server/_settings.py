@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from quantinuum_emulator._execution import DEFAULT_MAX_PROGRAM_BYTES
+from quantinuum_emulator import DEFAULT_MAX_PROGRAM_BYTES, DEFAULT_MAX_RESULT_BITS
 
 __all__ = ["DEFAULT_QUEUE_DELAY", "ServerSettings", "default_db_path"]
 
@@ -42,7 +42,7 @@ class ServerSettings:
     job_time_limit: float | None = 6 * 3600.0
     max_job_attempts: int = 3
     worker_recycle_rss: int | None = 512 * 2**20
-    max_result_bits: int = 2**24  # e.g. 10,000 shots of 1,677 classical bits
+    max_result_bits: int = DEFAULT_MAX_RESULT_BITS  # e.g. 10,000 shots of 1,677 classical bits
     # A job stays queued this long after its submission, as on the cloud, so it can be
     # canceled before it starts and the queue is visible (0: it starts at once).
     queue_delay: float = DEFAULT_QUEUE_DELAY

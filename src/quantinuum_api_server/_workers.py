@@ -5,7 +5,7 @@ a fresh interpreter, started once per API process, that has imported the emulato
 its engine), so a fresh worker is ready in milliseconds and the threaded API process is
 never forked. The worker re-prepares the job from its stored body with
 `Emulator.prepare` and streams `Emulator.run`'s chunks back over a socket, packed
-(`pack_chunk`). The supervisor enforces the job's limits from outside:
+(`quantinuum_emulator.pack_chunk`). The supervisor enforces the job's limits from outside:
 
 - memory: the worker's resident set is read every `POLL_SECONDS`; over the limit the
   worker is killed and the job fails (the kernel OOM killer would take the service);
@@ -35,23 +35,19 @@ import subprocess
 import sys
 import threading
 import time
-import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-from quantinuum_emulator._machines import MachineCatalog
+from quantinuum_emulator import DEFAULT_MAX_RESULT_BITS, Layout, MachineCatalog, pack_chunk
 
-__all__ = ["CHECKER", "WORKER", "Outcome", "Worker", "pack_chunk", "prestart", "unpack_results"]
+__all__ = ["CHECKER", "WORKER", "Outcome", "Worker", "prestart"]
 
 logger = logging.getLogger(__name__)
 
 #: How often the supervisor checks the child's memory, the clock and cancel requests.
 POLL_SECONDS = 0.05
-
-#: Register layout of packed results: (register name, width in bits), in order.
-Layout = list[tuple[str, int]]
 
 #: Modules the fork server imports (only imports: running anything there could start
 #: thread pools that its forked workers would not have).
@@ -260,56 +256,6 @@ class _Child:
             self._pidfd = None
 
 
-# -- result packing -------------------------------------------------------------------
-def pack_chunk(chunk: Mapping[str, list[str]]) -> tuple[Layout, int, bytes]:
-    """(layout, shots, data): a chunk's bitstrings as one bit matrix (shots x all the
-    registers' bits, row-major), bit-packed and zlib-compressed."""
-    import numpy as np
-
-    layout: Layout = []
-    columns = []
-    shots = max((len(values) for values in chunk.values()), default=0)
-    for name, values in chunk.items():
-        width = len(values[0]) if values else 0
-        layout.append((name, width))
-        if width and shots:
-            raw = np.frombuffer("".join(values).encode("ascii"), dtype=np.uint8)
-            columns.append((raw.reshape(shots, width) - ord("0")).astype(np.uint8))
-    if columns:
-        bits = np.concatenate(columns, axis=1)
-        data = zlib.compress(np.packbits(bits, axis=None).tobytes(), 6)
-    else:
-        data = b""
-    return layout, shots, data
-
-
-def unpack_results(layout: Layout, chunks: list[tuple[int, bytes]]) -> dict[str, list[str]]:
-    """The results document (register -> one bitstring per shot) of packed chunks, 64-bit
-    values signed as the cloud writes them (`quantinuum_emulator.signed_results`)."""
-    import numpy as np
-
-    results: dict[str, list[str]] = {name: [] for name, _ in layout}
-    total = sum(width for _, width in layout)
-    for shots, data in chunks:
-        if not total:
-            for name, _ in layout:
-                results[name].extend([""] * shots)
-            continue
-        flat = np.unpackbits(np.frombuffer(zlib.decompress(data), dtype=np.uint8))
-        bits = flat[: shots * total].reshape(shots, total) + ord("0")
-        start = 0
-        for name, width in layout:
-            if not width:
-                results[name].extend([""] * shots)
-                continue
-            text = bits[:, start : start + width].tobytes().decode("ascii")
-            results[name].extend(text[i : i + width] for i in range(0, len(text), width))
-            start += width
-    from quantinuum_emulator._emulator import signed_results
-
-    return signed_results(results)  # 64-bit values signed, as the cloud reports them
-
-
 # -- the child ----------------------------------------------------------------------
 def _die_with_fork_server(server: int) -> None:
     """Linux: have the kernel SIGKILL this worker when the fork server ends (which it does
@@ -329,11 +275,12 @@ def _child_main(conn: Connection) -> None:
     # which kills its workers itself and knows that was no crash of the job.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    catalog, max_program_bytes = conn.recv()
-    from quantinuum_emulator._emulator import Emulator
-    from quantinuum_emulator._errors import JobRejected
+    catalog, max_program_bytes, max_result_bits = conn.recv()
+    from quantinuum_emulator import Emulator, JobRejected
 
-    emulator = Emulator(catalog, max_program_bytes=max_program_bytes)
+    emulator = Emulator(
+        catalog, max_program_bytes=max_program_bytes, max_result_bits=max_result_bits
+    )
     while True:
         try:
             message = conn.recv()
@@ -404,9 +351,11 @@ class Worker:
         memory_limit: int | None,
         time_limit: float | None,
         recycle_rss: int | None,
+        max_result_bits: int = DEFAULT_MAX_RESULT_BITS,
     ) -> None:
         self._catalog = catalog
         self._max_program_bytes = max_program_bytes
+        self._max_result_bits = max_result_bits
         self._memory_limit = memory_limit
         self._time_limit = time_limit
         self._recycle_rss = recycle_rss
@@ -444,7 +393,7 @@ class Worker:
                 process.close()
                 conn.close()
                 return False
-            conn.send((self._catalog, self._max_program_bytes))
+            conn.send((self._catalog, self._max_program_bytes, self._max_result_bits))
             self._process, self._conn = process, conn
             self._kill_reason = None
         return True

@@ -10,13 +10,8 @@ shots are done; a failure while running also raises `JobRejected` (code 40 for a
 the engine cannot run, 41 for one beyond its limits). Stop iterating to cancel the rest.
 Syntax checkers yield all-zero bitstrings per register, as the cloud returns.
 
-`run` yields unsigned bitstrings (MSB first); `signed_results` turns a results document
-into what the cloud returns: its classical values are signed 64-bit integers, so a 64-bit
-register (or a QIR 64-bit output: a WASM result, an int or double record) whose bit 63 is
-set comes back negative, written as Python's `format(value, "064b")` writes it: a `-` and
-63 digits of magnitude. pytket-quantinuum's result conversion refuses it ("found negative
-value"), against the cloud and the local service alike. The service applies it when it
-renders a job's results, the SDK's offline backend when it stores them.
+`run` yields unsigned bitstrings (MSB first); the results codec (`_results`) signs
+64-bit values as the cloud returns them (`signed_results`).
 """
 
 from __future__ import annotations
@@ -36,11 +31,9 @@ from ._execution import (
     prepare_job,
 )
 from ._machines import MachineCatalog
+from ._rules import DEFAULT_MAX_RESULT_BITS
 
-__all__ = ["SIGNED_WIDTH", "Emulator", "signed_results"]
-
-#: Registers of this width are reported as the cloud reports them: signed.
-SIGNED_WIDTH = 64
+__all__ = ["Chunk", "Emulator"]
 
 #: Results of some shots: register name -> one bitstring per shot (MSB first).
 Chunk = dict[str, list[str]]
@@ -55,17 +48,20 @@ class Emulator:
         *,
         max_program_bytes: int = DEFAULT_MAX_PROGRAM_BYTES,
         memory_budget_bytes: int = DEFAULT_MEMORY_BUDGET_BYTES,
+        max_result_bits: int = DEFAULT_MAX_RESULT_BITS,
     ) -> None:
         """`machines`: a catalogue, or machine documents for one (default: the built-in).
 
         `memory_budget_bytes`: the most memory one job's simulation state may take; a job
-        whose state vector would not fit is refused in `prepare` (code 41).
+        whose state vector would not fit is refused in `prepare` (code 41), as is one whose
+        results would hold more than `max_result_bits` bits (shots x classical bits).
         """
         self.catalog = (
             machines if isinstance(machines, MachineCatalog) else MachineCatalog(machines)
         )
         self.max_program_bytes = max_program_bytes
         self.memory_budget_bytes = memory_budget_bytes
+        self.max_result_bits = max_result_bits
         self._simulator: Any = None
         self._lock = threading.Lock()
 
@@ -80,6 +76,7 @@ class Emulator:
             self.catalog,
             max_program_bytes=self.max_program_bytes,
             memory_budget_bytes=self.memory_budget_bytes,
+            max_result_bits=self.max_result_bits,
         )
 
     def run(
@@ -139,20 +136,3 @@ def _zeros(job: PreparedJob, first: int, growth: float) -> Iterator[Chunk]:
         yield {name: ["0" * width] * size for name, width in registers.items()}
         done += size
         chunk *= max(growth, 1.0)
-
-
-def _signed(bits: str) -> str:
-    if len(bits) != SIGNED_WIDTH or bits[0] != "1":
-        return bits
-    return format(int(bits, 2) - (1 << SIGNED_WIDTH), f"0{SIGNED_WIDTH}b")
-
-
-def signed_results(results: Mapping[str, list[str]]) -> dict[str, list[str]]:
-    """A results document with 64-bit values written signed, as the cloud writes them."""
-    out: dict[str, list[str]] = {}
-    for name, shots in results.items():
-        if any(len(s) == SIGNED_WIDTH and s[:1] == "1" for s in shots):
-            out[name] = [_signed(s) for s in shots]
-        else:
-            out[name] = shots
-    return out

@@ -8,8 +8,10 @@ Refusals raise `JobRejected` (a 400 reply in the service): unknown machine → c
 language other than OpenQASM 2.0 / QIR 1.0, a program that does not parse, a gate the
 chosen engine cannot run or a bad WASM module (`cfl`) → code 40; program size, shots,
 qubits, register widths, unrolled size, or a state that would not fit the memory budget →
-code 41; bad `options.simulator` / `options.seed` → code 10;
-- a job whose HQC cost exceeds `max-cost` is accepted and fails at once with code 42;
+code 41 (also results of more than `max_result_bits`, `_rules`); bad `options.simulator` /
+`options.seed` → code 10;
+- a job whose HQC cost exceeds `max-cost` is accepted and fails at once with code 42
+  (`_rules.max_cost_error`, with the batch rules);
 - syntax checkers price and return all-zero results; emulators run noiseless unless
   `options["error-model"]` is true; hardware names always run with their noise model.
 
@@ -32,10 +34,10 @@ from ._errors import (
     INVALID_REQUEST,
     LIMIT_EXCEEDED,
     MACHINE_NOT_FOUND,
-    MAX_COST_EXCEEDED,
     JobRejected,
 )
 from ._machines import MachineCatalog, Placement
+from ._rules import DEFAULT_MAX_RESULT_BITS, check_result_size
 
 if TYPE_CHECKING:
     from ._qasm import ParsedProgram, ProgramInfo
@@ -50,7 +52,6 @@ __all__ = [
     "PreparedJob",
     "check_request",
     "job_simulation_options",
-    "max_cost_error",
     "prepare_job",
     "simulation_options",
 ]
@@ -99,6 +100,14 @@ class PreparedJob:
     method: str = "statevector"
     #: The job's WASM module (from `cfl`), if any.
     wasm: WasmModule | None = None
+
+    @property
+    def picklable(self) -> bool:
+        """Whether the job pickles (a plain circuit without WASM), so a process that
+        prepared it can hand it to another one; else that one prepares its body again."""
+        from ._qasm import ParsedProgram
+
+        return self.wasm is None and isinstance(self.program, ParsedProgram)
 
 
 def _limit(text: str) -> JobRejected:
@@ -169,6 +178,7 @@ def prepare_job(
     *,
     max_program_bytes: int = DEFAULT_MAX_PROGRAM_BYTES,
     memory_budget_bytes: int = DEFAULT_MEMORY_BUDGET_BYTES,
+    max_result_bits: int = DEFAULT_MAX_RESULT_BITS,
 ) -> PreparedJob:
     """Check a job request against the machine and parse its program; `JobRejected` if refused.
 
@@ -202,6 +212,7 @@ def prepare_job(
     _check_wasm(program, wasm)
     _check_limits(machine, doc, program.info)
     _check_work(program, request.count)
+    check_result_size(request.count, program.info.registers, max_result_bits)
     cost = round(float(hqc_cost(program.info, request.count)), 6)
     return PreparedJob(
         machine, request.placement, request.count, program, request.options, cost, method, wasm
@@ -402,13 +413,6 @@ def _check_limits(machine: str, doc: Mapping[str, Any], info: ProgramInfo) -> No
                 f"Classical register '{name}' has width {width}; {machine} allows"
                 f" {MAX_REGISTER_WIDTH}"
             )
-
-
-def max_cost_error(cost: float, max_cost: object) -> dict[str, Any] | None:
-    """The job's error when its cost exceeds `max-cost` (code 42), else None."""
-    if isinstance(max_cost, bool) or not isinstance(max_cost, int | float) or cost <= max_cost:
-        return None
-    return {"code": MAX_COST_EXCEEDED, "text": f"Job cost {cost} HQC exceeds max-cost {max_cost}"}
 
 
 def simulation_options(placement: Placement, options: Mapping[str, Any]) -> dict[str, Any]:

@@ -14,7 +14,7 @@ to functions with the `wasm` attribute (the job's `cfl` module). Output recordin
 `create_creg` size when the value is read straight from a register, else 64 bits);
 `result_record_output` / `bool_record_output` report one bit; `double_record_output`
 reports the double's 64 IEEE-754 bits (64-bit outputs are reported signed, see
-`_emulator.signed_results`); the schemas' containers (`tuple_*`/`array_*`
+`_results.signed_results`); the schemas' containers (`tuple_*`/`array_*`
 `record_output`, their `start`/`end` markers) are accepted and report nothing, so
 results are flat, by label. Anything else is refused
 when the job is prepared (code 40). A shot may
@@ -391,42 +391,46 @@ class _QirCompiler:
             return ("ret",)
         raise ProgramError(f"unsupported QIR instruction '{_short(ins)}'")
 
+    def _qis(self, name: str, args: list[Any], dst: int) -> Instr | None:
+        """A quantum instruction (`__quantum__qis__<gate>__body` or `__adj`)."""
+        base = name[len("__quantum__qis__") :]
+        gate, _, spec = base.rpartition("__")
+        if spec == "adj" and gate in ("s", "t"):
+            gate = f"{gate}__adj"
+        elif spec != "body":
+            raise ProgramError(f"unsupported QIR function '{name}'")
+        if gate in ("mz", "m", "mresetz"):
+            self.n_meas += 1
+            instr: Instr = ("mz", self._qubit(args[0]), self._operand(args[1]))
+            return instr
+        if gate == "read_result":
+            return ("read", dst, self._operand(args[0]))
+        if gate == "reset":
+            self.n_meas += 1
+            return ("reset", self._qubit(args[0]))
+        if gate.startswith(_IGNORED):
+            return None
+        spec_gate = _GATES.get(gate)
+        if spec_gate is None:
+            raise ProgramError(f"unsupported QIR gate '{name}'")
+        optype, n_angles, n_qubits = spec_gate
+        if len(args) != n_angles + n_qubits:
+            raise ProgramError(f"QIR gate '{name}' takes {n_angles + n_qubits} arguments")
+        if n_qubits == 1:
+            self.n_1q += 1
+        else:
+            self.n_2q += 1
+        angles = tuple(self._operand(a) for a in args[:n_angles])
+        qubits = tuple(self._qubit(a) for a in args[n_angles:])
+        return ("g", optype, _matrix_builder(optype), angles, qubits)
+
     def _call(self, ins: Any, dst: int) -> Instr | None:
         pyqir = self.pyqir
         callee = ins.callee
         name = callee.name
         args = list(ins.args)
         if name.startswith("__quantum__qis__"):
-            base = name[len("__quantum__qis__") :]
-            gate, _, spec = base.rpartition("__")
-            if spec == "adj" and gate in ("s", "t"):
-                gate = f"{gate}__adj"
-            elif spec != "body":
-                raise ProgramError(f"unsupported QIR function '{name}'")
-            if gate in ("mz", "m", "mresetz"):
-                self.n_meas += 1
-                instr: Instr = ("mz", self._qubit(args[0]), self._operand(args[1]))
-                return instr
-            if gate == "read_result":
-                return ("read", dst, self._operand(args[0]))
-            if gate == "reset":
-                self.n_meas += 1
-                return ("reset", self._qubit(args[0]))
-            if gate.startswith(_IGNORED):
-                return None
-            spec_gate = _GATES.get(gate)
-            if spec_gate is None:
-                raise ProgramError(f"unsupported QIR gate '{name}'")
-            optype, n_angles, n_qubits = spec_gate
-            if len(args) != n_angles + n_qubits:
-                raise ProgramError(f"QIR gate '{name}' takes {n_angles + n_qubits} arguments")
-            if n_qubits == 1:
-                self.n_1q += 1
-            else:
-                self.n_2q += 1
-            angles = tuple(self._operand(a) for a in args[:n_angles])
-            qubits = tuple(self._qubit(a) for a in args[n_angles:])
-            return ("g", optype, _matrix_builder(optype), angles, qubits)
+            return self._qis(name, args, dst)
         if name == "create_creg":
             size = self._operand(args[0])
             if size[0] != "c" or not 0 <= size[1] <= MAX_REGISTER_WIDTH:

@@ -365,9 +365,8 @@ def test_a_job_prepared_at_submission_runs_without_being_prepared_again() -> Non
     # holds another program, so the registers show which one ran.
     import pickle
 
-    from quantinuum_api_server._workers import Worker, unpack_results
-    from quantinuum_emulator._emulator import Emulator
-    from quantinuum_emulator._machines import MachineCatalog
+    from quantinuum_api_server._workers import Worker
+    from quantinuum_emulator import Emulator, MachineCatalog, unpack_results
     from tests.programs import BELL
 
     catalog = MachineCatalog()
@@ -405,7 +404,7 @@ def test_a_job_prepared_at_submission_runs_without_being_prepared_again() -> Non
 def started_worker() -> Iterator[int]:
     """A job worker process, started; its pid."""
     from quantinuum_api_server._workers import Worker
-    from quantinuum_emulator._machines import MachineCatalog
+    from quantinuum_emulator import MachineCatalog
 
     worker = Worker(
         MachineCatalog(),

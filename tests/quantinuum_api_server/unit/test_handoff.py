@@ -5,13 +5,12 @@ from __future__ import annotations
 import pickle
 from pathlib import Path
 
-from quantinuum_api_server import _jobs
+from quantinuum_api_server import _scheduler
 from quantinuum_api_server._events import JobEvents
 from quantinuum_api_server._jobs import JobService
 from quantinuum_api_server._settings import ServerSettings
 from quantinuum_api_server._store import Store
-from quantinuum_emulator._execution import PreparedJob
-from quantinuum_emulator._machines import MachineCatalog
+from quantinuum_emulator import MachineCatalog, PreparedJob
 from tests.programs import BELL
 
 
@@ -30,27 +29,26 @@ def test_a_submitted_job_is_handed_off_once(tmp_path: Path) -> None:
     jobs, user = _service(tmp_path)
     job_id, status = jobs.submit(user, _body(), None)
     assert status == "queued"
-    handed = jobs._handed_off(job_id)
+    handed = jobs.scheduler._handed_off(job_id)
     assert handed is not None
     prepared = pickle.loads(handed)  # noqa: S301 - made by this test's service
     assert isinstance(prepared, PreparedJob)
     assert prepared.count == 5
-    assert jobs._handed_off(job_id) is None  # a rerun prepares it again
+    assert jobs.scheduler._handed_off(job_id) is None  # a rerun prepares it again
 
 
 def test_failed_at_submission_and_old_jobs_are_not_kept(tmp_path: Path) -> None:
     jobs, user = _service(tmp_path)
     failed, status = jobs.submit(user, _body(**{"max-cost": 0.0}), None)
     assert status == "failed"
-    assert jobs._handed_off(failed) is None
-    ids = [jobs.submit(user, _body(), None)[0] for _ in range(_jobs.HANDOFF_JOBS + 3)]
-    assert all(jobs._handed_off(job_id) is None for job_id in ids[:3])
-    assert all(jobs._handed_off(job_id) is not None for job_id in ids[3:])
+    assert jobs.scheduler._handed_off(failed) is None
+    ids = [jobs.submit(user, _body(), None)[0] for _ in range(_scheduler.HANDOFF_JOBS + 3)]
+    assert all(jobs.scheduler._handed_off(job_id) is None for job_id in ids[:3])
+    assert all(jobs.scheduler._handed_off(job_id) is not None for job_id in ids[3:])
 
 
 def test_the_last_chunk_and_the_completion_are_one_commit(tmp_path: Path) -> None:
-    from quantinuum_api_server._jobs import utc_now
-    from quantinuum_api_server._workers import pack_chunk
+    from quantinuum_emulator import pack_chunk, utc_now
 
     jobs, user = _service(tmp_path)
     job_id, _ = jobs.submit(user, _body(), None)
@@ -60,7 +58,7 @@ def test_the_last_chunk_and_the_completion_are_one_commit(tmp_path: Path) -> Non
     assert claimed is not None
     assert claimed["id"] == job_id
     before = store.commits
-    jobs._chunk(job_id, *pack_chunk({"c": ["00", "11", "11", "00", "11"]}), True)
+    jobs.scheduler._chunk(job_id, *pack_chunk({"c": ["00", "11", "11", "00", "11"]}), True)
     assert store.commits == before + 1
     doc = jobs.document(jobs.owned_job(user, job_id))
     assert doc["status"] == "completed"

@@ -14,7 +14,7 @@ from quantinuum_api_server._errors import ApiError
 from quantinuum_api_server._spec import Spec, load_spec
 from quantinuum_api_server._store import Store
 from quantinuum_api_server._tickets import TicketError, Tickets, execution_arn
-from quantinuum_emulator._machines import MachineCatalog, day_events
+from quantinuum_emulator import MachineCatalog, day_events
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from quantinuum_api_server._store import _NEXT_JOB_SQL, _POSITION_SQL, Store
+from quantinuum_api_server._store import Store
+from quantinuum_api_server._store._jobs import _NEXT_JOB_SQL, _POSITION_SQL
 
 from ..conftest import job_row
 

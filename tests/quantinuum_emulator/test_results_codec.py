@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import random
 
-from quantinuum_api_server._workers import pack_chunk, unpack_results
-from quantinuum_emulator._emulator import signed_results
+from quantinuum_emulator import pack_chunk, signed_results, unpack_results
 
 
 def test_chunks_round_trip() -> None:

@@ -1,0 +1,310 @@
+"""`Scheduler`: runs stored jobs in worker processes, one supervisor thread per worker.
+
+Decisions (the reference leaves them open):
+- Queue: a job stays `queued` for `ServerSettings.queue_delay` seconds after its
+  submission (default 2 s for `qapi serve`, as a cloud queue would hold it; 0 in
+  `fast_settings`, the tests' and `LocalServer`'s default), so a job can be canceled
+  before it starts and the queue is visible. Then workers take the queued job of the
+  highest `priority` (high, normal, low), oldest first; a batch's jobs run in
+  submission order.
+- Hardware machines run jobs whatever their calendar state (there is no real device to
+  wait for). `cfl` goes to the emulator with the program; `no-opt`, `noreduce` and
+  `tket` are accepted and ignored.
+- Results grow chunk by chunk (`chunk_shots`, each next chunk `chunk_growth` times
+  larger), with `last-shot` the index of the last shot done, stored packed
+  (`quantinuum_emulator.pack_chunk`), one row per chunk; the last chunk and the final
+  status are one commit.
+- Jobs run in worker processes (`_workers.Worker`), one per `workers`. Cancel of a running
+  job kills its worker at once (the results of the chunks done are kept).
+- Limits: a job over `job_memory_limit` or `job_time_limit` fails with code 41. A job
+  whose worker dies by itself is queued again; after `max_job_attempts` runs (counted in
+  the database, so also across restarts of a service it takes down) it fails with code
+  43 instead of crash-looping.
+- On start, jobs left `running` by a stopped service are queued again and rerun from the
+  first shot; `canceling` ones become `canceled`. A graceful stop (`stop()`: SIGTERM,
+  SIGINT) kills the workers and queues their jobs again without counting the attempt.
+- Jobs checked at submission are handed to their worker as their checker prepared them
+  (pickled: `_admission.HANDOFF_BYTES`), so the worker does not parse the program again.
+
+Every status change is published to the websockets (`JobEvents`) and to the service's
+event hook (`_events.on_job_event`).
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any
+
+from quantinuum_emulator import Layout, MachineCatalog, utc_now
+
+from ._errors import INTERNAL, LIMIT_EXCEEDED
+from ._events import JobEvents, notify
+from ._job_documents import JobDocuments
+from ._settings import ServerSettings
+from ._store import Chunk, Store
+from ._workers import Outcome, Worker, prestart
+
+__all__ = ["HANDOFF_JOBS", "WORKER_CRASHED", "Scheduler"]
+
+logger = logging.getLogger(__name__)
+
+#: `error.code` of a job whose worker process died `max_job_attempts` times.
+WORKER_CRASHED = 43
+#: At most this many prepared jobs are kept for their worker; others, and jobs run
+#: again, are prepared anew.
+HANDOFF_JOBS = 64
+
+
+class Scheduler:
+    """Runs queued jobs in worker processes (see the module docstring)."""
+
+    def __init__(
+        self,
+        store: Store,
+        catalog: MachineCatalog,
+        settings: ServerSettings,
+        events: JobEvents,
+        documents: JobDocuments,
+    ) -> None:
+        self._store = store
+        self._settings = settings
+        self._events = events
+        self._documents = documents
+        self._pending = threading.Event()
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._workers = [
+            Worker(
+                catalog,
+                max_program_bytes=settings.max_program_bytes,
+                memory_limit=settings.job_memory_limit,
+                time_limit=settings.job_time_limit,
+                recycle_rss=settings.worker_recycle_rss,
+                max_result_bits=settings.max_result_bits,
+            )
+            for _ in range(max(1, settings.workers))
+        ]
+        self._running: dict[str, Worker] = {}
+        self._canceled: set[str] = set()  # running jobs whose cancel was asked
+        self._running_lock = threading.Lock()
+        self._handoff: OrderedDict[str, bytes] = OrderedDict()
+        self._handoff_lock = threading.Lock()
+        # When queued jobs become ready (Unix time; `queue_delay`), soonest first: idle
+        # workers sleep until the first of them.
+        self._ready_times: list[float] = []
+        self._ready_lock = threading.Lock()
+
+    def queued(self, job_id: str, *, ready_at: float | None, prepared: bytes | None) -> None:
+        """A job was stored `queued`: it may start at `ready_at` (None: at once), and its
+        checker `prepared` it for its worker (pickled), if not None."""
+        if prepared is not None:
+            self._keep_prepared(job_id, prepared)
+        if ready_at is not None:
+            with self._ready_lock:
+                heapq.heappush(self._ready_times, ready_at)
+        self._pending.set()
+
+    def wake(self) -> None:
+        """Have an idle worker look at the queue again."""
+        self._pending.set()
+
+    def _keep_prepared(self, job_id: str, prepared: bytes) -> None:
+        with self._handoff_lock:
+            self._handoff[job_id] = prepared
+            while len(self._handoff) > HANDOFF_JOBS:
+                self._handoff.popitem(last=False)
+
+    def _handed_off(self, job_id: str) -> bytes | None:
+        """The job as its checker prepared it, pickled for its worker (None: the worker
+        prepares it from the stored request)."""
+        with self._handoff_lock:
+            return self._handoff.pop(job_id, None)
+
+    def kill(self, job_id: str) -> None:
+        """Kill the worker running `job_id` at once, if any (its cancel was stored)."""
+        with self._running_lock:
+            worker = self._running.get(job_id)
+            if worker is not None:
+                self._canceled.add(job_id)
+        if worker is not None:
+            worker.kill("stopped")  # at once; `should_stop` catches a worker being forked
+
+    def worker_pid(self, job_id: str) -> int | None:
+        """The process id of the worker running `job_id` (None when it is not running)."""
+        with self._running_lock:
+            worker = self._running.get(job_id)
+        return None if worker is None else worker.pid
+
+    def start(self) -> bool:
+        """Recover jobs of a previous run and start the supervisor threads (their worker
+        processes start with the first job); False (and nothing done) when they are
+        running already."""
+        if self._threads:
+            return False
+        self._stopping.clear()
+        prestart()
+        queued = self._store.recover_jobs(utc_now())
+        if queued:
+            self._pending.set()
+        for index, worker in enumerate(self._workers):
+            worker.reopen()
+            thread = threading.Thread(
+                target=self._work, args=(worker,), name=f"qapi-worker-{index}", daemon=True
+            )
+            thread.start()
+            self._threads.append(thread)
+        return True
+
+    def stop(self, timeout: float = 2.0) -> None:
+        """Stop: kill the worker processes at once and queue their jobs again (without
+        counting the attempt); they rerun on the next start."""
+        self._stopping.set()
+        self._pending.set()
+        for worker in self._workers:
+            worker.close()
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        self._threads.clear()
+
+    def announce(self, job_id: str) -> None:
+        """Publish a status change; a job that has ended goes with its final document,
+        rendered here once if a websocket waits for it (it then needs no database read,
+        no thread hop and no encoding of its own)."""
+        final = self._documents.final_json(job_id) if self._events.watched(job_id) else None
+        self._events.publish(job_id, "status", final)
+
+    def _idle_wait(self) -> float:
+        """How long an idle worker sleeps: until the next queued job is ready, 1 s at most
+        (a job submitted meanwhile wakes it)."""
+        now = time.time()
+        with self._ready_lock:
+            while self._ready_times and self._ready_times[0] <= now:
+                heapq.heappop(self._ready_times)
+            if not self._ready_times:
+                return 1.0
+            return min(1.0, self._ready_times[0] - now + 0.001)
+
+    def _work(self, worker: Worker) -> None:
+        while not self._stopping.is_set():
+            self._pending.clear()
+            row = self._store.claim_next_job(utc_now())
+            if row is None:
+                self._pending.wait(self._idle_wait())
+                continue
+            self._events.publish(row["id"], "status")
+            notify(row["id"], "started", "running")
+            try:
+                self._run(worker, row)
+            except Exception as exc:  # a job must never kill its supervisor
+                if self._stopping.is_set():  # the database may be closed: recovered later
+                    return
+                logger.exception("job %s failed", row["id"])
+                self._finish(row["id"], "failed", error={"code": INTERNAL, "text": str(exc)})
+
+    def _finish(
+        self, job_id: str, status: str, *, chunk: Chunk | None = None, **fields: Any
+    ) -> None:
+        """End a running job (with its last results `chunk`, if any, in the same commit)."""
+        notify(job_id, "finishing", status)
+        # Not fsynced: after a machine crash an unfinished-looking job just runs again.
+        self._store.finish_job(
+            job_id,
+            only_if=("running", "canceling"),
+            status=status,
+            result_date=utc_now(),
+            chunk=chunk,
+            **fields,
+        )
+        self.announce(job_id)
+
+    def _run(self, worker: Worker, row: Mapping[str, Any]) -> None:
+        job_id = str(row["id"])
+        attempts, most = int(row["attempts"]), max(1, self._settings.max_job_attempts)
+        if attempts > most:
+            self._finish(job_id, "failed", error=_crashed_error(most, "it stopped the service"))
+            return
+        with self._running_lock:
+            self._running[job_id] = worker
+        try:
+            if self._store.job_status(job_id) == "canceling":
+                self._finish(job_id, "canceled")
+                return
+            outcome = worker.run(
+                _job_body(row),
+                prepared=self._handed_off(job_id),
+                chunk_shots=max(1, self._settings.chunk_shots),
+                chunk_growth=self._settings.chunk_growth,
+                chunk_delay=self._settings.chunk_delay,
+                on_chunk=lambda layout, shots, data, last: self._chunk(
+                    job_id, layout, shots, data, last
+                ),
+                should_stop=lambda: self._stopping.is_set() or job_id in self._canceled,
+            )
+        finally:
+            with self._running_lock:
+                self._running.pop(job_id, None)
+                self._canceled.discard(job_id)
+        self._settle(job_id, attempts, outcome)
+
+    def _chunk(self, job_id: str, layout: Layout, shots: int, data: bytes, last: bool) -> None:
+        if last:  # the job is done (`Outcome.stored`: `_settle` leaves it)
+            self._finish(job_id, "completed", chunk=(layout, shots, data))
+            return
+        self._store.append_chunk(job_id, layout, shots, data)
+        self._events.publish(job_id, "partial")
+
+    def _settle(self, job_id: str, attempts: int, outcome: Outcome) -> None:
+        """Record how a run ended."""
+        kind = outcome.kind
+        if kind == "done":
+            if not outcome.stored:
+                self._finish(job_id, "completed")
+        elif kind == "rejected":
+            self._finish(job_id, "failed", error={"code": outcome.code, "text": outcome.text})
+        elif kind == "error":
+            logger.error("job %s failed in its worker: %s", job_id, outcome.text)
+            self._finish(job_id, "failed", error={"code": INTERNAL, "text": "Internal error"})
+        elif kind in ("memory", "time"):
+            self._finish(job_id, "failed", error={"code": LIMIT_EXCEEDED, "text": outcome.text})
+        elif self._store.job_status(job_id) == "canceling":
+            self._finish(job_id, "canceled")
+        elif kind == "stopped" or self._stopping.is_set():
+            self._store.requeue_job(job_id, count_attempt=False)
+            notify(job_id, "requeued", "queued")
+        else:  # crashed
+            logger.warning("job %s: %s (attempt %d)", job_id, outcome.text, attempts)
+            if attempts >= max(1, self._settings.max_job_attempts):
+                self._finish(job_id, "failed", error=_crashed_error(attempts, outcome.text))
+            else:
+                self._store.requeue_job(job_id, count_attempt=True)
+                notify(job_id, "requeued", "queued")
+                self._pending.set()
+                self._events.publish(job_id, "status")
+
+
+def _job_body(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The job request the worker prepares again: what `Emulator.prepare` reads."""
+    body: dict[str, Any] = {
+        "machine": row["machine"],
+        "count": row["count"],
+        "language": row["language"],
+        "program": row["program"],
+        "options": row["options"] or {},
+    }
+    if row.get("cfl") is not None:
+        body["cfl"] = row["cfl"]
+    return body
+
+
+def _crashed_error(attempts: int, last: str) -> dict[str, Any]:
+    return {
+        "code": WORKER_CRASHED,
+        "text": f"The job stopped its worker {attempts} times and will not run again"
+        f" (last: {last})",
+    }

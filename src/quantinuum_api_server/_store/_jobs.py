@@ -1,0 +1,304 @@
+"""The jobs of `Store`: job rows, their packed result chunks, idempotency keys, the queue
+order (priority, then age; a batch's jobs in order) and the job history's filters."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ._database import RANK_SQL, Database, decode, encode
+
+__all__ = ["Chunk", "IdempotencyConflict", "JobStore"]
+
+_OPEN_STATUSES = "('queued', 'running', 'canceling')"
+_PRIORITY_RANK = {"high": 0, "normal": 1, "low": 2}
+# The next job to run (jobs of a batch in order), and how many run before a queued one:
+# both walk the `jobs_queue` index (SQLite uses an index on an expression only where a
+# query spells the identical expression: `RANK_SQL` in all three).
+_NEXT_JOB_SQL = (
+    f"SELECT id FROM jobs AS j WHERE status = 'queued'"  # noqa: S608
+    f" AND (ready_at IS NULL OR ready_at <= ?) AND (batch IS NULL"
+    f" OR NOT EXISTS (SELECT 1 FROM jobs AS e WHERE e.batch = j.batch"
+    f" AND e.seq < j.seq AND e.status IN {_OPEN_STATUSES}))"
+    f" ORDER BY {RANK_SQL}, seq LIMIT 1"
+)
+_POSITION_SQL = (
+    f"SELECT COUNT(*) FROM jobs WHERE status = 'queued'"  # noqa: S608
+    f" AND ({RANK_SQL} < ? OR ({RANK_SQL} = ? AND seq < ?))"
+)
+# What a job listing reads: everything but the program and the (possibly large) results.
+_LIST_COLUMNS = (
+    "seq, id, user_id, name, machine, count, priority, grp, status, submit_date,"
+    " start_date, result_date, cost, qubits, last_shot, error"
+)
+# Job-list filters and the SQL condition each one adds (its value is the parameter).
+_LIST_FILTERS = {
+    "status": "status = ?",
+    "machine": "machine = ?",
+    "name": "name = ?",
+    "group": "grp = ?",
+    "submitted_after": "submit_date >= ?",
+    "submitted_before": "submit_date < ?",
+    "before_seq": "seq < ?",
+}
+# A chunk of packed results as `append_chunk` takes it: (layout, shots, data).
+Chunk = tuple[list[tuple[str, int]], int, bytes]
+
+
+class IdempotencyConflict(ValueError):
+    """An Idempotency-Key reused with a different request."""
+
+
+class JobStore(Database):
+    """Jobs, their results and idempotency keys."""
+
+    def insert_job(
+        self,
+        job: dict[str, Any],
+        idempotency: tuple[str, str] | None,
+        join_batch: tuple[str, Callable[[dict[str, Any] | None], None]] | None = None,
+    ) -> str:
+        """Insert `job`; with an (idempotency key, request hash), the id of the job that
+        key already created (which may be this one). Raises IdempotencyConflict on a key
+        reuse with a different request.
+
+        `join_batch` = (batch id, check): in the same transaction, `check` gets the
+        batch's first job (None if there is none) with `batch_cost` (the cost of its jobs
+        that did not fail or get canceled) and `ended` (a job closed the batch), and may
+        update `job` or raise (it may run in another caller's thread).
+
+        Concurrent calls share one durable commit (`_grouped`); each returns once its
+        job is committed."""
+
+        def insert(db: sqlite3.Connection) -> str:
+            if idempotency is not None:
+                key, request_hash = idempotency
+                row = db.execute(
+                    "SELECT job_id, request_hash FROM idempotency WHERE user_id = ? AND key = ?",
+                    (job["user_id"], key),
+                ).fetchone()
+                if row is not None:
+                    if row["request_hash"] != request_hash:
+                        raise IdempotencyConflict(
+                            "Idempotency-Key was already used with a different request body"
+                        )
+                    return str(row["job_id"])
+                db.execute(
+                    "INSERT INTO idempotency (user_id, key, request_hash, job_id)"
+                    " VALUES (?, ?, ?, ?)",
+                    (job["user_id"], key, request_hash, job["id"]),
+                )
+            if join_batch is not None:
+                batch_id, check = join_batch
+                check(_batch_head(db, batch_id))
+            values = encode(job)
+            columns = ", ".join(values)
+            marks = ", ".join("?" for _ in values)
+            db.execute(f"INSERT INTO jobs ({columns}) VALUES ({marks})", tuple(values.values()))  # noqa: S608
+            return str(job["id"])
+
+        return self._grouped(insert)
+
+    def job(self, job_id: str) -> dict[str, Any] | None:
+        return self._one("SELECT * FROM jobs WHERE id = ?", (job_id,))
+
+    def list_jobs(self, user_id: int, limit: int, **filters: Any) -> list[dict[str, Any]]:
+        """Up to `limit` of `user_id`'s jobs, newest first (by `seq`), without program and
+        results; `filters` are keys of `_LIST_FILTERS` (None: not filtered). Uses the
+        `jobs_user_seq` index: a page costs the same at any depth."""
+        conditions = ["user_id = ?"]
+        args: list[Any] = [user_id]
+        for key, value in filters.items():
+            if value is not None:
+                conditions.append(_LIST_FILTERS[key])
+                args.append(value)
+        sql = (
+            f"SELECT {_LIST_COLUMNS} FROM jobs WHERE {' AND '.join(conditions)}"  # noqa: S608
+            " ORDER BY seq DESC LIMIT ?"
+        )
+        rows = self._read(sql, (*args, limit))
+        return [decode(row) for row in rows]
+
+    def queue_position(self, seq: int, priority: str) -> int:
+        """How many queued jobs run before the job with sequence number `seq`: those of a
+        higher priority, then older ones of the same priority."""
+        rank = _PRIORITY_RANK.get(priority, 1)
+        rows = self._read(_POSITION_SQL, (rank, rank, seq))
+        return int(rows[0][0])
+
+    def queue_length(self, machine: str) -> int:
+        """How many jobs on `machine` wait in the queue."""
+        rows = self._read(
+            "SELECT COUNT(*) FROM jobs WHERE status = 'queued' AND machine = ?", (machine,)
+        )
+        return int(rows[0][0])
+
+    def claim_next_job(self, start_date: str, now: float | None = None) -> dict[str, Any] | None:
+        """Move the next queued job to `running` (counting the attempt) and return it.
+
+        Only a job whose `ready_at` is not after `now` (Unix time; default: the time now)
+        may start.
+
+        Jobs of a batch run in submission order: one waits while an earlier job of its
+        batch is not done. Not fsynced: if the machine crashes, the claim may be lost (the
+        job is still queued, as no result was stored yet) or kept (the job is `running`,
+        and `recover_jobs` queues it again); either way it runs again. The next job is
+        found through the `jobs_queue` index, at a cost independent of the queue length
+        (unless batches hold back the first queued jobs)."""
+        with self.transaction(durable=False) as db:
+            moment = time.time() if now is None else now
+            row = db.execute(_NEXT_JOB_SQL, (moment,)).fetchone()
+            if row is None:
+                return None
+            db.execute(
+                "UPDATE jobs SET status = 'running', start_date = ?, results = NULL,"
+                " result_layout = NULL, last_shot = NULL, attempts = attempts + 1"
+                " WHERE id = ?",
+                (start_date, row["id"]),
+            )
+            db.execute("DELETE FROM job_chunks WHERE job_id = ?", (row["id"],))
+            found = db.execute("SELECT * FROM jobs WHERE id = ?", (row["id"],)).fetchone()
+        return decode(found)
+
+    def append_chunk(
+        self, job_id: str, layout: list[tuple[str, int]], shots: int, data: bytes
+    ) -> int:
+        """Store a packed chunk of a running job's results (not fsynced: a job that
+        restarts runs again from its first shot); the job's new `last-shot`."""
+        with self.transaction(durable=False) as db:
+            return _append_chunk(db, job_id, (layout, shots, data))
+
+    def finish_job(
+        self,
+        job_id: str,
+        *,
+        only_if: tuple[str, ...],
+        status: str,
+        result_date: str,
+        chunk: Chunk | None = None,
+        **fields: Any,
+    ) -> bool:
+        """End a job in one transaction: set `status`, `result_date` and `fields` (when
+        its status is in `only_if`) and store its last packed `chunk` (layout, shots,
+        data, as `append_chunk` takes them), if any; False (and nothing stored) when the
+        status did not match. Not fsynced, as `append_chunk`: after a machine crash, an
+        unfinished-looking job just runs again. One commit instead of `append_chunk`
+        and `update_job`'s two."""
+        sql, args = _update_sql(
+            job_id, only_if, dict(fields, status=status, result_date=result_date)
+        )
+        with self.transaction(durable=False) as db:
+            if db.execute(sql, args).rowcount != 1:
+                return False
+            if chunk is not None:
+                _append_chunk(db, job_id, chunk)
+        return True
+
+    def job_chunks(self, job_id: str) -> list[tuple[int, bytes]]:
+        """The packed result chunks of a job, in order: (shots, data)."""
+        rows = self._read(
+            "SELECT shots, data FROM job_chunks WHERE job_id = ? ORDER BY seq", (job_id,)
+        )
+        return [(int(row[0]), bytes(row[1])) for row in rows]
+
+    def requeue_job(self, job_id: str, *, count_attempt: bool) -> bool:
+        """Put a running job back in the queue, dropping its partial results; the attempt
+        it made is forgotten unless `count_attempt`."""
+        undo = 0 if count_attempt else 1
+        with self.transaction() as db:
+            changed = db.execute(
+                "UPDATE jobs SET status = 'queued', start_date = NULL, results = NULL,"
+                " result_layout = NULL, last_shot = NULL, attempts = MAX(0, attempts - ?)"
+                " WHERE id = ? AND status = 'running'",
+                (undo, job_id),
+            ).rowcount
+            db.execute("DELETE FROM job_chunks WHERE job_id = ?", (job_id,))
+        return changed == 1
+
+    def update_job(
+        self, job_id: str, *, only_if: tuple[str, ...] = (), durable: bool = True, **fields: Any
+    ) -> bool:
+        """Set `fields` on a job (only when its status is in `only_if`, if given);
+        `durable` as for `transaction` (durable updates share commits, as `insert_job`)."""
+        sql, args = _update_sql(job_id, only_if, fields)
+        if durable:
+            return self._grouped(lambda db: db.execute(sql, args).rowcount == 1)
+        with self.transaction(durable=False) as db:
+            return db.execute(sql, args).rowcount == 1
+
+    def job_status(self, job_id: str) -> str | None:
+        rows = self._read("SELECT status FROM jobs WHERE id = ?", (job_id,))
+        return str(rows[0][0]) if rows else None
+
+    def recover_jobs(self, now: str) -> int:
+        """After a restart: running jobs go back to the queue (their partial results are
+        dropped; they run again from the first shot; the attempt still counts, so a job
+        that takes the service down is not retried forever), canceling ones become
+        canceled.
+        Returns how many jobs are queued."""
+        with self.transaction() as db:
+            db.execute(
+                "DELETE FROM job_chunks WHERE job_id IN"
+                " (SELECT id FROM jobs WHERE status = 'running')"
+            )
+            db.execute(
+                "UPDATE jobs SET status = 'queued', start_date = NULL, results = NULL,"
+                " result_layout = NULL, last_shot = NULL WHERE status = 'running'"
+            )
+            db.execute(
+                "UPDATE jobs SET status = 'canceled', result_date = ? WHERE status = 'canceling'",
+                (now,),
+            )
+            row = db.execute("SELECT COUNT(*) FROM jobs WHERE status = 'queued'").fetchone()
+        return int(row[0])
+
+
+def _update_sql(
+    job_id: str, only_if: tuple[str, ...], fields: dict[str, Any]
+) -> tuple[str, tuple[Any, ...]]:
+    """The UPDATE setting `fields` on a job whose status is in `only_if` (if given)."""
+    values = encode(fields)
+    sets = ", ".join(f"{k} = ?" for k in values)
+    sql = f"UPDATE jobs SET {sets} WHERE id = ?"  # noqa: S608 - column names are ours
+    args: tuple[Any, ...] = (*values.values(), job_id)
+    if only_if:
+        sql += f" AND status IN ({', '.join('?' for _ in only_if)})"
+        args += only_if
+    return sql, args
+
+
+def _append_chunk(db: sqlite3.Connection, job_id: str, chunk: Chunk) -> int:
+    """Store a packed chunk of a job's results; the job's new `last_shot`."""
+    layout, shots, data = chunk
+    row = db.execute(
+        "SELECT COALESCE(MAX(seq), -1) + 1, (SELECT COALESCE(SUM(shots), 0)"
+        " FROM job_chunks WHERE job_id = ?) FROM job_chunks WHERE job_id = ?",
+        (job_id, job_id),
+    ).fetchone()
+    seq, done = int(row[0]), int(row[1]) + shots
+    db.execute(
+        "INSERT INTO job_chunks (job_id, seq, shots, data) VALUES (?, ?, ?, ?)",
+        (job_id, seq, shots, data),
+    )
+    db.execute(
+        "UPDATE jobs SET result_layout = ?, last_shot = ? WHERE id = ?",
+        (json.dumps(layout), done - 1, job_id),
+    )
+    return done - 1
+
+
+def _batch_head(db: sqlite3.Connection, batch_id: str) -> dict[str, Any] | None:
+    head = db.execute("SELECT * FROM jobs WHERE id = ? AND batch = id", (batch_id,)).fetchone()
+    if head is None:
+        return None
+    row = db.execute(
+        "SELECT COALESCE(SUM(CASE WHEN status IN ('failed', 'canceled') THEN 0"
+        " ELSE cost END), 0), MAX(batch_end) FROM jobs WHERE batch = ?",
+        (batch_id,),
+    ).fetchone()
+    data = decode(head)
+    data.update(batch_cost=float(row[0]), ended=bool(row[1]))
+    return data
