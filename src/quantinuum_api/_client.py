@@ -39,6 +39,7 @@ from quantinuum_api_client.types import UNSET, Response
 
 from ._api import acall, call, json_body
 from ._auth import QuantinuumAuth, TokenManager
+from ._batch import fetch_documents
 from ._config import ENV_PROFILE, Config
 from ._credentials import (
     CredentialStorage,
@@ -307,6 +308,8 @@ def _calendar_args(start: datetime.date | str, end: datetime.date | str) -> dict
 class _BaseClient:
     """Configuration shared by the twins; no I/O."""
 
+    api: AuthenticatedClient  # the generated client (each twin builds its own)
+
     def __init__(
         self,
         api_url: str | None = None,
@@ -390,6 +393,7 @@ class _BaseClient:
             self.urls.websocket,
             policy=self.wait_policy,
             ws_kwargs=self.http.websocket_kwargs(self.urls.websocket),
+            fetch_many=lambda ids, hold: fetch_documents(self.api, ids, hold),
         )
 
     def _session_client(self) -> AuthenticatedClient | None:
