@@ -31,6 +31,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+import httpx
 import websockets
 from websockets.asyncio.client import ClientConnection, connect
 
@@ -39,10 +40,12 @@ from quantinuum_api_client.types import Unset
 
 from ._exceptions import (
     APIConnectionError,
+    APIStatusError,
     RateLimitError,
     ResponseValidationError,
     ServerError,
     WaitTimeoutError,
+    make_status_error,
 )
 from ._results import Job
 
@@ -52,6 +55,12 @@ log = logging.getLogger("quantinuum_api.waiter")
 
 #: `fetch(job_id, websocket)`: the job document, with a websocket ticket when asked.
 Fetch = Callable[[str, bool], Awaitable[Job]]
+#: `fetch_many(job_ids, wait)`: the documents of up to `MANY_PER_REQUEST` jobs and the ids
+#: not found, held up to `wait` seconds until all are final; None: the service cannot.
+FetchMany = Callable[[list[str], float], Awaitable[tuple[list[Job], list[str]] | None]]
+#: Job ids per `fetch_many` request, and how long one is held at most (seconds).
+MANY_PER_REQUEST = 100
+MANY_HOLD = 20.0
 #: Called with every new job document seen during a wait.
 OnUpdate = Callable[[Job], object]
 
@@ -144,8 +153,10 @@ class JobWaiter:
         *,
         policy: WaitPolicy | None = None,
         ws_kwargs: Mapping[str, Any] | None = None,
+        fetch_many: FetchMany | None = None,
     ) -> None:
         self._fetch = fetch
+        self._fetch_many = fetch_many
         self.ws_url = ws_url
         self.policy = policy or WaitPolicy()
         self._ws_kwargs = dict(ws_kwargs or {})
@@ -200,6 +211,19 @@ class JobWaiter:
         by_id: dict[str, Job] = {}
         if not unique:
             return []
+        if self._fetch_many is not None:
+            try:
+                async with asyncio.timeout(policy.timeout) as scope:
+                    found = await self._wait_batched(unique, on_update, untimed)
+            except builtins.TimeoutError:
+                if not scope.expired():
+                    raise
+                raise WaitTimeoutError(
+                    f"jobs were not all done after {policy.timeout:g} s",
+                    operation="wait for jobs",
+                ) from None
+            if found is not None:
+                return [found[job_id] for job_id in ids]
         requests = asyncio.Semaphore(max_concurrency)
         all_done = asyncio.Event()
         # a small hand-over queue: fetching pauses while every watcher is busy
@@ -255,6 +279,67 @@ class JobWaiter:
                 task.cancel()
             await asyncio.gather(*tasks, finished, return_exceptions=True)
         return [by_id[job_id] for job_id in ids]
+
+    async def _wait_batched(
+        self, ids: list[str], on_update: OnUpdate | None, policy: WaitPolicy
+    ) -> dict[str, Job] | None:
+        """`wait_many` over `fetch_many`; None when the service has no such request.
+
+        Each round asks for every job not yet final, 100 per request, with no hold, then
+        (while some are left) for the first 100 of those held until they have all ended:
+        jobs run roughly in submission order, so those are the ones to wait for. Each
+        round costs a round trip or two, whatever the number of jobs."""
+        assert self._fetch_many is not None
+        watches = {job_id: _Watch(job_id, on_update, self._fetch) for job_id in ids}
+        done: dict[str, Job] = {}
+        left = list(ids)
+        hold = 0.0
+        while left:
+            chunks = [left[i : i + MANY_PER_REQUEST] for i in range(0, len(left), MANY_PER_REQUEST)]
+            if hold > 0:
+                chunks = chunks[:1]
+            answers = await asyncio.gather(
+                *(self._fetch_chunk(chunk, hold, policy) for chunk in chunks)
+            )
+            for answer in answers:
+                if answer is None:
+                    return None if not done and hold == 0 else self._unavailable()
+                jobs, missing = answer
+                if missing:
+                    raise _not_found(missing[0])
+                for job in jobs:
+                    if job.id in watches:
+                        watches[job.id].see(job)
+                        if job.done:
+                            done[job.id] = job
+            left = [job_id for job_id in left if job_id not in done]
+            hold = MANY_HOLD if hold == 0 else 0.0
+        return done
+
+    async def _fetch_chunk(
+        self, ids: list[str], hold: float, policy: WaitPolicy
+    ) -> tuple[list[Job], list[str]] | None:
+        """One `fetch_many`, tolerating a bounded run of transient failures."""
+        assert self._fetch_many is not None
+        errors = 0
+        while True:
+            try:
+                return await self._fetch_many(ids, hold)
+            except (ServerError, RateLimitError, APIConnectionError) as exc:
+                errors += 1
+                if errors > policy.max_errors:
+                    raise
+                hint = exc.retry_after if isinstance(exc, RateLimitError) else None
+                delay = hint if hint is not None else _jittered(policy.poll_initial * 2.0**errors)
+                log.info("get jobs: %s; retrying in %.1f s", exc, delay)
+                await asyncio.sleep(min(delay, policy.poll_max))
+
+    @staticmethod
+    def _unavailable() -> dict[str, Job]:
+        raise APIConnectionError(
+            "wait for jobs: the service stopped answering job-batch requests",
+            operation="wait for jobs",
+        )
 
     # -- one wait ---------------------------------------------------------------------------
     async def _get(self, watch: _Watch, websocket: bool, policy: WaitPolicy) -> Job:
@@ -366,6 +451,12 @@ class JobWaiter:
             watch.session_updates += 1
             if watch.see(update).done:
                 return update
+
+
+def _not_found(job_id: str) -> APIStatusError:
+    """What `get job` raises for an id that is not the caller's job."""
+    body = {"error": {"code": 30, "text": f"Job not found: {job_id}"}}
+    return make_status_error(httpx.Response(404, json=body), "get job")
 
 
 def _decode(message: str | bytes) -> Job:

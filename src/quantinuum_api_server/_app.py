@@ -34,6 +34,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from quantinuum_emulator import FIRST_DAY, LAST_DAY, MachineCatalog
 
 from ._auth import Authenticator
+from ._batch import job_documents, submit_jobs
 from ._errors import (
     BAD_TOKEN,
     BODY_TOO_LARGE,
@@ -481,6 +482,11 @@ def create_app(settings: ServerSettings | None = None, db_path: Path | None = No
         Route("/v1/logout", op("logout", _logout), methods=["POST"]),
         WebSocketRoute("/v1/", _websocket),
     ]
+    if settings.batch_requests:
+        routes[-1:-1] = [
+            Route("/v1/job-batch", op("submit_jobs", submit_jobs), methods=["POST"]),
+            Route("/v1/job-batch/documents", op("get_jobs", job_documents), methods=["POST"]),
+        ]
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -13,10 +13,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
-__all__ = ["JobChange", "JobEvent", "JobEvents", "notify", "on_job_event"]
+__all__ = ["JobChange", "JobEvent", "JobEvents", "ManyQueue", "notify", "on_job_event"]
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +68,10 @@ class JobEvent(NamedTuple):
     final: str | None = None
 
 
+#: What a watcher of many jobs receives: the job's id and its event.
+ManyQueue = asyncio.Queue[tuple[str, JobEvent]]
+
+
 class JobEvents:
     """Subscribers per job id; `publish` may be called from any thread."""
 
@@ -76,6 +80,8 @@ class JobEvents:
         self._subscribers: dict[
             str, set[tuple[asyncio.AbstractEventLoop, asyncio.Queue[JobEvent]]]
         ] = {}
+        # Watchers of many jobs at once: their queue gets (job id, event).
+        self._many: dict[str, set[tuple[asyncio.AbstractEventLoop, ManyQueue]]] = {}
 
     def subscribe(self, job_id: str) -> asyncio.Queue[JobEvent]:
         """A queue receiving `job_id`'s changes (call from inside the event loop)."""
@@ -94,23 +100,49 @@ class JobEvents:
             if not entries:
                 self._subscribers.pop(job_id, None)
 
+    def subscribe_many(self, job_ids: Iterable[str]) -> ManyQueue:
+        """One queue receiving (job id, event) for every job of `job_ids` (call from
+        inside the event loop); `unsubscribe_many` with the same ids ends it."""
+        queue: ManyQueue = asyncio.Queue()
+        entry = (asyncio.get_running_loop(), queue)
+        with self._lock:
+            for job_id in job_ids:
+                self._many.setdefault(job_id, set()).add(entry)
+        return queue
+
+    def unsubscribe_many(self, job_ids: Iterable[str], queue: ManyQueue) -> None:
+        with self._lock:
+            for job_id in job_ids:
+                entries = self._many.get(job_id, set())
+                for entry in [e for e in entries if e[1] is queue]:
+                    entries.discard(entry)
+                if not entries:
+                    self._many.pop(job_id, None)
+
     def watched(self, job_id: str) -> bool:
         """Whether anyone subscribes to `job_id` now (worth rendering its document)."""
-        return job_id in self._subscribers  # a dict lookup: atomic under the GIL
+        # dict lookups: atomic under the GIL
+        return job_id in self._subscribers or job_id in self._many
 
     def publish(self, job_id: str, kind: str, final: str | None = None) -> None:
         with self._lock:
             entries = list(self._subscribers.get(job_id, ()))
+            many = list(self._many.get(job_id, ()))
         event = JobEvent(kind, final)
         for loop, queue in entries:
             try:
                 loop.call_soon_threadsafe(queue.put_nowait, event)
             except RuntimeError:  # that loop is closed: its subscriber is gone
                 self.unsubscribe(job_id, queue)
+        for loop, many_queue in many:
+            try:
+                loop.call_soon_threadsafe(many_queue.put_nowait, (job_id, event))
+            except RuntimeError:
+                self.unsubscribe_many([job_id], many_queue)
 
     def close_all(self) -> None:
         """Tell every subscriber the service is stopping."""
         with self._lock:
-            job_ids = list(self._subscribers)
+            job_ids = list({*self._subscribers, *self._many})
         for job_id in job_ids:
             self.publish(job_id, "closed")

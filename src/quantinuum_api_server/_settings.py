@@ -62,6 +62,9 @@ class ServerSettings:
     # `qapi server revoke-sessions`, or a session's end; this process' own revocations
     # are acted on at once): a socket of an ended session is closed with code 4001.
     max_user_subscriptions: int = 100
+    # The job-batch extension (`POST /v1/job-batch`, `/v1/job-batch/documents`); off, the
+    # service answers 404 for them, as the cloud does (tests of the SDK's fallback).
+    batch_requests: bool = True
     websocket_session_check: float = 5.0
     # How long an idle kept-alive HTTP connection stays open. uvicorn's default (5 s)
     # equals pytket-quantinuum's polling interval, so its `requests` session resent on a

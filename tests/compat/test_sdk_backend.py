@@ -132,11 +132,16 @@ def test_a_handle_is_usable_from_another_process(server: LocalServer, client: Cl
 
 
 def test_a_hundred_circuits_in_one_call(client: Client) -> None:
-    posts: list[str] = []
+    posts: list[str] = []  # the Idempotency-Key of every job submitted
+    batches: list[int] = []  # the items of every job-batch request
 
     async def count(request: httpx.Request) -> None:
         if request.method == "POST" and request.url.path.endswith("/job"):
             posts.append(request.headers["Idempotency-Key"])
+        elif request.method == "POST" and request.url.path.endswith("/job-batch"):
+            items = json.loads(request.content)["jobs"]
+            posts.extend(item["idempotency-key"] for item in items)
+            batches.append(len(items))
 
     client.api.get_async_httpx_client().event_hooks["request"].append(count)
     backend = QuantinuumBackend("H1-1E", client=client)
@@ -150,7 +155,8 @@ def test_a_hundred_circuits_in_one_call(client: Client) -> None:
         circuits.append(backend.get_compiled_circuit(c.measure_all(), optimisation_level=0))
     shots = [1 + i % 3 for i in range(100)]
     handles = backend.process_circuits(circuits, n_shots=shots, noisy_simulation=False)
-    assert len(posts) == len(set(posts)) == 100  # one request each, one key each
+    assert len(posts) == len(set(posts)) == 100  # one key each
+    assert batches == [100]  # all in one request (the service has the job-batch extension)
     results = backend.get_results(handles, timeout=120)
     for i, result in enumerate(results):
         assert result.get_counts() == {((i & 1), (i >> 1) & 1): 1 + i % 3}, i

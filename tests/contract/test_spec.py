@@ -51,6 +51,8 @@ def test_every_documented_endpoint_is_present(spec: dict[str, Any]) -> None:
         ("/v1/job", "get"),
         ("/v1/job/{job_id}", "get"),
         ("/v1/job/{job_id}/cancel", "post"),
+        ("/v1/job-batch", "post"),
+        ("/v1/job-batch/documents", "post"),
         ("/v1/machine/", "get"),
         ("/v1/machine/{name}", "get"),
         ("/beta/reservation", "get"),
@@ -95,6 +97,8 @@ def test_additions_beyond_the_reference_are_marked(spec: dict[str, Any]) -> None
     assert components["parameters"]["IdempotencyKey"]["x-extension"] is True
     assert components["responses"]["IdempotencyKeyReused"]["x-extension"] is True
     assert spec["paths"]["/v1/job"]["get"]["x-extension"] is True
+    assert spec["paths"]["/v1/job-batch"]["post"]["x-extension"] is True
+    assert spec["paths"]["/v1/job-batch/documents"]["post"]["x-extension"] is True
     for name in ("PayloadTooLarge", "TooManyRequests", "UnsupportedMediaType", "InternalError"):
         assert components["responses"][name]["x-extension"] is True
     assert "Retry-After" in components["responses"]["TooManyRequests"]["headers"]

@@ -6,6 +6,12 @@ from .error_response import ErrorResponse
 from .get_job_results_format import GetJobResultsFormat
 from .get_reservations_mode import GetReservationsMode
 from .job import Job
+from .job_batch_item import JobBatchItem
+from .job_batch_request import JobBatchRequest
+from .job_batch_request_jobs_item import JobBatchRequestJobsItem
+from .job_batch_submitted import JobBatchSubmitted
+from .job_documents import JobDocuments
+from .job_documents_request import JobDocumentsRequest
 from .job_error import JobError
 from .job_list import JobList
 from .job_options import JobOptions
@@ -41,6 +47,12 @@ __all__ = (
     "GetJobResultsFormat",
     "GetReservationsMode",
     "Job",
+    "JobBatchItem",
+    "JobBatchRequest",
+    "JobBatchRequestJobsItem",
+    "JobBatchSubmitted",
+    "JobDocuments",
+    "JobDocumentsRequest",
     "JobError",
     "JobList",
     "JobOptions",

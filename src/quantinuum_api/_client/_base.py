@@ -28,6 +28,7 @@ from quantinuum_api_client.api.jobs import get_job
 from quantinuum_api_client.types import UNSET, Response
 
 from .._auth import QuantinuumAuth, TokenManager
+from .._batch import fetch_documents
 from .._config import ENV_PROFILE, Config
 from .._credentials import (
     CredentialStorage,
@@ -298,7 +299,14 @@ class _BaseClient:
             self.urls.websocket,
             policy=self.wait_policy,
             ws_kwargs=self.http.websocket_kwargs(self.urls.websocket),
+            fetch_many=self._fetch_many_for_wait,
         )
+
+    async def _fetch_many_for_wait(
+        self, job_ids: list[str], hold: float
+    ) -> tuple[list[Job], list[str]] | None:
+        # The job-batch extension's documents request (None: the service has none).
+        return await fetch_documents(self.api, job_ids, hold)
 
     async def _fetch_for_wait(self, job_id: str, websocket: bool) -> Job:
         # On the loop the wait runs on, through the async operation (for `Client` too):

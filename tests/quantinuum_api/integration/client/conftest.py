@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
@@ -42,6 +43,23 @@ def slow_server() -> Iterator[LocalServer]:
     with LocalServer(
         settings=fast_settings(chunk_shots=10, chunk_growth=1.0, chunk_delay=0.05)
     ) as srv:
+        srv.add_user(EMAIL, PASSWORD)
+        yield srv
+
+
+@pytest.fixture(scope="package")
+def unbatched_server() -> Iterator[LocalServer]:
+    """A service without the job-batch extension, as the cloud is: one request per job."""
+    with LocalServer(settings=fast_settings(batch_requests=False)) as srv:
+        srv.add_user(EMAIL, PASSWORD)
+        yield srv
+
+
+@pytest.fixture(scope="package")
+def unbatched_slow_server() -> Iterator[LocalServer]:
+    """`slow_server` without the job-batch extension."""
+    settings = fast_settings(chunk_shots=10, chunk_growth=1.0, chunk_delay=0.05)
+    with LocalServer(settings=replace(settings, batch_requests=False)) as srv:
         srv.add_user(EMAIL, PASSWORD)
         yield srv
 

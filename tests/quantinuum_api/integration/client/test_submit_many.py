@@ -71,10 +71,11 @@ def gate() -> Gate:
 
 
 @pytest.fixture
-def gated(server: LocalServer, gate: Gate) -> Iterator[Client]:
+def gated(unbatched_server: LocalServer, gate: Gate) -> Iterator[Client]:
+    """A client of a service without the job-batch extension (one POST per job)."""
     http = HttpOptions(async_transport=gate)
     with Client(
-        server.base_url,
+        unbatched_server.base_url,
         email=EMAIL,
         password=PASSWORD,
         token_store=MemoryCredentialStorage(),
@@ -99,15 +100,15 @@ def test_submit_many_is_concurrent_bounded_and_keeps_order(gated: Client, gate: 
     assert [j.registers for j in done] == [["c"], ["a", "b"]] * 6
 
 
-def test_the_sync_clients_wait_many_fetches_concurrently(server: LocalServer) -> None:
-    """Its fetches run on the loop thread (async), not capped by a small thread pool."""
+def test_the_sync_clients_wait_many_fetches_concurrently(unbatched_server: LocalServer) -> None:
+    """Its fetches run on the loop thread (async), not capped by a small thread pool (on
+    a service without the job-batch extension: one GET per job)."""
     gate = Gate(width=12, gets=True)
     http = HttpOptions(async_transport=gate)
-    with Client(server.base_url, email=EMAIL, password=PASSWORD, wait_policy=FAST) as plain:
+    url = unbatched_server.base_url
+    with Client(url, email=EMAIL, password=PASSWORD, wait_policy=FAST) as plain:
         jobs = plain.jobs.run_many([BELL] * 12, "H1-1E", 2)  # all done before the gated wait
-    with Client(
-        server.base_url, email=EMAIL, password=PASSWORD, wait_policy=FAST, http=http
-    ) as client:
+    with Client(url, email=EMAIL, password=PASSWORD, wait_policy=FAST, http=http) as client:
         done = client.jobs.wait_many(jobs, max_concurrency=12)
     assert gate.most == 12
     assert [j.id for j in done] == [j.id for j in jobs]

@@ -1,5 +1,6 @@
-"""`wait_many` against the real service: one request per finished job, websockets only for
-jobs still running, input order kept, the first error cancelling the rest."""
+"""`wait_many` against a real service without the job-batch extension (as the cloud is):
+one request per finished job, websockets only for jobs still running, input order kept,
+the first error cancelling the rest."""
 
 from __future__ import annotations
 
@@ -40,8 +41,9 @@ def _job_gets(transport: FaultTransport, jobs: list[Job]) -> Counter[str]:
 
 
 async def test_jobs_already_done_cost_one_get_each_and_no_websocket(
-    server: LocalServer,
+    unbatched_server: LocalServer,
 ) -> None:
+    server = unbatched_server
     transport = FaultTransport(lambda request, n: None)
     with WebsocketProxy(server.ws_url) as proxy:
         async with _client(server, transport, proxy.url) as client:
@@ -54,11 +56,16 @@ async def test_jobs_already_done_cost_one_get_each_and_no_websocket(
     assert [r.id for r in results] == [j.id for j in jobs]
     assert all(r.succeeded and len(r.shots()) == 4 for r in results)
     assert _job_gets(transport, jobs) == Counter({job.id: 1 for job in jobs})
-    assert len(transport.seen) == len(jobs)  # nothing else was asked
+    probes = [r for r in transport.seen if r.url.path.startswith("/v1/job-batch")]
+    assert len(probes) == 1  # the job-batch extension asked for once (404 here)
+    assert len(transport.seen) == len(jobs) + 1  # nothing else was asked
     assert proxy.connections == connections_before  # no websocket opened
 
 
-async def test_running_jobs_are_watched_from_the_first_fetch(slow_server: LocalServer) -> None:
+async def test_running_jobs_are_watched_from_the_first_fetch(
+    unbatched_slow_server: LocalServer,
+) -> None:
+    slow_server = unbatched_slow_server
     # ~0.25 s per job on the slow service: most are still running at the first fetch; each
     # is then watched over a websocket with the ticket it came with, never fetched again.
     transport = FaultTransport(lambda request, n: None)
@@ -79,7 +86,10 @@ async def test_running_jobs_are_watched_from_the_first_fetch(slow_server: LocalS
     assert all(r.url.params.get("websocket") == "true" for r in asked)
 
 
-async def test_duplicates_keep_input_order_and_are_fetched_once(server: LocalServer) -> None:
+async def test_duplicates_keep_input_order_and_are_fetched_once(
+    unbatched_server: LocalServer,
+) -> None:
+    server = unbatched_server
     transport = FaultTransport(lambda request, n: None)
     async with _client(server, transport, server.ws_url) as client:
         a, b, c = [await client.jobs.submit(BELL, "H1-1E", 2, name=n) for n in "abc"]
