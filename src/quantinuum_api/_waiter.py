@@ -208,22 +208,35 @@ class JobWaiter:
         policy = policy or self.policy
         untimed = policy.with_timeout(None)
         unique = list(dict.fromkeys(ids))
-        by_id: dict[str, Job] = {}
+        by_id: dict[str, Job] = {}  # the jobs found final so far
         if not unique:
             return []
-        if self._fetch_many is not None:
-            try:
-                async with asyncio.timeout(policy.timeout) as scope:
-                    found = await self._wait_batched(unique, on_update, untimed)
-            except builtins.TimeoutError:
-                if not scope.expired():
-                    raise
-                raise WaitTimeoutError(
-                    f"jobs were not all done after {policy.timeout:g} s",
-                    operation="wait for jobs",
-                ) from None
-            if found is not None:
-                return [found[job_id] for job_id in ids]
+        try:
+            async with asyncio.timeout(policy.timeout) as scope:
+                batched = self._fetch_many is not None and await self._wait_batched(
+                    unique, on_update, untimed, by_id
+                )
+                if not batched:
+                    await self._wait_each(unique, on_update, untimed, max_concurrency, by_id)
+        except builtins.TimeoutError:
+            if not scope.expired():
+                raise
+            raise WaitTimeoutError(
+                f"{len(ids) - sum(1 for i in ids if i in by_id)} of {len(ids)} jobs were not "
+                f"done after {policy.timeout:g} s",
+                operation="wait for jobs",
+            ) from None
+        return [by_id[job_id] for job_id in ids]
+
+    async def _wait_each(
+        self,
+        unique: list[str],
+        on_update: OnUpdate | None,
+        untimed: WaitPolicy,
+        max_concurrency: int,
+        by_id: dict[str, Job],
+    ) -> None:
+        """`wait_many` with a request (and a websocket) per job: see `wait_many`."""
         requests = asyncio.Semaphore(max_concurrency)
         all_done = asyncio.Event()
         # a small hand-over queue: fetching pauses while every watcher is busy
@@ -260,30 +273,21 @@ class JobWaiter:
         tasks = {asyncio.create_task(worker) for worker in workers}
         finished = asyncio.create_task(all_done.wait())
         try:
-            async with asyncio.timeout(policy.timeout) as scope:
-                pending: set[asyncio.Future[Any]] = {*tasks, finished}
-                while not finished.done():
-                    done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-                    for task in done:
-                        task.result()  # raises the first failure
-        except builtins.TimeoutError:
-            if not scope.expired():
-                raise
-            raise WaitTimeoutError(
-                f"{len(ids) - sum(1 for i in ids if i in by_id)} of {len(ids)} jobs were not "
-                f"done after {policy.timeout:g} s",
-                operation="wait for jobs",
-            ) from None
+            pending: set[asyncio.Future[Any]] = {*tasks, finished}
+            while not finished.done():
+                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    task.result()  # raises the first failure
         finally:
             for task in (*tasks, finished):
                 task.cancel()
             await asyncio.gather(*tasks, finished, return_exceptions=True)
-        return [by_id[job_id] for job_id in ids]
 
     async def _wait_batched(
-        self, ids: list[str], on_update: OnUpdate | None, policy: WaitPolicy
-    ) -> dict[str, Job] | None:
-        """`wait_many` over `fetch_many`; None when the service has no such request.
+        self, ids: list[str], on_update: OnUpdate | None, policy: WaitPolicy, done: dict[str, Job]
+    ) -> bool:
+        """`wait_many` over `fetch_many` (final jobs into `done`); False when the service
+        has no such request.
 
         Each round asks for every job not yet final, 100 per request, with no hold, then
         (while some are left) for the first 100 of those held until they have all ended:
@@ -291,7 +295,6 @@ class JobWaiter:
         round costs a round trip or two, whatever the number of jobs."""
         assert self._fetch_many is not None
         watches = {job_id: _Watch(job_id, on_update, self._fetch) for job_id in ids}
-        done: dict[str, Job] = {}
         left = list(ids)
         hold = 0.0
         while left:
@@ -302,8 +305,13 @@ class JobWaiter:
                 *(self._fetch_chunk(chunk, hold, policy) for chunk in chunks)
             )
             for answer in answers:
+                if answer is None and not done and hold == 0:
+                    return False  # the first answer: the service has no such request
                 if answer is None:
-                    return None if not done and hold == 0 else self._unavailable()
+                    raise APIConnectionError(
+                        "wait for jobs: the service stopped answering job-batch requests",
+                        operation="wait for jobs",
+                    )
                 jobs, missing = answer
                 if missing:
                     raise _not_found(missing[0])
@@ -314,7 +322,7 @@ class JobWaiter:
                             done[job.id] = job
             left = [job_id for job_id in left if job_id not in done]
             hold = MANY_HOLD if hold == 0 else 0.0
-        return done
+        return True
 
     async def _fetch_chunk(
         self, ids: list[str], hold: float, policy: WaitPolicy
@@ -333,13 +341,6 @@ class JobWaiter:
                 delay = hint if hint is not None else _jittered(policy.poll_initial * 2.0**errors)
                 log.info("get jobs: %s; retrying in %.1f s", exc, delay)
                 await asyncio.sleep(min(delay, policy.poll_max))
-
-    @staticmethod
-    def _unavailable() -> dict[str, Job]:
-        raise APIConnectionError(
-            "wait for jobs: the service stopped answering job-batch requests",
-            operation="wait for jobs",
-        )
 
     # -- one wait ---------------------------------------------------------------------------
     async def _get(self, watch: _Watch, websocket: bool, policy: WaitPolicy) -> Job:

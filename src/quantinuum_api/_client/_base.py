@@ -305,7 +305,12 @@ class _BaseClient:
     async def _fetch_many_for_wait(
         self, job_ids: list[str], hold: float
     ) -> tuple[list[Job], list[str]] | None:
-        # The job-batch extension's documents request (None: the service has none).
+        # The job-batch extension's documents request (None: the service has none), held
+        # for at most half the read timeout, so that a held request never times out.
+        timeout = self.http.timeout
+        read = timeout.read if isinstance(timeout, httpx.Timeout) else timeout
+        if read is not None:
+            hold = min(hold, read / 2)
         return await fetch_documents(self.api, job_ids, hold)
 
     async def _fetch_for_wait(self, job_id: str, websocket: bool) -> Job:

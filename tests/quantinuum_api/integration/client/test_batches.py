@@ -6,6 +6,7 @@ service without the extension)."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import Counter
 
 import httpx
@@ -127,3 +128,33 @@ async def test_a_wait_on_jobs_that_cannot_start_times_out_cleanly() -> None:
             assert asyncio.all_tasks() == {asyncio.current_task()}
             for job in jobs:
                 await client.jobs.cancel(job)
+
+
+async def test_a_held_request_stays_within_the_read_timeout() -> None:
+    """With a 1 s read timeout, the documents request is held at most 0.5 s: a longer
+    hold would end in a read timeout (and retries) instead of an answer."""
+    from quantinuum_api import WaitTimeoutError
+    from quantinuum_api_server.testing import fast_settings
+
+    transport = FaultTransport(lambda request, n: None)
+    with LocalServer(settings=fast_settings(queue_delay=60.0)) as server:
+        server.add_user(EMAIL, PASSWORD)
+        async with AsyncClient(
+            server.base_url,
+            email=EMAIL,
+            password=PASSWORD,
+            token_store=MemoryCredentialStorage(),
+            wait_policy=FAST,
+            http=HttpOptions(timeout=1.0, async_transport=transport),
+        ) as client:
+            jobs = await client.jobs.submit_many([BELL] * 2, "H1-1E", 2)
+            with pytest.raises(WaitTimeoutError):
+                await client.jobs.wait_many(jobs, timeout=2.0)
+            for job in jobs:
+                await client.jobs.cancel(job)
+    held = [
+        json.loads(r.content)["wait"]
+        for r in transport.seen
+        if r.url.path == "/v1/job-batch/documents"
+    ]
+    assert max(held) == 0.5, held
