@@ -8,7 +8,8 @@ Refusals raise `JobRejected` (a 400 reply in the service): unknown machine → c
 language other than OpenQASM 2.0 / QIR 1.0, a program that does not parse, a gate the
 chosen engine cannot run or a bad WASM module (`cfl`) → code 40; program size, shots,
 qubits, register widths, unrolled size, or a state that would not fit the memory budget →
-code 41; bad `options.simulator` / `options.seed` → code 10;
+code 41; `options` beyond their bounds → code 41, a known option of the wrong type or
+range → code 10 (`_options`);
 - a job whose HQC cost exceeds `max-cost` is accepted and fails at once with code 42;
 - syntax checkers price and return all-zero results; emulators run noiseless unless
   `options["error-model"]` is true; hardware names always run with their noise model.
@@ -33,6 +34,7 @@ from ._errors import (
     JobRejected,
 )
 from ._machines import MachineCatalog, Placement
+from ._options import METHODS, check_options
 
 if TYPE_CHECKING:
     from ._qasm import ParsedProgram, ProgramInfo
@@ -73,9 +75,6 @@ _CLASSICAL = re.compile(
     r"|\bif\s*\([^)]*(?:!=|<|>)",
     re.M,
 )
-
-#: `options.simulator` values → the simulator's method.
-METHODS = {"state-vector": "statevector", "statevector": "statevector", "stabilizer": "stabilizer"}
 
 
 @dataclass(frozen=True)
@@ -137,7 +136,7 @@ def check_request(
     language = body.get("language", "OPENQASM 2.0")
     if language not in LANGUAGES:
         raise JobRejected(INVALID_PROGRAM, f"The local service cannot run {language} programs")
-    options = dict(body.get("options") or {})
+    options = check_options(body.get("options"))  # bounded, known keys checked
     try:
         size = len(program_text.encode())
     except UnicodeEncodeError:
@@ -147,15 +146,6 @@ def check_request(
     max_shots = int(placement.doc.get("max_n_shots", 10000))
     if count > max_shots:
         raise _limit(f"count {count} exceeds {machine}'s max_n_shots ({max_shots})")
-    if options.get("simulator", "state-vector") not in METHODS:
-        raise JobRejected(
-            INVALID_REQUEST, f"Unknown options.simulator '{options.get('simulator')}'"
-        )
-    seed = options.get("seed")
-    if seed is not None and (
-        isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**31
-    ):
-        raise JobRejected(INVALID_REQUEST, "options.seed must be an integer in [0, 2**31)")
     method = METHODS[str(options.get("simulator", "state-vector"))]
     return JobRequest(machine, placement, count, str(language), program_text, options, method)
 
