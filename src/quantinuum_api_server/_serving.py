@@ -12,10 +12,12 @@ limits that keep slow or many clients from holding the service.
   is closed. `BodyDeadline`, an ASGI middleware, reads the body (up to `max_body_bytes`
   + 1 bytes: a larger one is the app's 413) before the app sees the request, so the app
   never waits on a client.
-- **Connection cap** (`ServerSettings.max_connections`): uvicorn's `limit_concurrency`;
-  a request on a connection beyond the cap is answered `503` at once (open connections,
-  websockets included, and requests in progress count), and the SDK retries it. The cap
-  counts slow connections too: the header timeout is what frees their places.
+- **Connection cap** (`ServerSettings.max_connections`): a request on a connection
+  beyond the cap (open HTTP connections count, this one included) is answered `503`
+  (error code 29, `Retry-After: 1`) and its connection closed; the SDK retries it. It is
+  uvicorn's `limit_concurrency` check, made by the protocol so the reply carries the
+  error document (uvicorn's is plain text). Slow connections count too: the header
+  timeout is what frees their places.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import uvicorn
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from ._errors import INVALID_REQUEST, error_body
+from ._errors import INVALID_REQUEST, TOO_MANY, error_body
 from ._settings import ServerSettings
 
 __all__ = ["BodyDeadline", "uvicorn_config"]
@@ -51,7 +53,8 @@ def _timeout_headers(body: bytes) -> list[tuple[bytes, bytes]]:
 class _GuardedHttpTools(HttpToolsProtocol):
     """uvicorn's httptools protocol with a deadline on each request's head."""
 
-    header_timeout = 10.0  # set per service by `uvicorn_config` (a subclass)
+    header_timeout = 10.0  # these two are set per service by `uvicorn_config` (a subclass)
+    max_connections = 1000
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -72,7 +75,15 @@ class _GuardedHttpTools(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._disarm()
-        super().on_headers_complete()
+        if len(self.connections) <= self.max_connections:
+            super().on_headers_complete()
+            return
+        # Over the cap: the parent runs `self.app` for this request; ours answers 503.
+        app, self.app = self.app, _over_capacity
+        try:
+            super().on_headers_complete()
+        finally:
+            self.app = app
 
     def _arm(self) -> None:
         self._head_timer = self.loop.call_later(self.header_timeout, self._too_slow)
@@ -90,6 +101,19 @@ class _GuardedHttpTools(HttpToolsProtocol):
         head = b"".join(name + b": " + value + b"\r\n" for name, value in _timeout_headers(body))
         self.transport.write(b"HTTP/1.1 408 Request Timeout\r\n" + head + b"\r\n" + body)
         self.transport.close()
+
+
+async def _over_capacity(scope: Scope, receive: Receive, send: Send) -> None:
+    """The reply to a request beyond `max_connections`: 503, code 29, retry in 1 s."""
+    body = json.dumps(error_body(TOO_MANY, "Too many open connections; retry later")).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"retry-after", b"1"),
+        (b"connection", b"close"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    await send({"type": "http.response.start", "status": 503, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 class BodyDeadline:
@@ -153,15 +177,15 @@ def _replay(messages: list[Message], receive: Receive) -> Callable[[], Any]:
 def uvicorn_config(app: Any, settings: ServerSettings, **kwargs: Any) -> uvicorn.Config:
     """The uvicorn configuration of the service `app` (see the module docstring); `kwargs`
     are uvicorn's other settings (log level, graceful shutdown, ...)."""
-    protocol = type(
-        "GuardedHttpTools", (_GuardedHttpTools,), {"header_timeout": settings.header_timeout}
-    )
+    limits = {
+        "header_timeout": settings.header_timeout,
+        "max_connections": settings.max_connections,
+    }
+    protocol = type("GuardedHttpTools", (_GuardedHttpTools,), limits)
     return uvicorn.Config(
         BodyDeadline(app, settings.body_timeout, settings.max_body_bytes),
         http=protocol,
         ws="websockets-sansio",
         timeout_keep_alive=settings.keep_alive,
-        # uvicorn answers 503 once connections (this one included) reach the limit
-        limit_concurrency=settings.max_connections + 1,
         **kwargs,
     )

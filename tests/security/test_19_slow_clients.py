@@ -4,7 +4,7 @@ Before: uvicorn ran with no header timeout and no body timeout, so a client tric
 header lines, or a body, one byte at a time held its connection for ever; and no cap on
 connections. Now a request's head must arrive within `header_timeout` and its body within
 `body_timeout` (408, code 10, and the connection closes), and beyond `max_connections`
-requests get 503.
+requests get 503 (code 29, `Retry-After`).
 
 `test_200_slow_connections_...` keeps 200 slow connections open at all times (100 with
 trickled headers, 100 with trickled bodies; each reconnects once the service closed it;
@@ -127,7 +127,10 @@ def test_beyond_max_connections_requests_get_503() -> None:
             for held in clients:  # each holds a kept-alive connection the service accepted
                 assert held.get("v1/machine/").status_code == 401
             with httpx.Client(base_url=server.base_url) as extra:
-                assert extra.get("v1/machine/").status_code == 503
+                refused = extra.get("v1/machine/")
+            assert refused.status_code == 503
+            assert refused.json()["error"]["code"] == 29
+            assert refused.headers["retry-after"] == "1"
         finally:
             for held in clients:
                 held.close()
