@@ -7,7 +7,10 @@ errors; any other request (a POST without a key: cancel, login, token refresh) o
 connection was never made, since then the server cannot have acted on it. A request sent
 inside ``resend_on_lost_reply()`` (a token refresh, which the service takes again after a
 lost reply) is also resent after a transport error once sent, though not after an error
-reply. Retry-After is
+reply. A reply to a request that may be resent is read whole inside the retry loop, so a
+reply cut short (``RemoteProtocolError: peer closed connection without sending complete
+message body``) is resent like one never received; other replies are returned unread, as
+the inner transport gave them. Retry-After is
 honoured up to a cap (a longer hint is returned to the caller as the 429), otherwise the wait
 is exponential with jitter, and one budget covers every kind of failure.
 
@@ -77,6 +80,40 @@ def resend_on_lost_reply() -> Iterator[None]:
         _LOST_REPLY.reset(token)
 
 
+def _buffered(response: httpx.Response) -> httpx.Response:
+    """``response`` with its raw (still encoded) body read whole, so a transport error while
+    reading it is raised here, inside the retry loop; the original is closed. A reply
+    already in memory (built with its content) is returned as it is."""
+    if response.is_stream_consumed:
+        return response
+    try:
+        raw = b"".join(response.iter_raw())
+    finally:
+        response.close()
+    return httpx.Response(
+        response.status_code,
+        headers=response.headers,
+        stream=httpx.ByteStream(raw),
+        extensions=response.extensions,
+    )
+
+
+async def _abuffered(response: httpx.Response) -> httpx.Response:
+    """Async twin of `_buffered`."""
+    if response.is_stream_consumed:
+        return response
+    try:
+        raw = b"".join([chunk async for chunk in response.aiter_raw()])
+    finally:
+        await response.aclose()
+    return httpx.Response(
+        response.status_code,
+        headers=response.headers,
+        stream=httpx.ByteStream(raw),
+        extensions=response.extensions,
+    )
+
+
 def _log(request: httpx.Request, attempt: int, delay: float, why: str) -> None:
     logger.info(
         "%s %s: %s; retry %d in %.2f s", request.method, request.url.path, why, attempt + 1, delay
@@ -104,6 +141,8 @@ class RetryTransport(httpx.BaseTransport):
             request.extensions[ATTEMPTS_EXTENSION] = attempt + 1
             try:
                 response = self.transport.handle_request(request)
+                if lost_ok:
+                    response = _buffered(response)
             except httpx.TransportError as exc:
                 if not self.policy.should_retry(attempt, idempotent=lost_ok, exc=exc):
                     raise
@@ -145,6 +184,8 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
             request.extensions[ATTEMPTS_EXTENSION] = attempt + 1
             try:
                 response = await self.transport.handle_async_request(request)
+                if lost_ok:
+                    response = await _abuffered(response)
             except httpx.TransportError as exc:
                 if not self.policy.should_retry(attempt, idempotent=lost_ok, exc=exc):
                     raise

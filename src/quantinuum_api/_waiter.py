@@ -7,10 +7,17 @@ the job over REST, in case a push was missed. A failed websocket (refused, dropp
 ticket, garbled message) is retried after `retry_timeout` (doubling, with jitter), always
 starting over with a fresh status request; after `max_ws_failures` consecutive failures the
 rest of the wait polls (a session that delivered more than its first document resets the
-count). Polling backs off exponentially with jitter from `poll_initial` to
-`poll_max`. Transient REST failures (5xx, 429, transport) that outlive the HTTP layer's own
-retries are tolerated `max_errors` times in a row. `timeout` bounds the whole wait and raises
+count). Polling backs off exponentially with jitter from `poll_initial` to `poll_max`.
+Transient REST failures (5xx, 429, transport) that outlive the HTTP layer's own retries are
+tolerated `max_errors` times in a row. `timeout` bounds the whole wait and raises
 `quantinuum_api.WaitTimeoutError`.
+
+Two websocket close codes of the service are acted on at once, not retried with backoff:
+4029 (`TOO_MANY_SUBSCRIPTIONS`: the user holds the most subscriptions the service allows)
+switches the rest of the wait to polling; 4001 (`SESSION_ENDED`: the login session of the
+ticket ended, by a logout, a password reset or revoked sessions) fetches the job again at
+once, which renews the SDK's token when it can (a 401 gets one token refresh) and raises the
+`AuthenticationError` when it cannot; a second 4001 in a row raises `AuthenticationError`.
 
 `wait_many` fetches every job once, in order, and watches only the jobs not yet final,
 each from the document it just received (see `JobWaiter.wait_many`).
@@ -41,6 +48,7 @@ from quantinuum_api_client.types import Unset
 from ._exceptions import (
     APIConnectionError,
     APIStatusError,
+    AuthenticationError,
     RateLimitError,
     ResponseValidationError,
     ServerError,
@@ -49,7 +57,14 @@ from ._exceptions import (
 )
 from ._results import Job
 
-__all__ = ["Fetch", "JobWaiter", "OnUpdate", "WaitPolicy"]
+__all__ = [
+    "SESSION_ENDED",
+    "TOO_MANY_SUBSCRIPTIONS",
+    "Fetch",
+    "JobWaiter",
+    "OnUpdate",
+    "WaitPolicy",
+]
 
 log = logging.getLogger("quantinuum_api.waiter")
 
@@ -68,6 +83,11 @@ _rng = random.SystemRandom()
 
 #: Websockets of finished waits still closing (referenced so they are not collected).
 _closing: set[asyncio.Task[None]] = set()
+
+#: Websocket close code: the login session of the ticket ended (see openapi.yaml).
+SESSION_ENDED = 4001
+#: Websocket close code: the user already holds the service's maximum of subscriptions.
+TOO_MANY_SUBSCRIPTIONS = 4029
 
 #: `wait_many` watches up to this many times `max_concurrency` unfinished jobs at once
 #: (a websocket each, idle until its job's next update; requests stay bounded separately).
@@ -108,6 +128,18 @@ class WaitPolicy:
 
 class _WebsocketFailure(Exception):
     """The websocket path failed in a way worth retrying (message for the log)."""
+
+
+class _Refused(_WebsocketFailure):
+    """The service sent a `WebsocketError` document; it closes the websocket next."""
+
+
+class _SessionEnded(Exception):
+    """The service closed the websocket with `SESSION_ENDED`."""
+
+
+class _TooManySubscriptions(Exception):
+    """The service closed the websocket with `TOO_MANY_SUBSCRIPTIONS`."""
 
 
 _WS_ERRORS = (
@@ -366,6 +398,7 @@ class JobWaiter:
         """Watch one job until final; `first` is a document just fetched (not asked again)."""
         use_ws = policy.use_websocket
         ws_failures = 0
+        session_ended = False  # the last websocket was closed with SESSION_ENDED
         poll_delay = policy.poll_initial
         while True:
             job = first if first is not None else await self._get(watch, use_ws, policy)
@@ -375,7 +408,22 @@ class JobWaiter:
             if use_ws and not isinstance(job.model.websocket, Unset):
                 try:
                     return await self._listen(watch, job, policy)
+                except _TooManySubscriptions as exc:
+                    log.warning("job %s: %s; polling instead", watch.job_id, exc)
+                    use_ws = False
+                    continue
+                except _SessionEnded as exc:
+                    if session_ended:
+                        raise AuthenticationError(
+                            f"waiting for job {watch.job_id}: {exc}; log in again",
+                            operation="wait for job",
+                        ) from None
+                    # Fetch again at once: a 401 makes the SDK renew its token (once).
+                    log.info("job %s: %s; fetching the job again", watch.job_id, exc)
+                    session_ended = True
+                    continue
                 except _WS_ERRORS as exc:
+                    session_ended = False
                     # a session that delivered progress was healthy: count from one again
                     ws_failures = 1 if watch.session_updates > 1 else ws_failures + 1
                     if ws_failures >= policy.max_ws_failures:
@@ -417,6 +465,14 @@ class JobWaiter:
         ws = await connect(self.ws_url, **kwargs)
         try:
             job = await self._session(ws, watch, policy, hello)
+        except _WS_ERRORS as exc:
+            code = await _close_code(ws, exc, policy)
+            await ws.close()
+            if code == SESSION_ENDED:
+                raise _SessionEnded("the login session of the websocket ended") from None
+            if code == TOO_MANY_SUBSCRIPTIONS:
+                raise _TooManySubscriptions("too many open websocket subscriptions") from None
+            raise
         except BaseException:
             await ws.close()
             raise
@@ -460,6 +516,21 @@ def _not_found(job_id: str) -> APIStatusError:
     return make_status_error(httpx.Response(404, json=body), "get job")
 
 
+async def _close_code(ws: ClientConnection, exc: BaseException, policy: WaitPolicy) -> int | None:
+    """The close code the service sent, if it closed the websocket: from `exc`, or after
+    a refusal message, from the close that follows it (waited for up to `ping_timeout`)."""
+    if isinstance(exc, websockets.exceptions.ConnectionClosed):
+        return None if exc.rcvd is None else exc.rcvd.code
+    if isinstance(exc, _Refused):
+        try:
+            async with asyncio.timeout(policy.ping_timeout):
+                await ws.wait_closed()
+        except builtins.TimeoutError:
+            return None
+        return ws.close_code
+    return None
+
+
 def _decode(message: str | bytes) -> Job:
     try:
         data = json.loads(message)
@@ -469,9 +540,9 @@ def _decode(message: str | bytes) -> Job:
         try:
             refusal = WebsocketError.from_dict(data)
         except (KeyError, TypeError, ValueError, AttributeError):
-            raise _WebsocketFailure(f"websocket rejected: {data['error']}") from None
+            raise _Refused(f"websocket rejected: {data['error']}") from None
         error = refusal.error
-        raise _WebsocketFailure(f"websocket rejected: {error.text} (error code {error.code})")
+        raise _Refused(f"websocket rejected: {error.text} (error code {error.code})")
     try:
         return Job.from_dict(data, operation="websocket job update")
     except ResponseValidationError as exc:

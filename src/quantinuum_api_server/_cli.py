@@ -85,6 +85,7 @@ def serve(
 
     from ._app import create_app
     from ._keys import InsecureFileError
+    from ._serving import uvicorn_config
 
     sock = _listen(host, port)
     try:
@@ -98,14 +99,13 @@ def serve(
         if on_ready is not None:
             bound = sock.getsockname()[1]
             on_ready(f"http://{'[' + host + ']' if ':' in host else host}:{bound}/")
-        config = uvicorn.Config(
+        config = uvicorn_config(
             app,
+            app.state.service.settings,
             log_level="info",
-            ws="websockets-sansio",
             timeout_graceful_shutdown=_GRACEFUL_SECONDS,
             proxy_headers=False,
             access_log=access_log,
-            timeout_keep_alive=app.state.service.settings.keep_alive,
         )
         with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: a clean stop, as uvicorn.run
             uvicorn.Server(config).run(sockets=[sock])

@@ -70,6 +70,12 @@ class ServerSettings:
     # equals pytket-quantinuum's polling interval, so its `requests` session resent on a
     # connection the service was closing that instant: RemoteDisconnected mid-wait.
     keep_alive: int = 75
+    # Slow and many clients (`_serving`): a request's head must arrive within
+    # `header_timeout` s and its body within `body_timeout` s (408 otherwise, and the
+    # connection closes); beyond `max_connections` open connections, requests get 503.
+    header_timeout: float = 10.0
+    body_timeout: float = 30.0
+    max_connections: int = 1000
     calendar_max_days: int = 62
     idp_public_keys: tuple[str, ...] = ()
     idp_issuer: str | None = None

@@ -34,6 +34,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from ._app import Service, create_app
 from ._auth import Authenticator
+from ._serving import uvicorn_config
 from ._settings import ServerSettings
 from ._store import Store
 
@@ -116,13 +117,8 @@ class LocalServer:
         self.port = int(sock.getsockname()[1])
         app = create_app(self.settings, self.db_path)
         self._service = app.state.service
-        config = uvicorn.Config(
-            app,
-            log_level="warning",
-            lifespan="on",
-            ws="websockets-sansio",
-            timeout_graceful_shutdown=2,
-            timeout_keep_alive=app.state.service.settings.keep_alive,
+        config = uvicorn_config(
+            app, self.settings, log_level="warning", lifespan="on", timeout_graceful_shutdown=2
         )
         server = uvicorn.Server(config)
         self._server = server

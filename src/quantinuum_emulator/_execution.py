@@ -8,8 +8,8 @@ Refusals raise `JobRejected` (a 400 reply in the service): unknown machine → c
 language other than OpenQASM 2.0 / QIR 1.0, a program that does not parse, a gate the
 chosen engine cannot run or a bad WASM module (`cfl`) → code 40; program size, shots,
 qubits, register widths, unrolled size, or a state that would not fit the memory budget →
-code 41 (also results of more than `max_result_bits`, `_rules`); bad `options.simulator` /
-`options.seed` → code 10;
+code 41 (also results of more than `max_result_bits`, `_rules`); `options` beyond their
+bounds → code 41, a known option of the wrong type or range → code 10 (`_options`);
 - a job whose HQC cost exceeds `max-cost` is accepted and fails at once with code 42
   (`_rules.max_cost_error`, with the batch rules);
 - syntax checkers price and return all-zero results; emulators run noiseless unless
@@ -37,6 +37,7 @@ from ._errors import (
     JobRejected,
 )
 from ._machines import MachineCatalog, Placement
+from ._options import METHODS, check_options
 from ._rules import DEFAULT_MAX_RESULT_BITS, check_result_size
 
 if TYPE_CHECKING:
@@ -77,9 +78,6 @@ _CLASSICAL = re.compile(
     r"|\bif\s*\([^)]*(?:!=|<|>)",
     re.M,
 )
-
-#: `options.simulator` values → the simulator's method.
-METHODS = {"state-vector": "statevector", "statevector": "statevector", "stabilizer": "stabilizer"}
 
 
 @dataclass(frozen=True)
@@ -149,7 +147,7 @@ def check_request(
     language = body.get("language", "OPENQASM 2.0")
     if language not in LANGUAGES:
         raise JobRejected(INVALID_PROGRAM, f"The local service cannot run {language} programs")
-    options = dict(body.get("options") or {})
+    options = check_options(body.get("options"))  # bounded, known keys checked
     try:
         size = len(program_text.encode())
     except UnicodeEncodeError:
@@ -159,15 +157,6 @@ def check_request(
     max_shots = int(placement.doc.get("max_n_shots", 10000))
     if count > max_shots:
         raise _limit(f"count {count} exceeds {machine}'s max_n_shots ({max_shots})")
-    if options.get("simulator", "state-vector") not in METHODS:
-        raise JobRejected(
-            INVALID_REQUEST, f"Unknown options.simulator '{options.get('simulator')}'"
-        )
-    seed = options.get("seed")
-    if seed is not None and (
-        isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**31
-    ):
-        raise JobRejected(INVALID_REQUEST, "options.seed must be an integer in [0, 2**31)")
     method = METHODS[str(options.get("simulator", "state-vector"))]
     return JobRequest(machine, placement, count, str(language), program_text, options, method)
 

@@ -17,15 +17,20 @@ T = TypeVar("T", bound="JobOptions")
 
 @_attrs_define
 class JobOptions:
-    """Free-form execution options; the known ones are listed
+    """Execution options; the known ones are listed and must have the types and ranges
+    shown (400, code 10, otherwise). Other keys are kept as given: the cloud takes
+    free-form options (pytket sends its compiler settings). The object is bounded:
+    at most 64 keys and 16384 bytes as compact JSON (UTF-8); beyond that the job is
+    refused with 400, code 41.
 
-    Attributes:
-        simulator (str | Unset): Emulator back end (`state-vector`, `stabilizer`)
-        error_model (bool | Unset): Apply the machine's noise model on emulators
-        seed (int | Unset): Seed of the local service's simulator (reproducible results)
-        no_opt (bool | Unset):
-        noreduce (bool | Unset):
-        tket (JobOptionsTket | Unset):
+        Attributes:
+            simulator (str | Unset): Emulator back end (`state-vector`, `stabilizer`; `statevector` is taken as `state-
+                vector`)
+            error_model (bool | Unset): Apply the machine's noise model on emulators
+            seed (int | Unset): Seed of the local service's simulator (reproducible results)
+            no_opt (bool | Unset):
+            noreduce (bool | Unset):
+            tket (JobOptionsTket | Unset):
     """
 
     simulator: str | Unset = UNSET

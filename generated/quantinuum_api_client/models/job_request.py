@@ -27,7 +27,11 @@ class JobRequest:
         program (str):
         name (str | Unset):
         priority (JobRequestPriority | Unset):
-        options (JobOptions | Unset): Free-form execution options; the known ones are listed
+        options (JobOptions | Unset): Execution options; the known ones are listed and must have the types and ranges
+            shown (400, code 10, otherwise). Other keys are kept as given: the cloud takes
+            free-form options (pytket sends its compiler settings). The object is bounded:
+            at most 64 keys and 16384 bytes as compact JSON (UTF-8); beyond that the job is
+            refused with 400, code 41.
         group (str | Unset):
         max_cost (float | Unset): Fail the job instead of running it when its HQC cost is higher
         cfl (str | Unset): Base64 WASM module for classical functions

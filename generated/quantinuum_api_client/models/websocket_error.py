@@ -16,8 +16,10 @@ T = TypeVar("T", bound="WebsocketError")
 @_attrs_define
 class WebsocketError:
     """Sent by the server before closing when the connection is refused: code 10 for a
-    malformed or missing `OpenConnectionRequest`, 20 for an invalid, expired or
-    mismatched ticket, 30 when the job is gone.
+    malformed or missing `OpenConnectionRequest`, 20 for an invalid, expired,
+    mismatched or already used ticket, 30 when the job is gone, 29 (close code 4029)
+    when the user holds too many subscriptions; and code 20 (close code 4001) when the
+    session of an open websocket ends.
 
         Attributes:
             error (ErrorDetail):
