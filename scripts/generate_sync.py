@@ -54,11 +54,23 @@ AUTH_RENAMES: dict[str, str] = {
     "_call_async": "_call_sync",
 }
 
+TRANSPORT_RENAMES: dict[str, str] = {
+    "AsyncRetryTransport": "RetryTransport",
+    "AsyncBaseTransport": "BaseTransport",
+    "AsyncSleep": "Sleep",
+    "_abuffered": "_buffered",
+    "aclose": "close",
+    "aiter_raw": "iter_raw",
+    "async_sleep": "sync_sleep",
+    "handle_async_request": "handle_request",
+}
+
 #: (async source, generated sync twin, renames), paths relative to src/quantinuum_api.
 PAIRS: tuple[tuple[str, str, dict[str, str]], ...] = (
     ("_client/_async.py", "_client/_sync.py", CLIENT_RENAMES),
     ("_auth/_async.py", "_auth/_sync.py", AUTH_RENAMES),
     ("_http/_async.py", "_http/_sync.py", HTTP_RENAMES),
+    ("_transport/_async.py", "_transport/_sync.py", TRANSPORT_RENAMES),
 )
 
 #: Comments that only make sense on an async function.
