@@ -17,7 +17,6 @@ import pyotp
 import pytest
 
 from quantinuum_api import _prompts
-from quantinuum_api._api import acall, call, json_body
 from quantinuum_api._auth import QuantinuumAuth, TokenManager
 from quantinuum_api._config import Config
 from quantinuum_api._credentials import (
@@ -33,7 +32,14 @@ from quantinuum_api._exceptions import (
     CredentialsRequiredError,
     MFARequiredError,
 )
-from quantinuum_api._http import HttpOptions, aclose_api_client, close_api_client
+from quantinuum_api._http import (
+    HttpOptions,
+    acall,
+    aclose_api_client,
+    call,
+    close_api_client,
+    json_body,
+)
 from quantinuum_api._retry import RetryPolicy
 from quantinuum_api_client.api.machines import get_machine_state, list_machines
 from quantinuum_api_server.testing import LocalServer

@@ -619,18 +619,15 @@ def test_the_service_is_imported_only_when_a_command_may_need_it(
 
 
 def test_the_qapi_script_runs_the_cli_package_main() -> None:
-    """The console script names `quantinuum_api.cli:main`; a script installed before the
-    split (`quantinuum_api._cli:main`) still reaches the same function."""
+    """The console script names `quantinuum_api.cli:main`."""
     import importlib
     import tomllib
 
     import quantinuum_api.cli
-    from quantinuum_api import _cli
 
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     module, _, name = pyproject["project"]["scripts"]["qapi"].partition(":")
     assert getattr(importlib.import_module(module), name) is quantinuum_api.cli.main
-    assert _cli.main is quantinuum_api.cli.main
 
 
 def test_python_dash_m_runs_qapi_without_the_console_script() -> None:
