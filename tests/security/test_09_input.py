@@ -58,6 +58,28 @@ def test_a_lone_surrogate_in_a_program_is_400(server: LocalServer) -> None:
     assert reply.json()["error"]["code"] == 10
 
 
+@pytest.mark.parametrize(
+    "encoded",
+    [
+        lambda text: text.replace("X", "\\uD800").encode(),  # the escape, upper case
+        lambda text: text.encode().replace(b"X", b"\xed\xa0\x80"),  # surrogate as UTF-8 bytes
+        lambda text: text.replace("X", "\\udfff").encode("utf-16"),  # UTF-16 JSON
+        lambda text: b"\xef\xbb\xbf" + text.replace("X", "\\ud800").encode(),  # with a BOM
+    ],
+    ids=["upper-escape", "utf8-bytes", "utf16-body", "bom"],
+)
+def test_every_spelling_of_a_lone_surrogate_is_400_not_500(
+    server: LocalServer, encoded: Any
+) -> None:
+    """The surrogate check skips the slow re-encoding for plain UTF-8 without escapes;
+    every other way a lone surrogate can reach the parser still gets the 400."""
+    text = json.dumps(job_body(program="OPENQASM 2.0; // X"))
+    headers = {"Authorization": id_token(server)}
+    reply = client(server).post("v1/job", content=encoded(text), headers=headers)
+    assert reply.status_code == 400, reply.text
+    assert reply.json()["error"]["code"] == 10
+
+
 @pytest.mark.parametrize("max_cost", [2**63, 2**64, 10**30])
 def test_a_huge_integer_max_cost_is_a_number(server: LocalServer, max_cost: int) -> None:
     http = client(server)
