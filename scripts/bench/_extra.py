@@ -14,8 +14,9 @@
     `run`, the machine's noise) against bare qiskit-aer given the same noise model
     (`noisy.py`) and pytket-quantinuum's local emulator, pytket-pecos (`pecos_worker.py`
     in a venv of its own, `.bench/pecos-venv`; n/a if it cannot be installed).
-(10) API latency under uploads (issue 22): p50/p99 of a raw `GET /v1/job/{id}` on the idle
-    service, then for `upload_window_s` (and at least `upload_calls` calls) while
+(10) API latency under uploads (issue 22): p50/p99 of a raw `GET /v1/job/{id}`, one every
+    5 ms for `upload_window_s` (and at least `upload_calls` calls), on the idle service and
+    then while
     `upload_users` processes each submit a valid `upload_kb` KB OpenQASM program to the
     syntax checker again and again (its cost is admission: parsing in a checker process).
 """
