@@ -157,3 +157,27 @@ def test_the_extension_can_be_switched_off() -> None:
         assert _batch(api, [_item()]).status_code == 404
         assert _documents(api, ["x"]).status_code == 404
         assert api.http.get("v1/job", headers=api.headers).json()["jobs"] == []
+
+
+def test_a_held_request_ends_with_its_session(queued_server: LocalServer) -> None:
+    """A logout ends the held request at once (it is a subscription of that session): it
+    answers with the jobs as they are, long before its 30 s would have run out."""
+    email, _ = new_user(queued_server)
+    api = Api(queued_server, email)
+    ids = [e["job"] for e in _batch(api, [_item()]).json()["jobs"]]
+    service = queued_server._service
+    assert service is not None
+    user = service.store.user_by_email(email)
+    assert user is not None
+    answer: list[httpx.Response] = []
+    held = threading.Thread(target=lambda: answer.append(_documents(api, ids, wait=30)))
+    held.start()
+    deadline = time.monotonic() + 30
+    while service.subscriptions.count(int(user["id"])) < 1:  # until it is being held
+        assert not answer, answer
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert api.http.post("v1/logout", headers=api.headers).status_code == 200
+    held.join(20)  # well inside the 30 s hold: only the session's end can have ended it
+    assert answer, "the held request outlived its session"
+    assert [doc["status"] for doc in answer[0].json()["jobs"]] == ["queued"]
