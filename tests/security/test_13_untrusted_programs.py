@@ -75,13 +75,23 @@ def big_program() -> str:
 
 
 def test_a_check_past_its_time_limit_is_refused() -> None:
-    # 50 ms is a sixth of the time this program's check takes on an idle machine.
-    with ServedService(checkers=1, check_time_limit=0.05) as served:
+    # 0.2 s is two thirds of the CPU time this program's check needs on an idle machine, so
+    # it is always past the limit; a Bell program's check needs ~5 ms of CPU, but checkers
+    # run at nice 10: beside two CPU-bound processes at nice 0 one gets about a tenth of a
+    # core, so its wall-clock time can pass 50 ms (it did, in a fresh-clone run under load).
+    with ServedService(checkers=1, check_time_limit=0.2) as served:
         reply = served.submit(bell_body(big_program()))
         assert reply.status_code == 400, reply.text
         assert reply.json()["error"]["code"] == 41
-        assert "not checked within 0.05 s" in reply.json()["error"]["text"]
-        assert served.submit(bell_body()).status_code == 200
+        assert "not checked within 0.2 s" in reply.json()["error"]["text"]
+        # The service goes on with a new checker. A small program may still be refused
+        # under such a load; it is accepted within a few tries.
+        codes = []
+        for _ in range(5):
+            codes.append(served.submit(bell_body()).status_code)
+            if codes[-1] == 200:
+                break
+        assert codes[-1] == 200, codes
         assert served.alive()
 
 

@@ -163,7 +163,7 @@ def test_quick_run_keeps_the_raw_measurements(
         }
         assert len(raw["5_heavy"]["idle"]) == 30
         uploads = raw["10_uploads"]
-        assert len(uploads["idle"]) == 30
+        assert len(uploads["idle"]) >= 30  # at least upload_calls, for the whole window
         assert len(uploads["busy"]) >= 30  # and for the whole window
         assert len(uploads["uploads"]) == 4  # users
         assert all(user["accepted"] >= 1 for user in uploads["uploads"])
