@@ -26,6 +26,7 @@ from quantinuum_api_client.api.jobs import get_jobs, submit_jobs
 
 from ._exceptions import APIStatusError, make_status_error
 from ._http import acall, json_body
+from ._job_request import queued_job
 from ._results import Job
 from ._transport import resend_on_lost_reply
 
@@ -78,18 +79,6 @@ def _item_error(entry: models.JobBatchItem) -> APIStatusError:
     return make_status_error(httpx.Response(status, json=body), "submit job")
 
 
-def _item_job(entry: models.JobBatchItem, request: models.JobRequest) -> Job:
-    doc: dict[str, object] = {
-        "job": entry.job,
-        "status": str(entry.status) if isinstance(entry.status, models.JobStatus) else "queued",
-        "machine": request.machine,
-        "count": request.count,
-    }
-    if isinstance(request.name, str):
-        doc["name"] = request.name
-    return Job.from_dict(doc, "submit job")
-
-
 async def submit_batches(
     api: AuthenticatedClient,
     requests: Sequence[models.JobRequest],
@@ -138,8 +127,13 @@ async def submit_batches(
                 response, "submit jobs", message="submit jobs: the reply has the wrong count"
             )
         for i, entry in zip(batch, parsed.jobs, strict=True):
-            ok = isinstance(entry.job, str)
-            outcomes[i] = _item_job(entry, requests[i]) if ok else _item_error(entry)
+            if isinstance(entry.job, str):
+                status = (
+                    str(entry.status) if isinstance(entry.status, models.JobStatus) else "queued"
+                )
+                outcomes[i] = queued_job(entry.job, status, requests[i])
+            else:
+                outcomes[i] = _item_error(entry)
 
     batches = _chunks(requests)
     try:

@@ -15,7 +15,7 @@ from quantinuum_api_client.types import UNSET, Response
 from ._http import json_body
 from ._results import Job, parse_model
 
-__all__ = ["SubmitOptions", "build_job_request", "job_request", "submitted"]
+__all__ = ["SubmitOptions", "build_job_request", "job_request", "queued_job", "submitted"]
 
 
 class SubmitOptions(TypedDict, total=False):
@@ -110,9 +110,15 @@ def build_job_request(program: str, machine: str, shots: int | None, **kw: Any) 
 def submitted(response: Response[Any], request: models.JobRequest) -> Job:
     """The queued `Job` of a submission's reply (with the request's machine, shots, name)."""
     reply = parse_model(models.JobSubmitted, json_body(response, "submit job"), "submit job")
+    return queued_job(reply.job, str(reply.status) if reply.status else "queued", request)
+
+
+def queued_job(job_id: str, status: str, request: models.JobRequest) -> Job:
+    """The `Job` of an accepted submission: its id and status, with the request's machine,
+    shots and name (one submission's reply, or one item of a job batch's)."""
     doc: dict[str, Any] = {
-        "job": reply.job,
-        "status": str(reply.status) if reply.status else "queued",
+        "job": job_id,
+        "status": status,
         "machine": request.machine,
         "count": request.count,
     }
