@@ -2,8 +2,9 @@
 
 Both are extensions (openapi.yaml): a client 50 ms from the service pays one round trip
 for 100 submissions, or for 100 job documents, instead of one per job (or one per wave
-of its concurrency limit). Each item of a batch is admitted by `JobService.submit`, as a
-single `POST /v1/job` would be, in one worker thread for the whole batch.
+of its concurrency limit). Each item of a batch is admitted as a single `POST /v1/job`
+would be (`JobService.submit_many`: the checkers check the items side by side, and the
+accepted ones share one durable commit).
 
 The documents request can be held (`wait`) until every listed job is final: it watches
 them through `JobEvents.subscribe_many` (a final document comes rendered with its event,
@@ -48,16 +49,18 @@ async def submit_jobs(service: Service, ctx: Context) -> Response:
 def _submit_all(
     service: Service, user_id: int, items: Sequence[Mapping[str, Any]]
 ) -> list[dict[str, Any]]:
+    outcomes = service.jobs.submit_many(
+        user_id, [(item["request"], item["idempotency-key"]) for item in items]
+    )
     entries: list[dict[str, Any]] = []
-    for item in items:
-        try:
-            job_id, status = service.jobs.submit(user_id, item["request"], item["idempotency-key"])
-            entries.append({"job": job_id, "status": status})
-        except ApiError as exc:
-            entries.append({**exc.body(), "http-status": exc.status})
-        except Exception:
-            logger.exception("internal error admitting a batch item")
+    for outcome in outcomes:
+        if isinstance(outcome, ApiError):
+            entries.append({**outcome.body(), "http-status": outcome.status})
+        elif isinstance(outcome, Exception):
+            logger.error("internal error admitting a batch item", exc_info=outcome)
             entries.append({**error_body(INTERNAL, "Internal error"), "http-status": 500})
+        else:
+            entries.append({"job": outcome[0], "status": outcome[1]})
     return entries
 
 

@@ -35,7 +35,9 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from quantinuum_emulator import (
@@ -57,6 +59,7 @@ from ._job_documents import DEFAULT_PAGE_SIZE, JobDocuments, render_job
 from ._scheduler import WORKER_CRASHED, Scheduler
 from ._settings import ServerSettings
 from ._store import IdempotencyConflict, Store
+from ._store._jobs import JoinBatch
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
@@ -90,6 +93,9 @@ class JobService:
             max_result_bits=settings.max_result_bits,
         )
         self.documents = JobDocuments(store)
+        # Threads checking a batch's items side by side (`_admit_all`), made on first use.
+        self._lane_pool: ThreadPoolExecutor | None = None
+        self._lanes_lock = threading.Lock()
         self.scheduler = Scheduler(store, catalog, settings, events, self.documents)
 
     # -- requests ---------------------------------------------------------------------
@@ -99,6 +105,66 @@ class JobService:
         """Check and store a job request (already schema-valid); its (id, status).
 
         The program is parsed by a checker process (`_admission`), never here."""
+        outcome = self.submit_many(user_id, [(body, idempotency_key)])[0]
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def submit_many(
+        self, user_id: int, items: Sequence[tuple[Mapping[str, Any], str | None]]
+    ) -> list[tuple[str, str] | Exception]:
+        """`submit` of each (body, Idempotency-Key) of `items`: the checkers check them
+        side by side, and the accepted ones are stored in order in one durable commit
+        (one fsync for the lot). Per item its (id, status), or what refused it: an
+        `ApiError`, or an unexpected exception (the other items are unaffected)."""
+        admitted = self._admit_all(user_id, items)
+        accepted = [entry for entry in admitted if isinstance(entry, _Admitted)]
+        stored = iter(self._store.insert_jobs([(a.job, a.key, a.join) for a in accepted]))
+        return [
+            self._accepted(entry, next(stored)) if isinstance(entry, _Admitted) else entry
+            for entry in admitted
+        ]
+
+    def _admit_all(
+        self, user_id: int, items: Sequence[tuple[Mapping[str, Any], str | None]]
+    ) -> list[_Admitted | Exception]:
+        """`_admit` of every item, in `checkers` lanes side by side (this thread runs the
+        first)."""
+
+        def admit(item: tuple[Mapping[str, Any], str | None]) -> _Admitted | Exception:
+            try:
+                return self._admit(user_id, *item)
+            except Exception as exc:  # (the caller reports it for this item alone)
+                return exc
+
+        lanes = min(max(1, self._settings.checkers), len(items))
+        if lanes <= 1:
+            return [admit(item) for item in items]
+        found: list[_Admitted | Exception | None] = [None] * len(items)
+
+        def lane(first: int) -> None:
+            for index in range(first, len(items), lanes):
+                found[index] = admit(items[index])
+
+        others = [self._lanes().submit(lane, first) for first in range(1, lanes)]
+        lane(0)
+        for other in others:
+            other.result()
+        return [entry if entry is not None else RuntimeError("not admitted") for entry in found]
+
+    def _lanes(self) -> ThreadPoolExecutor:
+        with self._lanes_lock:
+            if self._lane_pool is None:
+                self._lane_pool = ThreadPoolExecutor(
+                    max(1, self._settings.checkers - 1), thread_name_prefix="qapi-admit"
+                )
+            return self._lane_pool
+
+    def _admit(
+        self, user_id: int, body: Mapping[str, Any], idempotency_key: str | None
+    ) -> _Admitted:
+        """Check a job request and build its row (nothing stored yet); `ApiError` if
+        refused."""
         try:
             request = self._emulator.check_request(body)
             batch = batch_exec(body)
@@ -131,7 +197,7 @@ class JobService:
         error = max_cost_error(admission.cost, body.get("max-cost"))
         if error is not None:
             job.update(status="failed", result_date=now, error=error)
-        join = None
+        join: JoinBatch | None = None
         if batch is not None and batch.join is not None:
             batch_id = batch.join
             join = (batch_id, lambda head: _join_batch(job, head, batch_id))
@@ -144,20 +210,28 @@ class JobService:
         if idempotency_key is not None:
             canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
             key = (idempotency_key, hashlib.sha256(canonical.encode()).hexdigest())
-        try:
-            job_id = self._store.insert_job(job, key, join)
-        except IdempotencyConflict as exc:
-            raise ApiError(422, INVALID_REQUEST, str(exc)) from None
-        except JobRejected as exc:  # it may not join the batch it names
-            raise ApiError.rejected(exc) from None
-        if job_id == job["id"]:
+        return _Admitted(job, key, join, admission.prepared)
+
+    def _accepted(
+        self, admitted: _Admitted, stored: str | Exception
+    ) -> tuple[str, str] | Exception:
+        """The outcome of an admitted job once `insert_jobs` stored it (its id) or
+        refused it."""
+        if isinstance(stored, IdempotencyConflict):
+            return ApiError(422, INVALID_REQUEST, str(stored))
+        if isinstance(stored, JobRejected):  # it may not join the batch it names
+            return ApiError.rejected(stored)
+        if isinstance(stored, Exception):
+            return stored
+        job = admitted.job
+        if stored == job["id"]:
             if job["status"] == "queued":
                 self.scheduler.queued(
-                    job_id, ready_at=job.get("ready_at"), prepared=admission.prepared
+                    stored, ready_at=job.get("ready_at"), prepared=admitted.prepared
                 )
-            return job_id, str(job["status"])
+            return stored, str(job["status"])
         self.scheduler.wake()
-        return job_id, self._store.job_status(job_id) or "queued"  # an Idempotency-Key replay
+        return stored, self._store.job_status(stored) or "queued"  # an Idempotency-Key replay
 
     def owned_job(self, user_id: int, job_id: str) -> dict[str, Any]:
         """A job row of `user_id`'s; 404 code 30 for any other id."""
@@ -220,6 +294,10 @@ class JobService:
 
     def stop(self, timeout: float = 2.0) -> None:
         """Stop the checkers and the scheduler (its jobs rerun on the next start)."""
+        with self._lanes_lock:
+            pool, self._lane_pool = self._lane_pool, None
+        if pool is not None:
+            pool.shutdown(wait=False)
         self._checker.close()
         self.scheduler.stop(timeout)
 
@@ -228,6 +306,17 @@ class JobService:
             self._checker.warm()
         except Exception:  # the first submission starts one instead
             logger.debug("cannot start a program checker yet", exc_info=True)
+
+
+@dataclass(frozen=True)
+class _Admitted:
+    """A checked job request, not stored yet: its row, (Idempotency-Key, request hash),
+    the batch it joins, and its program prepared for its worker."""
+
+    job: dict[str, Any]
+    key: tuple[str, str] | None
+    join: JoinBatch | None
+    prepared: bytes | None
 
 
 def _join_batch(job: dict[str, Any], head: dict[str, Any] | None, batch_id: str) -> None:

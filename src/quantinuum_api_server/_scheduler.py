@@ -49,15 +49,16 @@ from ._settings import ServerSettings
 from ._store import Chunk, Store
 from ._workers import Outcome, Worker, prestart
 
-__all__ = ["HANDOFF_JOBS", "WORKER_CRASHED", "Scheduler"]
+__all__ = ["HANDOFF_BUDGET", "WORKER_CRASHED", "Scheduler"]
 
 logger = logging.getLogger(__name__)
 
 #: `error.code` of a job whose worker process died `max_job_attempts` times.
 WORKER_CRASHED = 43
-#: At most this many prepared jobs are kept for their worker; others, and jobs run
-#: again, are prepared anew.
-HANDOFF_JOBS = 64
+#: At most this many bytes of prepared jobs are kept for their workers, the oldest
+#: dropped first; a dropped job, and a job run again, is prepared anew. (A batch of 100
+#: Bell jobs holds 0.3 MB; 64 programs at the hand-off limit, 16 MB.)
+HANDOFF_BUDGET = 16 * 2**20
 
 
 class Scheduler:
@@ -93,6 +94,7 @@ class Scheduler:
         self._canceled: set[str] = set()  # running jobs whose cancel was asked
         self._running_lock = threading.Lock()
         self._handoff: OrderedDict[str, bytes] = OrderedDict()
+        self._handoff_bytes = 0
         self._handoff_lock = threading.Lock()
         # When queued jobs become ready (Unix time; `queue_delay`), soonest first: idle
         # workers sleep until the first of them.
@@ -116,14 +118,19 @@ class Scheduler:
     def _keep_prepared(self, job_id: str, prepared: bytes) -> None:
         with self._handoff_lock:
             self._handoff[job_id] = prepared
-            while len(self._handoff) > HANDOFF_JOBS:
-                self._handoff.popitem(last=False)
+            self._handoff_bytes += len(prepared)
+            while self._handoff_bytes > HANDOFF_BUDGET:
+                _, dropped = self._handoff.popitem(last=False)
+                self._handoff_bytes -= len(dropped)
 
     def _handed_off(self, job_id: str) -> bytes | None:
         """The job as its checker prepared it, pickled for its worker (None: the worker
         prepares it from the stored request)."""
         with self._handoff_lock:
-            return self._handoff.pop(job_id, None)
+            prepared = self._handoff.pop(job_id, None)
+            if prepared is not None:
+                self._handoff_bytes -= len(prepared)
+            return prepared
 
     def kill(self, job_id: str) -> None:
         """Kill the worker running `job_id` at once, if any (its cancel was stored)."""

@@ -270,23 +270,34 @@ class Database:
             self._commit(db)
 
     def _grouped(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
-        """Run `work` in a durable write transaction shared with the concurrent callers.
+        """Run `work` in a durable write transaction shared with the concurrent callers
+        (`_grouped_all` of one work)."""
+        part: _Part[_T] = self._grouped_all([work])[0]
+        return part.outcome()
+
+    def _grouped_all(self, works: list[Callable[[sqlite3.Connection], Any]]) -> list[_Part[Any]]:
+        """Run each of `works`, in order, in one durable write transaction shared with
+        the concurrent callers; their parts (each with its result or error).
 
         The caller that finds no leader leads: it takes the writer lock, then every
         queued part, runs each in its own savepoint (an exception rolls back only that
         part and is raised in its caller) and commits them all with one fsync. The
-        others wait for their part to be committed (or for the next lead). Each caller
-        returns only after the commit holding its write, as with `transaction()`.
+        others wait for their parts to be committed (or for the next lead). The parts of
+        one call are queued together, so they share one commit. Each caller returns
+        only after the commit holding its writes, as with `transaction()`.
         """
         if getattr(self._local, "writing", False):  # it would wait for itself
             raise RuntimeError("a Store write inside a write transaction of the same thread")
-        part = _Part(work)
+        parts: list[_Part[Any]] = [_Part(work) for work in works]
+        if not parts:
+            return parts
+        last = parts[-1]
         with self._group:
-            self._queue.append(part)
-            while not part.done and self._leading:
+            self._queue.extend(parts)
+            while not last.done and self._leading:
                 self._group.wait()
-            if part.done:
-                return part.outcome()
+            if last.done:
+                return parts
             self._leading = True
         batch: list[_Part[Any]] = []
         try:
@@ -300,7 +311,7 @@ class Database:
                     queued.done = True
                 self._leading = False
                 self._group.notify_all()
-        return part.outcome()
+        return parts
 
     def _run_group(self, batch: list[_Part[Any]]) -> None:
         try:

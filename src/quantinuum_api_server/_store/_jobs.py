@@ -11,7 +11,7 @@ from typing import Any
 
 from ._database import RANK_SQL, Database, decode, encode
 
-__all__ = ["Chunk", "IdempotencyConflict", "JobStore"]
+__all__ = ["Chunk", "IdempotencyConflict", "JobStore", "JoinBatch", "NewJob"]
 
 _OPEN_STATUSES = "('queued', 'running', 'canceling')"
 _PRIORITY_RANK = {"high": 0, "normal": 1, "low": 2}
@@ -46,6 +46,10 @@ _LIST_FILTERS = {
 }
 # A chunk of packed results as `append_chunk` takes it: (layout, shots, data).
 Chunk = tuple[list[tuple[str, int]], int, bytes]
+#: `insert_job`'s `join_batch`: (batch id, a check of the batch's first job).
+JoinBatch = tuple[str, Callable[[dict[str, Any] | None], None]]
+#: One job of `insert_jobs`: (job, idempotency, join_batch), as `insert_job` takes them.
+NewJob = tuple[dict[str, Any], tuple[str, str] | None, JoinBatch | None]
 
 
 class IdempotencyConflict(ValueError):
@@ -59,7 +63,7 @@ class JobStore(Database):
         self,
         job: dict[str, Any],
         idempotency: tuple[str, str] | None,
-        join_batch: tuple[str, Callable[[dict[str, Any] | None], None]] | None = None,
+        join_batch: JoinBatch | None = None,
     ) -> str:
         """Insert `job`; with an (idempotency key, request hash), the id of the job that
         key already created (which may be this one). Raises IdempotencyConflict on a key
@@ -72,35 +76,22 @@ class JobStore(Database):
 
         Concurrent calls share one durable commit (`_grouped`); each returns once its
         job is committed."""
+        return self._grouped(_insert(job, idempotency, join_batch))
 
-        def insert(db: sqlite3.Connection) -> str:
-            if idempotency is not None:
-                key, request_hash = idempotency
-                row = db.execute(
-                    "SELECT job_id, request_hash FROM idempotency WHERE user_id = ? AND key = ?",
-                    (job["user_id"], key),
-                ).fetchone()
-                if row is not None:
-                    if row["request_hash"] != request_hash:
-                        raise IdempotencyConflict(
-                            "Idempotency-Key was already used with a different request body"
-                        )
-                    return str(row["job_id"])
-                db.execute(
-                    "INSERT INTO idempotency (user_id, key, request_hash, job_id)"
-                    " VALUES (?, ?, ?, ?)",
-                    (job["user_id"], key, request_hash, job["id"]),
-                )
-            if join_batch is not None:
-                batch_id, check = join_batch
-                check(_batch_head(db, batch_id))
-            values = encode(job)
-            columns = ", ".join(values)
-            marks = ", ".join("?" for _ in values)
-            db.execute(f"INSERT INTO jobs ({columns}) VALUES ({marks})", tuple(values.values()))  # noqa: S608
-            return str(job["id"])
-
-        return self._grouped(insert)
+    def insert_jobs(self, entries: list[NewJob]) -> list[str | Exception]:
+        """`insert_job` of each (job, idempotency, join_batch) of `entries`, in order and
+        in one durable commit; per entry its job id, or the exception that refused it
+        (that entry alone is rolled back)."""
+        parts = self._grouped_all([_insert(*entry) for entry in entries])
+        outcomes: list[str | Exception] = []
+        for part in parts:
+            if part.error is None:
+                outcomes.append(str(part.result))
+            elif isinstance(part.error, Exception):
+                outcomes.append(part.error)
+            else:  # (KeyboardInterrupt and the like end the request)
+                raise part.error
+        return outcomes
 
     def job(self, job_id: str) -> dict[str, Any] | None:
         return self._one("SELECT * FROM jobs WHERE id = ?", (job_id,))
@@ -288,6 +279,40 @@ def _append_chunk(db: sqlite3.Connection, job_id: str, chunk: Chunk) -> int:
         (json.dumps(layout), done - 1, job_id),
     )
     return done - 1
+
+
+def _insert(
+    job: dict[str, Any], idempotency: tuple[str, str] | None, join_batch: JoinBatch | None
+) -> Callable[[sqlite3.Connection], str]:
+    """The write of `insert_job` (see there), for a group commit."""
+
+    def insert(db: sqlite3.Connection) -> str:
+        if idempotency is not None:
+            key, request_hash = idempotency
+            row = db.execute(
+                "SELECT job_id, request_hash FROM idempotency WHERE user_id = ? AND key = ?",
+                (job["user_id"], key),
+            ).fetchone()
+            if row is not None:
+                if row["request_hash"] != request_hash:
+                    raise IdempotencyConflict(
+                        "Idempotency-Key was already used with a different request body"
+                    )
+                return str(row["job_id"])
+            db.execute(
+                "INSERT INTO idempotency (user_id, key, request_hash, job_id) VALUES (?, ?, ?, ?)",
+                (job["user_id"], key, request_hash, job["id"]),
+            )
+        if join_batch is not None:
+            batch_id, check = join_batch
+            check(_batch_head(db, batch_id))
+        values = encode(job)
+        columns = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        db.execute(f"INSERT INTO jobs ({columns}) VALUES ({marks})", tuple(values.values()))  # noqa: S608
+        return str(job["id"])
+
+    return insert
 
 
 def _batch_head(db: sqlite3.Connection, batch_id: str) -> dict[str, Any] | None:

@@ -1,11 +1,15 @@
-"""Jobs prepared at submission are handed to their worker once, bounded in number."""
+"""Jobs prepared at submission are handed to their worker once, bounded in bytes; a
+batch of submissions is stored in one commit."""
 
 from __future__ import annotations
 
 import pickle
 from pathlib import Path
 
+import pytest
+
 from quantinuum_api_server import _scheduler
+from quantinuum_api_server._errors import ApiError
 from quantinuum_api_server._events import JobEvents
 from quantinuum_api_server._jobs import JobService
 from quantinuum_api_server._settings import ServerSettings
@@ -37,14 +41,48 @@ def test_a_submitted_job_is_handed_off_once(tmp_path: Path) -> None:
     assert jobs.scheduler._handed_off(job_id) is None  # a rerun prepares it again
 
 
-def test_failed_at_submission_and_old_jobs_are_not_kept(tmp_path: Path) -> None:
+def test_failed_at_submission_and_old_jobs_are_not_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     jobs, user = _service(tmp_path)
     failed, status = jobs.submit(user, _body(**{"max-cost": 0.0}), None)
     assert status == "failed"
     assert jobs.scheduler._handed_off(failed) is None
-    ids = [jobs.submit(user, _body(), None)[0] for _ in range(_scheduler.HANDOFF_JOBS + 3)]
+    one = jobs.submit(user, _body(), None)[0]
+    size = len(jobs.scheduler._handed_off(one) or b"")
+    assert size > 0
+    monkeypatch.setattr(_scheduler, "HANDOFF_BUDGET", 5 * size)  # room for 5 jobs
+    ids = [jobs.submit(user, _body(), None)[0] for _ in range(8)]
     assert all(jobs.scheduler._handed_off(job_id) is None for job_id in ids[:3])
     assert all(jobs.scheduler._handed_off(job_id) is not None for job_id in ids[3:])
+    assert jobs.scheduler._handoff_bytes == 0  # every kept byte was counted out again
+
+
+def test_a_batch_is_checked_and_stored_in_one_commit(tmp_path: Path) -> None:
+    """`submit_many`: one durable commit for all accepted items, each item's outcome in
+    order, a refused item refusing nothing else, and every job handed off."""
+    jobs, user = _service(tmp_path)
+    store = jobs._store
+    jobs.submit(user, _body(), None)  # (checkers started)
+    items: list[tuple[dict[str, object], str | None]] = [(_body(), f"key-{i}") for i in range(6)]
+    items[2] = (_body(program="OPENQASM 2.0; qreg q[1]; nonsense;"), None)
+    items[4] = (_body(**{"max-cost": 0.0}), None)
+    before = store.commits
+    outcomes = jobs.submit_many(user, items)
+    assert store.commits == before + 1
+    assert isinstance(outcomes[2], ApiError)
+    assert outcomes[2].status == 400
+    ok = [o for i, o in enumerate(outcomes) if i != 2]
+    assert all(isinstance(o, tuple) for o in ok)
+    statuses = [o[1] for o in ok if isinstance(o, tuple)]
+    assert statuses == ["queued", "queued", "queued", "failed", "queued"]
+    queued = [o[0] for i, o in enumerate(outcomes) if isinstance(o, tuple) and i != 4]
+    assert all(jobs.scheduler._handed_off(job_id) is not None for job_id in queued)
+    assert [store.job(job_id)["status"] for job_id in queued] == ["queued"] * 4  # type: ignore[index]
+    # The same keys again: the same jobs, still in one commit.
+    again = jobs.submit_many(user, [items[0], items[1]])
+    assert store.commits == before + 2
+    assert [o[0] for o in again if isinstance(o, tuple)] == [outcomes[0][0], outcomes[1][0]]  # type: ignore[index]
 
 
 def test_the_last_chunk_and_the_completion_are_one_commit(tmp_path: Path) -> None:
