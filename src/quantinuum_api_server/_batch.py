@@ -68,11 +68,11 @@ async def job_documents(service: Service, ctx: Context) -> Response:
     """The listed jobs' documents, held until all are final when `wait` > 0."""
     ids: list[str] = list(ctx.body["jobs"])
     wait = float(ctx.body.get("wait", 0))
-    rows = {job_id: service.store.job(job_id) for job_id in ids}
-    owned = [i for i in ids if (r := rows[i]) is not None and int(r["user_id"]) == ctx.user_id]
+    states = service.store.job_states(ids)
+    owned = [i for i in ids if i in states and states[i][0] == ctx.user_id]
     missing = [i for i in ids if i not in set(owned)]
     finals: dict[str, str] = {}  # job id -> its final document (JSON text)
-    pending = [i for i in owned if rows[i]["status"] not in DONE_STATUSES]  # type: ignore[index]
+    pending = [i for i in owned if states[i][1] not in DONE_STATUSES]
     if wait > 0 and pending:
         session = ctx.user["session"] if ctx.user else None
         try:
@@ -110,9 +110,9 @@ async def _hold(
     `wait` seconds pass, the session ends or the service stops."""
     queue: ManyQueue = service.events.subscribe_many(pending)
     try:
-        left = set(pending)
         # Jobs that ended between the first read and the subscription: read them again.
-        left -= {job_id for job_id in pending if _is_final(service, job_id)}
+        states = service.store.job_states(pending)
+        left = {i for i in pending if i in states and states[i][1] not in DONE_STATUSES}
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait
         while left and not ended.is_set():
@@ -128,15 +128,18 @@ async def _hold(
             if change.final is not None:
                 finals[job_id] = change.final
                 left.discard(job_id)
-            elif change.kind == "status" and _is_final(service, job_id):
+            elif change.kind == "status" and _is_final(service, job_id, change.status):
                 left.discard(job_id)  # (a cancel, say: its document is read at the end)
     finally:
         service.events.unsubscribe_many(pending, queue)
 
 
-def _is_final(service: Service, job_id: str) -> bool:
-    row = service.store.job(job_id)
-    return row is None or row["status"] in DONE_STATUSES
+def _is_final(service: Service, job_id: str, status: str | None = None) -> bool:
+    """Whether the job has ended (or is gone): its event's `status` if it has one, else
+    its stored status."""
+    if status is None:
+        status = service.store.job_status(job_id)
+    return status is None or status in DONE_STATUSES
 
 
 async def _next(queue: ManyQueue, ended: asyncio.Event, within: float) -> Any:

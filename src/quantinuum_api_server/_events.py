@@ -62,10 +62,12 @@ def notify(job_id: str, kind: str, status: str | None = None) -> None:
 
 
 class JobEvent(NamedTuple):
-    """One change of a job: its kind, and its final document (JSON) if it has ended."""
+    """One change of a job: its kind, its final document (JSON) if it has ended, and its
+    new status where the publisher knows it (None: read the job)."""
 
     kind: str
     final: str | None = None
+    status: str | None = None
 
 
 #: What a watcher of many jobs receives: the job's id and its event.
@@ -124,11 +126,13 @@ class JobEvents:
         # dict lookups: atomic under the GIL
         return job_id in self._subscribers or job_id in self._many
 
-    def publish(self, job_id: str, kind: str, final: str | None = None) -> None:
+    def publish(
+        self, job_id: str, kind: str, final: str | None = None, status: str | None = None
+    ) -> None:
         with self._lock:
             entries = list(self._subscribers.get(job_id, ()))
             many = list(self._many.get(job_id, ()))
-        event = JobEvent(kind, final)
+        event = JobEvent(kind, final, status)
         for loop, queue in entries:
             try:
                 loop.call_soon_threadsafe(queue.put_nowait, event)

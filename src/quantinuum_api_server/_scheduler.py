@@ -204,7 +204,7 @@ class Scheduler:
             if row is None:
                 self._pending.wait(self._idle_wait())
                 continue
-            self._events.publish(row["id"], "status")
+            self._events.publish(row["id"], "status", status="running")
             notify(row["id"], "started", "running")
             try:
                 self._run(worker, row)

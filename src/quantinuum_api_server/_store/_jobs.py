@@ -44,6 +44,8 @@ _LIST_FILTERS = {
     "submitted_before": "submit_date < ?",
     "before_seq": "seq < ?",
 }
+# Ids per `IN (...)` read (SQLite allows 32,766 parameters; smaller reads stay cheap).
+_IDS_PER_READ = 500
 # A chunk of packed results as `append_chunk` takes it: (layout, shots, data).
 Chunk = tuple[list[tuple[str, int]], int, bytes]
 #: `insert_job`'s `join_batch`: (batch id, a check of the batch's first job).
@@ -95,6 +97,17 @@ class JobStore(Database):
 
     def job(self, job_id: str) -> dict[str, Any] | None:
         return self._one("SELECT * FROM jobs WHERE id = ?", (job_id,))
+
+    def job_states(self, job_ids: list[str]) -> dict[str, tuple[int, str]]:
+        """(user id, status) of each job of `job_ids` that exists, in one read."""
+        states: dict[str, tuple[int, str]] = {}
+        for start in range(0, len(job_ids), _IDS_PER_READ):
+            part = job_ids[start : start + _IDS_PER_READ]
+            marks = ", ".join("?" for _ in part)
+            sql = f"SELECT id, user_id, status FROM jobs WHERE id IN ({marks})"  # noqa: S608
+            for row in self._read(sql, tuple(part)):
+                states[str(row[0])] = (int(row[1]), str(row[2]))
+        return states
 
     def list_jobs(self, user_id: int, limit: int, **filters: Any) -> list[dict[str, Any]]:
         """Up to `limit` of `user_id`'s jobs, newest first (by `seq`), without program and
