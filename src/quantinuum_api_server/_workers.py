@@ -48,6 +48,11 @@ logger = logging.getLogger(__name__)
 
 #: How often the supervisor checks the child's memory, the clock and cancel requests.
 POLL_SECONDS = 0.05
+#: A worker's size is read for `recycle_rss` after a job that ran this long, and after
+#: every `RECYCLE_CHECK_JOBS`-th shorter one (a job of a few milliseconds can grow the
+#: heap by little, and reading /proc took ~9% of a tiny job's supervisor time).
+RECYCLE_CHECK_SECONDS = 0.01
+RECYCLE_CHECK_JOBS = 32
 
 #: Modules the fork server imports (only imports: running anything there could start
 #: thread pools that its forked workers would not have).
@@ -364,6 +369,7 @@ class Worker:
         self._lock = threading.Lock()
         self._kill_reason: str | None = None
         self._closed = False
+        self._unchecked = 0  # short jobs run since the worker's size was last read
 
     @property
     def pid(self) -> int | None:
@@ -467,10 +473,10 @@ class Worker:
                         on_chunk(message[1], message[2], message[3], False)
                     elif kind == "final":
                         on_chunk(message[1], message[2], message[3], True)
-                        self._maybe_recycle()
+                        self._maybe_recycle(time.monotonic() - started)
                         return Outcome("done", stored=True)
                     elif kind == "done":
-                        self._maybe_recycle()
+                        self._maybe_recycle(time.monotonic() - started)
                         return Outcome("done")
                     elif kind == "rejected":
                         return Outcome("rejected", int(message[1]), str(message[2]))
@@ -509,11 +515,18 @@ class Worker:
             return Outcome(self._kill_reason)
         return Outcome("crashed", text="The job's worker process died (killed or crashed)")
 
-    def _maybe_recycle(self) -> None:
+    def _maybe_recycle(self, ran: float) -> None:
         """Restart a worker whose memory grew past `recycle_rss` (a big job's heap is
-        given back to the system only when its process ends)."""
+        given back to the system only when its process ends), after a job that `ran`
+        that many seconds (see `RECYCLE_CHECK_SECONDS`)."""
+        if self._recycle_rss is None:
+            return
+        self._unchecked += 1
+        if ran < RECYCLE_CHECK_SECONDS and self._unchecked < RECYCLE_CHECK_JOBS:
+            return
+        self._unchecked = 0
         pid = self.pid
-        if self._recycle_rss is None or pid is None:
+        if pid is None:
             return
         rss = _rss_bytes(pid)
         if rss is not None and rss > self._recycle_rss:

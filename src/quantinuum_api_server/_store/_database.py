@@ -84,7 +84,6 @@ CREATE TABLE IF NOT EXISTS jobs (
     last_shot INTEGER,
     error TEXT
 );
-CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status, seq);
 CREATE INDEX IF NOT EXISTS jobs_user_seq ON jobs(user_id, seq);
 CREATE TABLE IF NOT EXISTS job_chunks (
     job_id TEXT NOT NULL,
@@ -185,6 +184,9 @@ class Database:
         # The queue in the order jobs run: claiming and queue positions walk it instead of
         # every queued row (see `_NEXT_JOB_SQL`).
         self._db.execute(f"CREATE INDEX IF NOT EXISTS jobs_queue ON jobs(status, {RANK_SQL}, seq)")
+        # Older databases had an index on (status, seq) as well: `jobs_queue` serves every
+        # lookup by status, and each index more is written on every status change.
+        self._db.execute("DROP INDEX IF EXISTS jobs_status")
 
     def close(self) -> None:
         """Close every connection; any later call raises StoreClosedError."""
