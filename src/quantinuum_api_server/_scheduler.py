@@ -12,8 +12,8 @@ Decisions (the reference leaves them open):
   `tket` are accepted and ignored.
 - Results grow chunk by chunk (`chunk_shots`, each next chunk `chunk_growth` times
   larger), with `last-shot` the index of the last shot done, stored packed
-  (`quantinuum_emulator.pack_chunk`), one row per chunk; the last chunk and the final
-  status are one commit.
+  (`quantinuum_emulator.pack_chunk`), one row per chunk; the last chunk, the final
+  status and the claim of the worker's next queued job are one commit.
 - Jobs run in worker processes (`_workers.Worker`), one per `workers`. Cancel of a running
   job kills its worker at once (the results of the chunks done are kept).
 - Limits: a job over `job_memory_limit` or `job_time_limit` fails with code 41. A job
@@ -32,6 +32,7 @@ event hook (`_events.on_job_event`).
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import logging
 import threading
@@ -198,39 +199,59 @@ class Scheduler:
             return min(1.0, self._ready_times[0] - now + 0.001)
 
     def _work(self, worker: Worker) -> None:
+        # The next job, when the last one's completion claimed it (`_finish`).
+        following: list[dict[str, Any]] = []
         while not self._stopping.is_set():
-            self._pending.clear()
-            row = self._store.claim_next_job(utc_now())
+            row = following.pop() if following else None
             if row is None:
-                self._pending.wait(self._idle_wait())
-                continue
+                self._pending.clear()
+                row = self._store.claim_next_job(utc_now())
+                if row is None:
+                    self._pending.wait(self._idle_wait())
+                    continue
             self._events.publish(row["id"], "status", status="running")
             notify(row["id"], "started", "running")
             try:
-                self._run(worker, row)
+                self._run(worker, row, following)
             except Exception as exc:  # a job must never kill its supervisor
                 if self._stopping.is_set():  # the database may be closed: recovered later
-                    return
+                    break
                 logger.exception("job %s failed", row["id"])
                 self._finish(row["id"], "failed", error={"code": INTERNAL, "text": str(exc)})
+        for row in following:  # claimed, never started: back to the queue as it was
+            with contextlib.suppress(Exception):  # (if the store is closed: `recover_jobs`)
+                self._store.requeue_job(str(row["id"]), count_attempt=False)
 
     def _finish(
-        self, job_id: str, status: str, *, chunk: Chunk | None = None, **fields: Any
+        self,
+        job_id: str,
+        status: str,
+        *,
+        chunk: Chunk | None = None,
+        following: list[dict[str, Any]] | None = None,
+        **fields: Any,
     ) -> None:
-        """End a running job (with its last results `chunk`, if any, in the same commit)."""
+        """End a running job (with its last results `chunk`, if any, in the same commit);
+        with `following`, claim the worker's next job in that commit too, into it."""
         notify(job_id, "finishing", status)
+        claim = following is not None and not self._stopping.is_set()
         # Not fsynced: after a machine crash an unfinished-looking job just runs again.
-        self._store.finish_job(
+        _, claimed = self._store.finish_job_and_claim(
             job_id,
             only_if=("running", "canceling"),
             status=status,
             result_date=utc_now(),
             chunk=chunk,
+            claim_start=utc_now() if claim else None,
             **fields,
         )
+        if claimed is not None and following is not None:
+            following.append(claimed)
         self.announce(job_id)
 
-    def _run(self, worker: Worker, row: Mapping[str, Any]) -> None:
+    def _run(self, worker: Worker, row: Mapping[str, Any], following: list[dict[str, Any]]) -> None:
+        """Run a claimed job to its end; its completion may claim the worker's next job
+        into `following` (`_finish`)."""
         job_id = str(row["id"])
         attempts, most = int(row["attempts"]), max(1, self._settings.max_job_attempts)
         if attempts > most:
@@ -249,7 +270,7 @@ class Scheduler:
                 chunk_growth=self._settings.chunk_growth,
                 chunk_delay=self._settings.chunk_delay,
                 on_chunk=lambda layout, shots, data, last: self._chunk(
-                    job_id, layout, shots, data, last
+                    job_id, layout, shots, data, last, following
                 ),
                 should_stop=lambda: self._stopping.is_set() or job_id in self._canceled,
             )
@@ -259,9 +280,17 @@ class Scheduler:
                 self._canceled.discard(job_id)
         self._settle(job_id, attempts, outcome)
 
-    def _chunk(self, job_id: str, layout: Layout, shots: int, data: bytes, last: bool) -> None:
+    def _chunk(
+        self,
+        job_id: str,
+        layout: Layout,
+        shots: int,
+        data: bytes,
+        last: bool,
+        following: list[dict[str, Any]],
+    ) -> None:
         if last:  # the job is done (`Outcome.stored`: `_settle` leaves it)
-            self._finish(job_id, "completed", chunk=(layout, shots, data))
+            self._finish(job_id, "completed", chunk=(layout, shots, data), following=following)
             return
         self._store.append_chunk(job_id, layout, shots, data)
         self._events.publish(job_id, "partial")

@@ -153,19 +153,7 @@ class JobStore(Database):
         found through the `jobs_queue` index, at a cost independent of the queue length
         (unless batches hold back the first queued jobs)."""
         with self.transaction(durable=False) as db:
-            moment = time.time() if now is None else now
-            row = db.execute(_NEXT_JOB_SQL, (moment,)).fetchone()
-            if row is None:
-                return None
-            db.execute(
-                "UPDATE jobs SET status = 'running', start_date = ?, results = NULL,"
-                " result_layout = NULL, last_shot = NULL, attempts = attempts + 1"
-                " WHERE id = ?",
-                (start_date, row["id"]),
-            )
-            db.execute("DELETE FROM job_chunks WHERE job_id = ?", (row["id"],))
-            found = db.execute("SELECT * FROM jobs WHERE id = ?", (row["id"],)).fetchone()
-        return decode(found)
+            return _claim(db, start_date, time.time() if now is None else now)
 
     def append_chunk(
         self, job_id: str, layout: list[tuple[str, int]], shots: int, data: bytes
@@ -191,15 +179,36 @@ class JobStore(Database):
         status did not match. Not fsynced, as `append_chunk`: after a machine crash, an
         unfinished-looking job just runs again. One commit instead of `append_chunk`
         and `update_job`'s two."""
+        done, _ = self.finish_job_and_claim(
+            job_id, only_if=only_if, status=status, result_date=result_date, chunk=chunk, **fields
+        )
+        return done
+
+    def finish_job_and_claim(
+        self,
+        job_id: str,
+        *,
+        only_if: tuple[str, ...],
+        status: str,
+        result_date: str,
+        chunk: Chunk | None = None,
+        claim_start: str | None = None,
+        **fields: Any,
+    ) -> tuple[bool, dict[str, Any] | None]:
+        """`finish_job`, and with a `claim_start` date, `claim_next_job` in the same
+        commit (a worker's next job: one commit a job instead of two, and the rows and
+        index pages both change are written once). (whether the job was finished, the
+        claimed job or None)."""
         sql, args = _update_sql(
             job_id, only_if, dict(fields, status=status, result_date=result_date)
         )
         with self.transaction(durable=False) as db:
             if db.execute(sql, args).rowcount != 1:
-                return False
+                return False, None
             if chunk is not None:
                 _append_chunk(db, job_id, chunk)
-        return True
+            claimed = None if claim_start is None else _claim(db, claim_start, time.time())
+        return True, claimed
 
     def job_chunks(self, job_id: str) -> list[tuple[int, bytes]]:
         """The packed result chunks of a job, in order: (shots, data)."""
@@ -272,6 +281,22 @@ def _update_sql(
         sql += f" AND status IN ({', '.join('?' for _ in only_if)})"
         args += only_if
     return sql, args
+
+
+def _claim(db: sqlite3.Connection, start_date: str, now: float) -> dict[str, Any] | None:
+    """`claim_next_job`'s write, in the caller's transaction."""
+    row = db.execute(_NEXT_JOB_SQL, (now,)).fetchone()
+    if row is None:
+        return None
+    db.execute(
+        "UPDATE jobs SET status = 'running', start_date = ?, results = NULL,"
+        " result_layout = NULL, last_shot = NULL, attempts = attempts + 1"
+        " WHERE id = ?",
+        (start_date, row["id"]),
+    )
+    db.execute("DELETE FROM job_chunks WHERE job_id = ?", (row["id"],))
+    found = db.execute("SELECT * FROM jobs WHERE id = ?", (row["id"],)).fetchone()
+    return decode(found)
 
 
 def _append_chunk(db: sqlite3.Connection, job_id: str, chunk: Chunk) -> int:

@@ -96,10 +96,38 @@ def test_the_last_chunk_and_the_completion_are_one_commit(tmp_path: Path) -> Non
     assert claimed is not None
     assert claimed["id"] == job_id
     before = store.commits
-    jobs.scheduler._chunk(job_id, *pack_chunk({"c": ["00", "11", "11", "00", "11"]}), True)
+    following: list[dict[str, object]] = []
+    jobs.scheduler._chunk(
+        job_id, *pack_chunk({"c": ["00", "11", "11", "00", "11"]}), True, following
+    )
     assert store.commits == before + 1
     doc = jobs.document(jobs.owned_job(user, job_id))
     assert doc["status"] == "completed"
     assert doc["results"] == {"c": ["00", "11", "11", "00", "11"]}
     assert doc["last-shot"] == 4
     assert jobs.result_bits(jobs.owned_job(user, job_id)) == 10  # 5 shots x 2 bits
+
+
+def test_a_completion_claims_the_workers_next_job_in_its_commit(tmp_path: Path) -> None:
+    from quantinuum_emulator import pack_chunk, utc_now
+
+    jobs, user = _service(tmp_path)
+    first, _ = jobs.submit(user, _body(), None)
+    second, _ = jobs.submit(user, _body(), None)
+    store = jobs._store
+    claimed = store.claim_next_job(utc_now())
+    assert claimed is not None
+    assert claimed["id"] == first
+    following: list[dict[str, object]] = []
+    before = store.commits
+    jobs.scheduler._chunk(first, *pack_chunk({"c": ["00", "11"]}), True, following)
+    assert store.commits == before + 1
+    assert [row["id"] for row in following] == [second]
+    assert store.job_status(first) == "completed"
+    assert store.job_status(second) == "running"
+    assert following[0]["attempts"] == 1
+    # Nothing more queued: the next completion claims nothing.
+    again: list[dict[str, object]] = []
+    jobs.scheduler._chunk(second, *pack_chunk({"c": ["11", "11"]}), True, again)
+    assert again == []
+    assert store.job_status(second) == "completed"
