@@ -16,6 +16,7 @@ class Sizes:
     batch_jobs: int = 100
     batch_shots: int = 10
     batch_reps: int = 5
+    throughput_jobs: int = 1000  # (5): tiny jobs per batched run (submit_many)
     latency_ws_jobs: int = 20
     latency_poll_jobs: int = 5
     latency_shots: int = 100
@@ -51,6 +52,7 @@ class Sizes:
 QUICK = Sizes(
     batch_jobs=3,
     batch_reps=1,
+    throughput_jobs=5,
     latency_ws_jobs=2,
     latency_poll_jobs=1,
     latency_shots=20,
