@@ -83,6 +83,8 @@ _rng = random.SystemRandom()
 
 #: Websockets of finished waits still closing (referenced so they are not collected).
 _closing: set[asyncio.Task[None]] = set()
+#: Seconds after a wait's return when its websocket's closing handshake starts.
+CLOSE_DELAY = 0.002
 
 #: Websocket close code: the login session of the ticket ended (see openapi.yaml).
 SESSION_ENDED = 4001
@@ -477,8 +479,9 @@ class JobWaiter:
             await ws.close()
             raise
         # The job is final: return now; the closing handshake (a round trip to the service)
-        # finishes in the background.
-        task = asyncio.get_running_loop().create_task(ws.close())
+        # starts a moment later, in the background, so that it does not run before the
+        # caller has the result (a sync caller waits for this loop's thread to let go).
+        task = asyncio.get_running_loop().create_task(_close_soon(ws))
         _closing.add(task)
         task.add_done_callback(_closing.discard)
         return job
@@ -508,6 +511,14 @@ class JobWaiter:
             watch.session_updates += 1
             if watch.see(update).done:
                 return update
+
+
+async def _close_soon(ws: ClientConnection) -> None:
+    """Close `ws` after `CLOSE_DELAY` (at once if cancelled meanwhile)."""
+    try:
+        await asyncio.sleep(CLOSE_DELAY)
+    finally:
+        await ws.close()
 
 
 def _not_found(job_id: str) -> APIStatusError:

@@ -256,6 +256,55 @@ async def test_wait_returns_without_waiting_for_the_closing_handshake() -> None:
         await server.wait_closed()
 
 
+async def test_the_websocket_of_a_finished_wait_is_closed_after_it_returns() -> None:
+    # The closing handshake starts a moment after the wait returned (CLOSE_DELAY), and it
+    # does start: the peer receives a close frame.
+    returned = asyncio.Event()
+    close_seen: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+
+    async def peer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        request = await reader.readuntil(b"\r\n\r\n")
+        key = next(
+            line.split(b":", 1)[1].strip()
+            for line in request.split(b"\r\n")
+            if line.lower().startswith(b"sec-websocket-key:")
+        )
+        accept = accept_key(key.decode()).encode()
+        writer.write(
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+            b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n"
+        )
+        header = await reader.readexactly(2)  # the OpenConnection frame (masked)
+        await reader.readexactly((header[1] & 0x7F) + 4)
+        final = json.dumps({"job": "j1", "status": "completed"}).encode()
+        writer.write(bytes([0x81, len(final)]) + final)
+        await writer.drain()
+        opcode = (await reader.readexactly(2))[0] & 0x0F
+        close_seen.set_result(opcode if returned.is_set() else -1.0)
+        writer.close()
+
+    async def fetch(job_id: str, websocket: bool) -> Job:
+        return Job.from_dict(
+            {
+                "job": job_id,
+                "status": "running",
+                "websocket": {"task_token": "t", "executionArn": "a"},
+            }
+        )
+
+    server = await asyncio.start_server(peer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        waiter = JobWaiter(fetch, f"ws://127.0.0.1:{port}/v1/", policy=FAST.with_timeout(5))
+        job = await waiter.wait("j1")
+        returned.set()
+        assert job.status == "completed"
+        assert await asyncio.wait_for(close_seen, 5) == 0x8  # a close frame, after return
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
 def test_policy_rejects_bad_values() -> None:
     with pytest.raises(ValueError, match="timeout"):
         WaitPolicy(timeout=-1)
