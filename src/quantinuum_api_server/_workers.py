@@ -297,7 +297,15 @@ def _child_main(conn: Connection) -> None:
         try:
             job = pickle.loads(prepared) if prepared is not None else emulator.prepare(body)  # noqa: S301 - pickled by the API process
             done = 0
-            for chunk in emulator.run(job, chunk_shots=chunk_shots, chunk_growth=chunk_growth):
+            # Results done at the same moment go as one chunk, unless tests slow the job
+            # down chunk by chunk (`chunk_delay`) to see partial results.
+            chunks = emulator.run(
+                job,
+                chunk_shots=chunk_shots,
+                chunk_growth=chunk_growth,
+                progress_only=chunk_delay <= 0,
+            )
+            for chunk in chunks:
                 layout, shots, data = pack_chunk(chunk)
                 done += shots
                 if done == job.count and layout and chunk_delay <= 0:

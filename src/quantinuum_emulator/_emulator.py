@@ -85,11 +85,14 @@ class Emulator:
         *,
         chunk_shots: int | None = None,
         chunk_growth: float = 1.0,
+        progress_only: bool = False,
     ) -> Iterator[Chunk]:
         """Yield the job's results in chunks (all at once when `chunk_shots` is None).
 
         The first chunk has `chunk_shots` shots and each next one `chunk_growth` times as
-        many. Syntax checkers yield all-zero bitstrings for every register.
+        many. With `progress_only`, shots done at the same moment come as one chunk: a
+        noiseless circuit's shots are all sampled from one run, so its results come
+        whole. Syntax checkers yield all-zero bitstrings for every register.
         """
         first = chunk_shots or job.count
         if job.placement.is_syntax_checker:
@@ -103,7 +106,12 @@ class Emulator:
         options = job_simulation_options(job)
         if isinstance(job.program, ParsedProgram):
             chunks = self.simulator().iter_chunks(
-                job.program, job.count, first, growth=chunk_growth, **options
+                job.program,
+                job.count,
+                first,
+                growth=chunk_growth,
+                sliced=not progress_only,
+                **options,
             )
         else:
             chunks = iter_shot_chunks(

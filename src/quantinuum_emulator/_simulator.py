@@ -117,6 +117,7 @@ class Simulator:
         seed: int | None = None,
         method: str = "statevector",
         growth: float = 1.0,
+        sliced: bool = True,
     ) -> Iterator[dict[str, list[str]]]:
         """Run `shots` shots in chunks, yielding each chunk's result.
 
@@ -124,7 +125,8 @@ class Simulator:
         (1.0: all the same size), so early partial results come fast while a long job
         pays the per-run cost only O(log shots) times. Each chunk gets its own seed
         (derived from `seed`, or random if `seed` is None), so chunks differ; stop
-        iterating to cancel the rest.
+        iterating to cancel the rest. A noiseless run samples every shot at once: it
+        comes as slices of that one run, or whole unless `sliced`.
         """
         if growth < 1.0:
             raise ValueError(f"growth must be >= 1, got {growth!r}")
@@ -142,6 +144,9 @@ class Simulator:
             # the chunks are then slices of it. Noisy runs cost per shot anyway.
             chunk_seed = seeds.randint(0, _MAX_SEED) if seeds is not None else None
             every = self._execute(program, circuit, shots, noise, chunk_seed, method)
+            if not sliced:
+                yield every
+                return
             done = 0
             for size in sizes:
                 yield {name: bits[done : done + size] for name, bits in every.items()}

@@ -199,10 +199,17 @@ def test_noiseless_chunks_come_from_one_run_noisy_ones_from_one_run_each(
     assert runs == [1000]
     assert set().union(*(set(chunk["c"]) for chunk in chunks)) == {"00", "11"}
     runs.clear()
+    whole = list(simulator.iter_chunks(program, 1000, 100, growth=2.0, seed=5, sliced=False))
+    assert [len(chunk["c"]) for chunk in whole] == [1000]  # unsliced: one chunk, one run
+    assert runs == [1000]
+    runs.clear()
     specs: dict[str, Any] = default_machines()[0]["noise_specs"]
     noisy = list(simulator.iter_chunks(program, 300, 100, noise_specs=specs, seed=5))
     assert runs == [100, 100, 100]
     assert sum(len(chunk["c"]) for chunk in noisy) == 300
+    runs.clear()
+    noisy = list(simulator.iter_chunks(program, 300, 100, noise_specs=specs, sliced=False))
+    assert runs == [100, 100, 100]  # noisy shots are done chunk by chunk: still chunks
 
 
 def test_stabilizer_method(simulator: Simulator) -> None:

@@ -436,3 +436,37 @@ def test_workers_run_at_a_lower_cpu_priority_than_the_api_process() -> None:
     with started_worker() as pid:
         ours = os.getpriority(os.PRIO_PROCESS, 0)
         assert os.getpriority(os.PRIO_PROCESS, pid) == min(19, ours + NICENESS)
+
+
+def test_a_noiseless_job_comes_as_one_chunk_unless_chunks_are_slowed() -> None:
+    # All shots of a noiseless circuit are sampled from one run: sent as slices they
+    # cost a message, a commit and an event each for no progress to show. Tests that
+    # slow jobs down chunk by chunk (`chunk_delay`) still get their chunks.
+    from quantinuum_api_server._workers import Worker
+    from quantinuum_emulator import MachineCatalog
+    from tests.programs import BELL
+
+    body = {"machine": "H1-1E", "language": "OPENQASM 2.0", "count": 250, "options": {}}
+    worker = Worker(
+        MachineCatalog(),
+        max_program_bytes=2**20,
+        memory_limit=None,
+        time_limit=60.0,
+        recycle_rss=None,
+    )
+    try:
+        for delay, expected in ((0.0, [(250, True)]), (0.01, [(100, False), (150, True)])):
+            seen: list[tuple[int, bool]] = []
+            outcome = worker.run(
+                {**body, "program": BELL},
+                chunk_shots=100,
+                chunk_growth=1.5,
+                chunk_delay=delay,
+                on_chunk=lambda layout, shots, data, last: seen.append((shots, last)),
+            )
+            assert outcome.kind == "done"
+            assert [shots for shots, _ in seen] == [shots for shots, _ in expected]
+            if delay == 0.0:
+                assert seen == expected  # the only chunk is the last: stored with the end
+    finally:
+        worker.close()
