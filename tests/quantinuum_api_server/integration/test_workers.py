@@ -457,12 +457,22 @@ def test_a_noiseless_job_comes_as_one_chunk_unless_chunks_are_slowed() -> None:
     try:
         for delay, expected in ((0.0, [(250, True)]), (0.01, [(100, False), (150, True)])):
             seen: list[tuple[int, bool]] = []
+
+            def on_chunk(
+                layout: object,
+                shots: int,
+                data: bytes,
+                last: bool,
+                seen: list[tuple[int, bool]] = seen,
+            ) -> None:
+                seen.append((shots, last))
+
             outcome = worker.run(
                 {**body, "program": BELL},
                 chunk_shots=100,
                 chunk_growth=1.5,
                 chunk_delay=delay,
-                on_chunk=lambda layout, shots, data, last: seen.append((shots, last)),
+                on_chunk=on_chunk,
             )
             assert outcome.kind == "done"
             assert [shots for shots, _ in seen] == [shots for shots, _ in expected]
