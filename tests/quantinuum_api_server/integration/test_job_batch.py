@@ -181,3 +181,40 @@ def test_a_held_request_ends_with_its_session(queued_server: LocalServer) -> Non
     held.join(20)  # well inside the 30 s hold: only the session's end can have ended it
     assert answer, "the held request outlived its session"
     assert [doc["status"] for doc in answer[0].json()["jobs"]] == ["queued"]
+
+
+def test_many_batched_jobs_on_two_workers_each_run_once(tmp_path: Any) -> None:
+    """Real concurrency on the claim path: two workers, each completion claiming its
+    worker's next job in the same commit, 240 jobs from three batches at once. Every job
+    completes with its own results, and none was started twice."""
+    from quantinuum_api_server._store import Store
+
+    db = tmp_path / "server.sqlite3"
+    with LocalServer(db, settings=fast_settings(workers=2)) as srv:
+        api = Api(srv, new_user(srv)[0])
+        replies: list[httpx.Response] = []
+
+        def submit() -> None:
+            replies.append(_batch(api, [_item(count=4) for _ in range(80)]))
+
+        threads = [threading.Thread(target=submit) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert [reply.status_code for reply in replies] == [200, 200, 200]
+        ids = [entry["job"] for reply in replies for entry in reply.json()["jobs"]]
+        assert len(set(ids)) == 240
+        done = []
+        for start in range(0, len(ids), 80):  # held until each lot has ended (30 s at most)
+            reply = _documents(api, ids[start : start + 80], wait=30)
+            assert reply.status_code == 200, reply.text
+            done.extend(reply.json()["jobs"])
+        assert [doc["status"] for doc in done] == ["completed"] * 240
+        assert all(len(doc["results"]["c"]) == 4 for doc in done)
+    store = Store(db)
+    try:
+        attempts = {store.job(job_id)["attempts"] for job_id in ids}  # type: ignore[index]
+    finally:
+        store.close()
+    assert attempts == {1}
