@@ -36,7 +36,7 @@ import threading
 import time
 import uuid
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -155,7 +155,12 @@ class JobService:
             for index in range(first, len(items), lanes):
                 found[index] = admit(items[index])
 
-        others = [self._lanes().submit(lane, first) for first in range(1, lanes)]
+        others: list[Future[None]] = []
+        for first in range(1, lanes):
+            try:
+                others.append(self._lanes().submit(lane, first))
+            except RuntimeError:  # the service is stopping (its pool shut down): inline
+                lane(first)
         lane(0)
         for other in others:
             other.result()

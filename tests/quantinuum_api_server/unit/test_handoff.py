@@ -131,3 +131,16 @@ def test_a_completion_claims_the_workers_next_job_in_its_commit(tmp_path: Path) 
     jobs.scheduler._chunk(second, *pack_chunk({"c": ["11", "11"]}), True, again)
     assert again == []
     assert store.job_status(second) == "completed"
+
+
+def test_a_batch_checked_while_the_lane_pool_shuts_down_is_checked_inline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    jobs, user = _service(tmp_path)
+    closed = ThreadPoolExecutor(1)
+    closed.shutdown()
+    monkeypatch.setattr(jobs, "_lanes", lambda: closed)  # as if stop() shut it meanwhile
+    outcomes = jobs.submit_many(user, [(_body(), None), (_body(), None), (_body(), None)])
+    assert [o[1] for o in outcomes if isinstance(o, tuple)] == ["queued"] * 3
