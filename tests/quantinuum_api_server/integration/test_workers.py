@@ -400,19 +400,25 @@ def test_a_job_prepared_at_submission_runs_without_being_prepared_again() -> Non
         worker.close()
 
 
-@contextlib.contextmanager
-def started_worker() -> Iterator[int]:
-    """A job worker process, started; its pid."""
+def new_worker() -> Any:
+    """A job worker (`_workers.Worker`, its process started on first use), no limits but
+    a minute a job."""
     from quantinuum_api_server._workers import Worker
     from quantinuum_emulator import MachineCatalog
 
-    worker = Worker(
+    return Worker(
         MachineCatalog(),
         max_program_bytes=2**20,
         memory_limit=None,
         time_limit=60.0,
         recycle_rss=None,
     )
+
+
+@contextlib.contextmanager
+def started_worker() -> Iterator[int]:
+    """A job worker process, started; its pid."""
+    worker = new_worker()
     try:
         assert worker.ensure_started()
         assert worker.pid is not None
@@ -442,18 +448,10 @@ def test_a_noiseless_job_comes_as_one_chunk_unless_chunks_are_slowed() -> None:
     # All shots of a noiseless circuit are sampled from one run: sent as slices they
     # cost a message, a commit and an event each for no progress to show. Tests that
     # slow jobs down chunk by chunk (`chunk_delay`) still get their chunks.
-    from quantinuum_api_server._workers import Worker
-    from quantinuum_emulator import MachineCatalog
     from tests.programs import BELL
 
     body = {"machine": "H1-1E", "language": "OPENQASM 2.0", "count": 250, "options": {}}
-    worker = Worker(
-        MachineCatalog(),
-        max_program_bytes=2**20,
-        memory_limit=None,
-        time_limit=60.0,
-        recycle_rss=None,
-    )
+    worker = new_worker()
     try:
         for delay, expected in ((0.0, [(250, True)]), (0.01, [(100, False), (150, True)])):
             seen: list[tuple[int, bool]] = []

@@ -212,21 +212,33 @@ async def test_wait_many_of_nothing_asks_nothing() -> None:
     assert fetch.calls == []
 
 
+async def _accept_websocket(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """A minimal websocket server's side of the opening handshake."""
+    request = await reader.readuntil(b"\r\n\r\n")
+    key = next(
+        line.split(b":", 1)[1].strip()
+        for line in request.split(b"\r\n")
+        if line.lower().startswith(b"sec-websocket-key:")
+    )
+    accept = accept_key(key.decode()).encode()
+    writer.write(
+        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+        b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n"
+    )
+
+
+async def _running(job_id: str, websocket: bool) -> Job:
+    """A fetch: the job is running, with a websocket ticket."""
+    return Job.from_dict(
+        {"job": job_id, "status": "running", "websocket": {"task_token": "t", "executionArn": "a"}}
+    )
+
+
 async def test_wait_returns_without_waiting_for_the_closing_handshake() -> None:
     # A websocket peer that pushes the final document and then never answers the close
     # frame: the wait must return at once, not after websockets' close_timeout (10 s).
     async def peer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        request = await reader.readuntil(b"\r\n\r\n")
-        key = next(
-            line.split(b":", 1)[1].strip()
-            for line in request.split(b"\r\n")
-            if line.lower().startswith(b"sec-websocket-key:")
-        )
-        accept = accept_key(key.decode()).encode()
-        writer.write(
-            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-            b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n"
-        )
+        await _accept_websocket(reader, writer)
         await reader.read(2)  # the start of the OpenConnection frame
         final = json.dumps({"job": "j1", "status": "completed"}).encode()
         writer.write(bytes([0x81, len(final)]) + final)  # one unmasked text frame
@@ -234,20 +246,11 @@ async def test_wait_returns_without_waiting_for_the_closing_handshake() -> None:
         await stop.wait()  # silent: no close frame, no TCP close
         writer.close()
 
-    async def fetch(job_id: str, websocket: bool) -> Job:
-        return Job.from_dict(
-            {
-                "job": job_id,
-                "status": "running",
-                "websocket": {"task_token": "t", "executionArn": "a"},
-            }
-        )
-
     stop = asyncio.Event()
     server = await asyncio.start_server(peer, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     try:
-        waiter = JobWaiter(fetch, f"ws://127.0.0.1:{port}/v1/", policy=FAST.with_timeout(5))
+        waiter = JobWaiter(_running, f"ws://127.0.0.1:{port}/v1/", policy=FAST.with_timeout(5))
         job = await waiter.wait("j1")
         assert job.status == "completed"
     finally:
@@ -263,17 +266,7 @@ async def test_the_websocket_of_a_finished_wait_is_closed_after_it_returns() -> 
     close_seen: asyncio.Future[float] = asyncio.get_running_loop().create_future()
 
     async def peer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        request = await reader.readuntil(b"\r\n\r\n")
-        key = next(
-            line.split(b":", 1)[1].strip()
-            for line in request.split(b"\r\n")
-            if line.lower().startswith(b"sec-websocket-key:")
-        )
-        accept = accept_key(key.decode()).encode()
-        writer.write(
-            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-            b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n"
-        )
+        await _accept_websocket(reader, writer)
         header = await reader.readexactly(2)  # the OpenConnection frame (masked)
         await reader.readexactly((header[1] & 0x7F) + 4)
         final = json.dumps({"job": "j1", "status": "completed"}).encode()
@@ -283,19 +276,10 @@ async def test_the_websocket_of_a_finished_wait_is_closed_after_it_returns() -> 
         close_seen.set_result(opcode if returned.is_set() else -1.0)
         writer.close()
 
-    async def fetch(job_id: str, websocket: bool) -> Job:
-        return Job.from_dict(
-            {
-                "job": job_id,
-                "status": "running",
-                "websocket": {"task_token": "t", "executionArn": "a"},
-            }
-        )
-
     server = await asyncio.start_server(peer, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     try:
-        waiter = JobWaiter(fetch, f"ws://127.0.0.1:{port}/v1/", policy=FAST.with_timeout(5))
+        waiter = JobWaiter(_running, f"ws://127.0.0.1:{port}/v1/", policy=FAST.with_timeout(5))
         job = await waiter.wait("j1")
         returned.set()
         assert job.status == "completed"
