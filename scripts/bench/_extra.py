@@ -183,20 +183,21 @@ def noisy(bench: Bench) -> None:
     # within minutes, and all of one engine's runs before all of the other's turned that
     # drift into a ratio (a 56-qubit Clifford run gave 1.37x, then 1.0x when repeated).
     times: dict[str, dict[str, list[float]]] = {"ours": {}, "aer": {}}
-    ours: dict[str, Any] = {}
+    noise_specs: dict[str, Any] = {}  # the figures ours ran with, per circuit
     for _ in range(s.noisy_reps):
         for engine, what in (("ours", "ours (noisy)"), ("aer", "bare aer (noisy)")):
             one = run_worker(argv, {**task, "reps": 1, "engine": engine}, what)
             for name, samples in one["times"].items():
                 times[engine].setdefault(name, []).extend(samples)
-            ours = one if engine == "ours" else ours
-    pecos, why = _pecos(bench, {**task, "noise_specs": ours["noise_specs"]})
+            if engine == "ours":
+                noise_specs = one["noise_specs"]
+    pecos, why = _pecos(bench, {**task, "noise_specs": noise_specs})
     bench.results.raw["9_noisy"] = {
         "ours": times["ours"],
         "aer": times["aer"],
         "pecos": None if pecos is None else pecos["times"],
         "pecos_unavailable": why,
-        "noise_specs": ours["noise_specs"],
+        "noise_specs": noise_specs,
         "sizes": {
             "ghz_qubits": s.ghz_qubits,
             "random_qubits": s.random_qubits,

@@ -164,7 +164,9 @@ class JobService:
         lane(0)
         for other in others:
             other.result()
-        return [entry if entry is not None else RuntimeError("not admitted") for entry in found]
+        admitted = [entry for entry in found if entry is not None]
+        assert len(admitted) == len(items)  # every lane filled each of its indexes
+        return admitted
 
     def _lanes(self) -> ThreadPoolExecutor:
         with self._lanes_lock:

@@ -235,14 +235,15 @@ class Scheduler:
         with `following`, claim the worker's next job in that commit too, into it."""
         notify(job_id, "finishing", status)
         claim = following is not None and not self._stopping.is_set()
+        now = utc_now()
         # Not fsynced: after a machine crash an unfinished-looking job just runs again.
-        _, claimed = self._store.finish_job_and_claim(
+        _, claimed = self._store.finish_job(
             job_id,
             only_if=("running", "canceling"),
             status=status,
-            result_date=utc_now(),
+            result_date=now,
             chunk=chunk,
-            claim_start=utc_now() if claim else None,
+            claim_start=now if claim else None,
             **fields,
         )
         if claimed is not None and following is not None:

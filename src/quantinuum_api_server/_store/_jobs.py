@@ -171,34 +171,17 @@ class JobStore(Database):
         status: str,
         result_date: str,
         chunk: Chunk | None = None,
-        **fields: Any,
-    ) -> bool:
-        """End a job in one transaction: set `status`, `result_date` and `fields` (when
-        its status is in `only_if`) and store its last packed `chunk` (layout, shots,
-        data, as `append_chunk` takes them), if any; False (and nothing stored) when the
-        status did not match. Not fsynced, as `append_chunk`: after a machine crash, an
-        unfinished-looking job just runs again. One commit instead of `append_chunk`
-        and `update_job`'s two."""
-        done, _ = self.finish_job_and_claim(
-            job_id, only_if=only_if, status=status, result_date=result_date, chunk=chunk, **fields
-        )
-        return done
-
-    def finish_job_and_claim(
-        self,
-        job_id: str,
-        *,
-        only_if: tuple[str, ...],
-        status: str,
-        result_date: str,
-        chunk: Chunk | None = None,
         claim_start: str | None = None,
         **fields: Any,
     ) -> tuple[bool, dict[str, Any] | None]:
-        """`finish_job`, and with a `claim_start` date, `claim_next_job` in the same
-        commit (a worker's next job: one commit a job instead of two, and the rows and
-        index pages both change are written once). (whether the job was finished, the
-        claimed job or None)."""
+        """End a job in one transaction: set `status`, `result_date` and `fields` (when
+        its status is in `only_if`) and store its last packed `chunk` (layout, shots,
+        data, as `append_chunk` takes them), if any; with a `claim_start` date,
+        `claim_next_job` in the same commit (a worker's next job: the rows and index pages
+        both change are written once). (whether the job was finished, the job claimed or
+        None); nothing is stored when the status did not match. Not fsynced, as
+        `append_chunk`: after a machine crash, an unfinished-looking job just runs again.
+        One commit instead of `append_chunk`, `update_job` and `claim_next_job`'s three."""
         sql, args = _update_sql(
             job_id, only_if, dict(fields, status=status, result_date=result_date)
         )

@@ -104,7 +104,7 @@ def test_finish_job_stores_the_last_chunk_and_status_in_one_commit(store: Store)
     layout = [("c", 2), ("d", 1)]
     store.append_chunk(job_id, layout, 3, b"first")
     before = store.commits
-    done = store.finish_job(
+    done, _ = store.finish_job(
         job_id,
         only_if=("running", "canceling"),
         status="completed",
@@ -128,7 +128,7 @@ def test_finish_job_stores_the_last_chunk_and_status_in_one_commit(store: Store)
 def test_finish_job_on_a_job_in_another_status_stores_nothing(store: Store) -> None:
     user = store.add_user("a@b.c", None, None)
     job_id = store.insert_job(job_row(user), None)
-    done = store.finish_job(
+    done, _ = store.finish_job(
         job_id,
         only_if=("running",),
         status="completed",
