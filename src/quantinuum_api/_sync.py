@@ -26,16 +26,53 @@ T = TypeVar("T")
 CANCEL_GRACE = 5.0
 
 
+class _Launch:
+    """One start of the loop thread: its thread, its loop once built, and the event set
+    when the loop is there (or could not be built).
+
+    A Ctrl-C can land inside `Thread.start()` before or after the thread exists, and the
+    caller cannot tell which. So the thread must take `claim` before it does anything, and
+    a later call that finds a launch whose start never returned tries to take it first:
+    if it gets it, the launch is dead (a thread that comes up late finds the claim gone
+    and ends); if not, its thread is running and will be ready.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.ready = threading.Event()
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.pid = os.getpid()
+        self.claim = threading.Lock()
+        self.started = False  # set once Thread.start() returned
+        self.thread = threading.Thread(target=self._serve, name=name, daemon=True)
+
+    def _serve(self) -> None:
+        if not self.claim.acquire(blocking=False):
+            return  # given up by a later call before this thread ran
+        try:
+            loop = asyncio.new_event_loop()
+            self.loop = loop
+            asyncio.set_event_loop(loop)
+        finally:
+            self.ready.set()
+        loop.run_forever()
+
+    def usable(self) -> bool:
+        """Running, or starting for certain, in this process (a thread from before a
+        fork() is gone)."""
+        if self.pid != os.getpid():
+            return False
+        if self.ready.is_set():
+            return self.thread.is_alive()
+        return self.started or not self.claim.acquire(blocking=False)
+
+
 class LoopThread:
     """An event loop running forever in a daemon thread (started on first use)."""
 
     def __init__(self, name: str = "quantinuum-api-loop") -> None:
         self._name = name
         self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._ready = threading.Event()
-        self._pid = os.getpid()
+        self._launch: _Launch | None = None
 
     def _ensure_loop(self) -> asyncio.AbstractEventLoop:
         """The running loop, starting its thread first if there is none.
@@ -43,43 +80,28 @@ class LoopThread:
         The loop is built on its own thread, not the caller's: Python raises
         KeyboardInterrupt only in the main thread, and one landing inside the loop's
         constructor left a half-made loop whose `__del__` failed at exit. A caller
-        interrupted while it waits here leaves the thread starting; the next call waits
-        for that same thread instead of starting another.
+        interrupted while it starts the thread or waits for it leaves a launch that the
+        next call either waits for or, if its thread never ran, replaces (`_Launch`):
+        one landing inside `Thread.start()` before the thread existed used to leave a
+        launch that never became ready, and `Client.close` waited for it forever.
         """
         with self._lock:
-            if not self._starting_or_running():
-                self._loop, self._ready, self._pid = None, threading.Event(), os.getpid()
-                self._thread = threading.Thread(
-                    target=self._serve, args=(self._ready,), name=self._name, daemon=True
-                )
-                self._thread.start()
-            ready = self._ready
-        ready.wait()
-        loop = self._loop
+            launch = self._launch
+            if launch is None or not launch.usable():
+                launch = self._launch = _Launch(self._name)
+                launch.thread.start()
+                launch.started = True
+        launch.ready.wait()
+        loop = launch.loop
         if loop is None:
             raise RuntimeError("the SDK's event loop could not be started")
         return loop
 
-    def _starting_or_running(self) -> bool:
-        # A thread still starting is not yet alive; one from before a fork() is gone.
-        thread = self._thread
-        if thread is None or self._pid != os.getpid():
-            return False
-        return thread.is_alive() or not self._ready.is_set()
-
-    def _serve(self, ready: threading.Event) -> None:
-        try:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            asyncio.set_event_loop(loop)
-        finally:
-            ready.set()
-        loop.run_forever()
-
     @property
     def in_loop_thread(self) -> bool:
         """Whether the caller is running on this loop's own thread."""
-        return self._thread is not None and threading.current_thread() is self._thread
+        launch = self._launch
+        return launch is not None and threading.current_thread() is launch.thread
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run `coro` on the loop and block until it finishes; return its result."""
@@ -129,12 +151,15 @@ class LoopThread:
     def stop(self) -> None:
         """Stop the loop and join its thread (a later `run` starts a new one)."""
         with self._lock:
-            loop, thread = self._loop, self._thread
-            self._loop = self._thread = None
-        if loop is None or thread is None:
+            launch, self._launch = self._launch, None
+        if launch is None or not launch.usable():
+            return
+        launch.ready.wait()
+        loop = launch.loop
+        if loop is None:
             return
         loop.call_soon_threadsafe(loop.stop)
-        thread.join()
+        launch.thread.join()
         loop.close()
 
 

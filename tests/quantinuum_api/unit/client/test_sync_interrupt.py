@@ -134,8 +134,10 @@ def test_ctrl_c_cannot_cut_the_loop_s_construction_short(
 def test_an_interrupt_while_the_loop_starts_leaves_one_loop_for_the_next_call(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Ctrl-C while the caller waits for the new loop thread: the thread still comes up,
-    and the next call uses it rather than starting a second one."""
+    """Ctrl-C while the caller waits for the new loop thread (`Thread.start()` waits on
+    an Event once the thread exists): the next call works, and no thread is left over.
+    (It uses that thread, or, if the thread had not run yet, a new one: the first then
+    finds its launch given up and ends.)"""
     thread = _sync.LoopThread("test-interrupt-ready")
     real_wait = threading.Event.wait
     calls: list[int] = []
@@ -153,8 +155,42 @@ def test_an_interrupt_while_the_loop_starts_leaves_one_loop_for_the_next_call(
     monkeypatch.setattr(threading.Event, "wait", real_wait)
     try:
         assert thread.run(answer()) == 42
-        started = [t for t in threading.enumerate() if t.name == "test-interrupt-ready"]
-        assert len(started) == 1, started
     finally:
         thread.stop()
     assert "test-interrupt-ready" not in before
+    for left in [t for t in threading.enumerate() if t.name == "test-interrupt-ready"]:
+        left.join(60)  # a given-up thread ends at once; one still serving never would
+        assert not left.is_alive(), "a loop thread was left running after stop()"
+
+
+@pytest.mark.parametrize("launches_before", [0, 1], ids=["first-launch", "after-a-stop"])
+def test_an_interrupt_inside_thread_start_leaves_no_launch_to_wait_for(
+    monkeypatch: pytest.MonkeyPatch, launches_before: int
+) -> None:
+    """Ctrl-C landing inside `Thread.start()` before the thread existed (seen in `qapi
+    wait`: 5 hangs in 60 interrupts). The launch it left behind was taken for one still
+    starting, so the next call (`Client.close` on the way out) waited for it forever."""
+    thread = _sync.LoopThread("test-interrupt-start")
+    if launches_before:  # a loop that ran and was stopped: the next call starts anew
+        assert thread.run(answer()) == 42
+        thread.stop()
+    real_start = threading.Thread.start
+
+    def interrupted_before_the_thread_exists(self: threading.Thread) -> None:
+        if self.name == "test-interrupt-start":
+            monkeypatch.setattr(threading.Thread, "start", real_start)
+            raise KeyboardInterrupt
+        real_start(self)
+
+    monkeypatch.setattr(threading.Thread, "start", interrupted_before_the_thread_exists)
+    with pytest.raises(KeyboardInterrupt):
+        thread.run(answer())
+    answers: list[int] = []
+    caller = threading.Thread(target=lambda: answers.append(thread.run(answer())), daemon=True)
+    caller.start()
+    caller.join(60)  # the call takes milliseconds; a hang is a wait with no end
+    try:
+        assert answers == [42], "the next call waited for a thread that never started"
+    finally:
+        if answers:
+            thread.stop()
