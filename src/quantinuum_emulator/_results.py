@@ -69,9 +69,11 @@ def unpack_results(layout: Layout, chunks: list[tuple[int, bytes]]) -> dict[str,
                 results[name].extend([""] * shots)
                 continue
             text = bits[:, start : start + width].tobytes().decode("ascii")
-            results[name].extend(text[i : i + width] for i in range(0, len(text), width))
+            results[name] += [text[i : i + width] for i in range(0, len(text), width)]
             start += width
-    return signed_results(results)  # 64-bit values signed, as the cloud reports them
+    # 64-bit values signed, as the cloud reports them (only a 64-bit register has any)
+    wide = {name: results[name] for name, width in layout if width == SIGNED_WIDTH}
+    return {**results, **signed_results(wide)} if wide else results
 
 
 def signed_results(results: Mapping[str, list[str]]) -> dict[str, list[str]]:
