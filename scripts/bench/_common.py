@@ -13,6 +13,7 @@ import random
 import resource
 import statistics
 import sys
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -84,6 +85,28 @@ def load_average() -> float:
         return os.getloadavg()[0]
     except OSError:
         return math.nan
+
+
+#: Iterations of `machine_speed`'s loop (~0.1-0.17 s on this project's machines).
+SPEED_LOOP = 1_000_000
+
+
+def machine_speed() -> float:
+    """Seconds a fixed pure-Python loop takes here now (best of three; lower is faster).
+
+    The machines this runs on change speed by up to 1.7x within an hour (the same loop
+    took 0.29-0.50 s for 3e6 iterations in one session), which moves every absolute
+    number (jobs/s) and, less, the ratios; a run records it at its start and end so that
+    runs can be compared.
+    """
+    best = math.inf
+    for _ in range(3):
+        t0 = time.perf_counter()
+        total = 0
+        for i in range(SPEED_LOOP):
+            total += i * i
+        best = min(best, time.perf_counter() - t0)
+    return best
 
 
 def median(values: Sequence[float]) -> float:

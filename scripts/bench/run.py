@@ -77,8 +77,10 @@ if not __package__:  # run as a script: make `bench` importable
 
 from bench._common import (
     BELL,
+    SPEED_LOOP,
     heavy_program,
     load_average,
+    machine_speed,
     median,
     medium_program,
     percentile,
@@ -916,6 +918,7 @@ def _meta(sizes: Sizes, args: argparse.Namespace) -> dict[str, Any]:
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
         "loadavg_start": list(os.getloadavg()),
+        "speed_start_s": round(machine_speed(), 4),
         "sizes": asdict(sizes),
         "scenarios": args.scenarios,
         "servers": args.servers,
@@ -1010,6 +1013,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 1
     meta["loadavg_end"] = list(os.getloadavg())
+    meta["speed_end_s"] = round(machine_speed(), 4)
     meta["duration_s"] = round(time.monotonic() - started, 1)
     cpus = os.cpu_count() or 0
     print(render_text(modes, cpus))
@@ -1021,6 +1025,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"took {meta['duration_s']} s; load average {meta['loadavg_end']} on {cpus} CPUs"
         + (" (profiled: slower than unprofiled)" if args.profile else "")
+    )
+    print(
+        f"machine speed: {SPEED_LOOP:,} turns of a pure-Python loop took "
+        f"{meta['speed_start_s']} s at the start and {meta['speed_end_s']} s at the end "
+        "(lower is faster)"
     )
     failed = [f"{m.mode}:{n}" for m in modes for n in sorted(m.failures)]
     if failed:

@@ -182,6 +182,8 @@ def test_quick_run_keeps_the_raw_measurements(
     meta = document["meta"]
     assert meta["reference"] is None
     assert meta["cpus"] >= 1
+    assert 0 < meta["speed_start_s"] < 60
+    assert 0 < meta["speed_end_s"] < 60
     assert meta["servers"] == MODES
 
 
