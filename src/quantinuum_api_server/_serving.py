@@ -18,6 +18,12 @@ limits that keep slow or many clients from holding the service.
   uvicorn's `limit_concurrency` check, made by the protocol so the reply carries the
   error document (uvicorn's is plain text). Slow connections count too: the header
   timeout is what frees their places.
+- **Websocket compression at zlib level 1** (`_FastDeflateWebSockets`): uvicorn's
+  websockets-sansio protocol with the same permessage-deflate offer (12-bit windows,
+  `memLevel` 5) but zlib's fastest level instead of its default (6). A job document costs
+  ~6x less to compress (a 2.8 KB one: 139 -> 24 us; a 600 KB one: 49 -> 6.8 ms) for output
+  ~25% larger (0.24 of the input instead of 0.18 on results), and it is on the path of
+  every pushed final document.
 """
 
 from __future__ import annotations
@@ -30,11 +36,16 @@ from typing import Any
 import uvicorn
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
 
 from ._errors import INVALID_REQUEST, TOO_MANY, error_body
 from ._settings import ServerSettings
 
 __all__ = ["BodyDeadline", "uvicorn_config"]
+
+#: zlib level of the websocket's permessage-deflate (see the module docstring).
+WS_COMPRESSION_LEVEL = 1
 
 
 def _timeout_body(text: str) -> bytes:
@@ -101,6 +112,21 @@ class _GuardedHttpTools(HttpToolsProtocol):
         head = b"".join(name + b": " + value + b"\r\n" for name, value in _timeout_headers(body))
         self.transport.write(b"HTTP/1.1 408 Request Timeout\r\n" + head + b"\r\n" + body)
         self.transport.close()
+
+
+class _FastDeflateWebSockets(WebSocketsSansIOProtocol):
+    """uvicorn's websockets-sansio protocol, compressing at `WS_COMPRESSION_LEVEL`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.config.ws_per_message_deflate:  # uvicorn's offer, with a faster level
+            self.conn.available_extensions = [
+                ServerPerMessageDeflateFactory(
+                    server_max_window_bits=12,
+                    client_max_window_bits=12,
+                    compress_settings={"memLevel": 5, "level": WS_COMPRESSION_LEVEL},
+                )
+            ]
 
 
 async def _over_capacity(scope: Scope, receive: Receive, send: Send) -> None:
@@ -185,7 +211,7 @@ def uvicorn_config(app: Any, settings: ServerSettings, **kwargs: Any) -> uvicorn
     return uvicorn.Config(
         BodyDeadline(app, settings.body_timeout, settings.max_body_bytes),
         http=protocol,
-        ws="websockets-sansio",
+        ws=_FastDeflateWebSockets,
         timeout_keep_alive=settings.keep_alive,
         **kwargs,
     )

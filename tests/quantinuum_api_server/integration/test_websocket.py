@@ -4,10 +4,13 @@ and a clean refusal of bad tickets."""
 from __future__ import annotations
 
 import json
+import zlib
 from typing import Any
 
 import pytest
 from websockets.exceptions import ConnectionClosed
+from websockets.extensions.permessage_deflate import PerMessageDeflate
+from websockets.frames import DATA_OPCODES, Frame
 from websockets.sync.client import ClientConnection, connect
 
 from quantinuum_api_server.testing import LocalServer, fast_settings
@@ -115,6 +118,43 @@ def test_stopping_the_server_closes_open_websockets() -> None:
             rest = drain(socket)
         assert all(doc["status"] in {"running", "queued"} for doc in rest)
         assert socket.close_code is not None
+
+
+def test_documents_are_compressed_at_zlib_level_1(slow_api: Api) -> None:
+    # The service accepts permessage-deflate (12-bit windows, memLevel 5, as uvicorn) and
+    # compresses at zlib's fastest level: every frame is, byte for byte, what a level-1
+    # compressor with those settings makes of the messages so far (level 6, zlib's
+    # default, makes other bytes).
+    job = slow_api.submit(count=100).json()["job"]
+    ticket = slow_api.job(job, websocket="true")["websocket"]
+    frames: list[tuple[bytes, bytes]] = []  # (compressed payload, message)
+    with connect(slow_api.server.ws_url, open_timeout=10) as socket:
+        (deflate,) = socket.protocol.extensions
+        assert isinstance(deflate, PerMessageDeflate)
+        decode = deflate.decode
+
+        def recording(frame: Frame, *, max_size: int | None = None) -> Frame:
+            decoded = decode(frame, max_size=max_size)
+            if frame.opcode in DATA_OPCODES:  # not the close frame
+                frames.append((bytes(frame.data), bytes(decoded.data)))
+            return decoded
+
+        deflate.decode = recording  # type: ignore[method-assign]
+        socket.send(json.dumps({"action": "OpenConnection", **ticket}))
+        docs = drain(socket)
+    assert docs[-1]["status"] == "completed"
+    assert len(frames) == len(docs) >= 2
+
+    def wire(level: int) -> list[bytes]:
+        encoder = zlib.compressobj(level, wbits=-12, memLevel=5)
+        out = []
+        for _, message in frames:
+            out.append((encoder.compress(message) + encoder.flush(zlib.Z_SYNC_FLUSH))[:-4])
+        return out
+
+    sent = [payload for payload, _ in frames]
+    assert sent == wire(1)
+    assert sent != wire(6)
 
 
 def test_pushed_final_document_is_the_rest_document(slow_api: Api) -> None:
