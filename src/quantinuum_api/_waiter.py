@@ -481,6 +481,10 @@ class JobWaiter:
         # The job is final: return now; the closing handshake (a round trip to the service)
         # starts a moment later, in the background, so that it does not run before the
         # caller has the result (a sync caller waits for this loop's thread to let go).
+        # Until then the socket is not read: the service closes as soon as it has sent
+        # the final document, and answering that close at once would keep this thread
+        # busy just when the caller should take over (0.1-0.15 ms of every wait).
+        ws.transport.pause_reading()
         task = asyncio.get_running_loop().create_task(_close_soon(ws))
         _closing.add(task)
         task.add_done_callback(_closing.discard)
@@ -514,10 +518,11 @@ class JobWaiter:
 
 
 async def _close_soon(ws: ClientConnection) -> None:
-    """Close `ws` after `CLOSE_DELAY` (at once if cancelled meanwhile)."""
+    """Read `ws` again and close it after `CLOSE_DELAY` (at once if cancelled meanwhile)."""
     try:
         await asyncio.sleep(CLOSE_DELAY)
     finally:
+        ws.transport.resume_reading()
         await ws.close()
 
 

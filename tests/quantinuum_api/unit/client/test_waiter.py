@@ -289,6 +289,46 @@ async def test_the_websocket_of_a_finished_wait_is_closed_after_it_returns() -> 
         await server.wait_closed()
 
 
+async def test_a_finished_wait_answers_the_services_close_only_after_it_returned() -> None:
+    # The service closes right after the final document. The waiter leaves that close
+    # unread until its own closing handshake starts (CLOSE_DELAY after the wait
+    # returned), so the peer gets the waiter's close (1000, no reason); a waiter that read
+    # on would echo the peer's close (4000 "peer") at once.
+    peer_close = bytes([0x88, 6]) + (4000).to_bytes(2, "big") + b"peer"
+    send_close = asyncio.Event()
+    reply: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+
+    async def peer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await _accept_websocket(reader, writer)
+        header = await reader.readexactly(2)  # the OpenConnection frame (masked)
+        await reader.readexactly((header[1] & 0x7F) + 4)
+        final = json.dumps({"job": "j1", "status": "completed"}).encode()
+        writer.write(bytes([0x81, len(final)]) + final)
+        await writer.drain()
+        await send_close.wait()  # the waiter has seen the final document
+        writer.write(peer_close)
+        await writer.drain()
+        header = await reader.readexactly(2)  # the waiter's close frame (masked)
+        mask, data = await reader.readexactly(4), await reader.readexactly(header[1] & 0x7F)
+        reply.set_result(bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
+        writer.close()
+
+    def on_update(job: Job) -> None:
+        if job.done:
+            send_close.set()
+
+    server = await asyncio.start_server(peer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        waiter = JobWaiter(_running, f"ws://127.0.0.1:{port}/v1/", policy=FAST.with_timeout(5))
+        job = await waiter.wait("j1", on_update=on_update)
+        assert job.status == "completed"
+        assert await asyncio.wait_for(reply, 5) == (1000).to_bytes(2, "big")
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
 def test_policy_rejects_bad_values() -> None:
     with pytest.raises(ValueError, match="timeout"):
         WaitPolicy(timeout=-1)
