@@ -85,6 +85,14 @@ CREATE TABLE IF NOT EXISTS jobs (
     error TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_user_seq ON jobs(user_id, seq);
+-- A job's program and WASM module (`cfl`), apart from its row: a status change rewrites
+-- the whole row, and a row holding a 6 KB program cost 7x a small one to update (a 1 MB
+-- one, 370x). `jobs.program` stays in the schema (NOT NULL), empty since.
+CREATE TABLE IF NOT EXISTS job_programs (
+    seq INTEGER PRIMARY KEY,
+    program TEXT NOT NULL,
+    cfl TEXT
+);
 CREATE TABLE IF NOT EXISTS job_chunks (
     job_id TEXT NOT NULL,
     seq INTEGER NOT NULL,
@@ -187,6 +195,24 @@ class Database:
         # Older databases had an index on (status, seq) as well: `jobs_queue` serves every
         # lookup by status, and each index more is written on every status change.
         self._db.execute("DROP INDEX IF EXISTS jobs_status")
+        self._move_programs()
+
+    def _move_programs(self) -> None:
+        """Programs of jobs stored before `job_programs` existed move there (once)."""
+        moving = self._db.execute("SELECT 1 FROM jobs WHERE program != '' LIMIT 1").fetchone()
+        if moving is None:
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.execute(
+                "INSERT OR REPLACE INTO job_programs (seq, program, cfl)"
+                " SELECT seq, program, cfl FROM jobs WHERE program != ''"
+            )
+            self._db.execute("UPDATE jobs SET program = '', cfl = NULL WHERE program != ''")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
 
     def close(self) -> None:
         """Close every connection; any later call raises StoreClosedError."""

@@ -278,8 +278,13 @@ def _claim(db: sqlite3.Connection, start_date: str, now: float) -> dict[str, Any
         (start_date, row["id"]),
     )
     db.execute("DELETE FROM job_chunks WHERE job_id = ?", (row["id"],))
-    found = db.execute("SELECT * FROM jobs WHERE id = ?", (row["id"],)).fetchone()
-    return decode(found)
+    found = decode(db.execute("SELECT * FROM jobs WHERE id = ?", (row["id"],)).fetchone())
+    program = db.execute(
+        "SELECT program, cfl FROM job_programs WHERE seq = ?", (found["seq"],)
+    ).fetchone()
+    if program is not None:  # (a row written without one keeps its own)
+        found.update(program=program["program"], cfl=program["cfl"])
+    return found
 
 
 def _append_chunk(db: sqlite3.Connection, job_id: str, chunk: Chunk) -> int:
@@ -327,10 +332,17 @@ def _insert(
         if join_batch is not None:
             batch_id, check = join_batch
             check(_batch_head(db, batch_id))
-        values = encode(job)
+        # The program and WASM module go to `job_programs`, out of the row that every
+        # status change rewrites.
+        values = encode({**job, "program": "", "cfl": None})
         columns = ", ".join(values)
         marks = ", ".join("?" for _ in values)
-        db.execute(f"INSERT INTO jobs ({columns}) VALUES ({marks})", tuple(values.values()))  # noqa: S608
+        sql = f"INSERT INTO jobs ({columns}) VALUES ({marks})"  # noqa: S608
+        seq = db.execute(sql, tuple(values.values())).lastrowid
+        db.execute(
+            "INSERT INTO job_programs (seq, program, cfl) VALUES (?, ?, ?)",
+            (seq, job["program"], job.get("cfl")),
+        )
         return str(job["id"])
 
     return insert
