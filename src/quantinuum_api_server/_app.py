@@ -309,6 +309,10 @@ async def _reservations(service: Service, ctx: Context) -> Response:
 
 
 # -- websocket ------------------------------------------------------------------------
+#: Put in a subscription's queue when its client left or its session ended.
+_STOPPED = JobEvent("stopped")
+
+
 async def _websocket(websocket: WebSocket) -> None:
     """Push job documents for a ticket; see openapi.yaml's description."""
     service: Service = websocket.app.state.service
@@ -390,6 +394,8 @@ async def _stream(
     queue = service.events.subscribe(job_id)
     receiver = asyncio.ensure_future(_until_disconnect(websocket))
     session_end = asyncio.ensure_future(ended.wait())
+    for stop in (receiver, session_end):  # the client left / the session ended
+        stop.add_done_callback(lambda _: queue.put_nowait(_STOPPED))
     try:
         last: dict[str, Any] | None = None
         while not ended.is_set():
@@ -402,7 +408,7 @@ async def _stream(
                 last = doc
             if doc["status"] in DONE_STATUSES:
                 break
-            event = await _next_event(queue, (receiver, session_end), partial)
+            event = await _next_event(queue, partial)
             if event is None:
                 break
             if event.final is not None:  # rendered once by the thread that finished it
@@ -424,22 +430,17 @@ async def _until_disconnect(websocket: WebSocket) -> None:
             return
 
 
-async def _next_event(
-    queue: asyncio.Queue[JobEvent], stops: tuple[asyncio.Future[Any], ...], partial: bool
-) -> JobEvent | None:
+async def _next_event(queue: asyncio.Queue[JobEvent], partial: bool) -> JobEvent | None:
     """The next relevant change (a final document if one came), or None when the client
-    left, the session ended (one of `stops` is done) or the service stops."""
+    left, the session ended (`_STOPPED`) or the service stops.
+
+    One queue carries all of them, so a change wakes this handler in one step of the
+    event loop (waiting on the queue and the stops together took three more)."""
     while True:
-        getter: asyncio.Future[JobEvent] = asyncio.ensure_future(queue.get())
-        waiting: set[asyncio.Future[Any]] = {getter, *stops}
-        done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
-        if getter not in done:
-            getter.cancel()
-            return None
-        events: list[JobEvent] = [getter.result()]
+        events = [await queue.get()]
         while not queue.empty():
             events.append(queue.get_nowait())
-        if any(event.kind == "closed" for event in events):
+        if any(event.kind in ("closed", _STOPPED.kind) for event in events):
             return None
         for event in events:
             if event.final is not None:
