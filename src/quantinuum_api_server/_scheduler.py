@@ -77,7 +77,7 @@ class Scheduler:
         self._settings = settings
         self._events = events
         self._documents = documents
-        self._pending = threading.Event()
+        self._pending = Wakeup()
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         self._workers = [
@@ -199,16 +199,16 @@ class Scheduler:
             return min(1.0, self._ready_times[0] - now + 0.001)
 
     def _work(self, worker: Worker) -> None:
-        # The next job, when the last one's completion claimed it (`_finish`).
-        following: list[dict[str, Any]] = []
+        following = _Following()  # what the last job's completion claimed (`_finish`)
         while not self._stopping.is_set():
-            row = following.pop() if following else None
-            if row is None:
-                self._pending.clear()
+            if following.tried:  # no second look at the queue
+                row, seen = following.take()
+            else:
+                seen = self._pending.mark()
                 row = self._store.claim_next_job(utc_now())
-                if row is None:
-                    self._pending.wait(self._idle_wait())
-                    continue
+            if row is None:  # until a job is queued after `seen`
+                self._pending.wait(seen, self._idle_wait())
+                continue
             self._events.publish(row["id"], "status", status="running")
             notify(row["id"], "started", "running")
             try:
@@ -218,9 +218,10 @@ class Scheduler:
                     break
                 logger.exception("job %s failed", row["id"])
                 self._finish(row["id"], "failed", error={"code": INTERNAL, "text": str(exc)})
-        for row in following:  # claimed, never started: back to the queue as it was
+        claimed, _ = following.take()
+        if claimed is not None:  # claimed, never started: back to the queue as it was
             with contextlib.suppress(Exception):  # (if the store is closed: `recover_jobs`)
-                self._store.requeue_job(str(row["id"]), count_attempt=False)
+                self._store.requeue_job(str(claimed["id"]), count_attempt=False)
 
     def _finish(
         self,
@@ -228,16 +229,17 @@ class Scheduler:
         status: str,
         *,
         chunk: Chunk | None = None,
-        following: list[dict[str, Any]] | None = None,
+        following: _Following | None = None,
         **fields: Any,
     ) -> None:
         """End a running job (with its last results `chunk`, if any, in the same commit);
         with `following`, claim the worker's next job in that commit too, into it."""
         notify(job_id, "finishing", status)
         claim = following is not None and not self._stopping.is_set()
+        seen = self._pending.mark()  # (before the claim looks at the queue)
         now = utc_now()
         # Not fsynced: after a machine crash an unfinished-looking job just runs again.
-        _, claimed = self._store.finish_job(
+        finished, claimed = self._store.finish_job(
             job_id,
             only_if=("running", "canceling"),
             status=status,
@@ -246,11 +248,11 @@ class Scheduler:
             claim_start=now if claim else None,
             **fields,
         )
-        if claimed is not None and following is not None:
-            following.append(claimed)
+        if claim and finished and following is not None:
+            following.claimed(claimed, seen)
         self.announce(job_id)
 
-    def _run(self, worker: Worker, row: Mapping[str, Any], following: list[dict[str, Any]]) -> None:
+    def _run(self, worker: Worker, row: Mapping[str, Any], following: _Following) -> None:
         """Run a claimed job to its end; its completion may claim the worker's next job
         into `following` (`_finish`)."""
         job_id = str(row["id"])
@@ -288,7 +290,7 @@ class Scheduler:
         shots: int,
         data: bytes,
         last: bool,
-        following: list[dict[str, Any]],
+        following: _Following,
     ) -> None:
         if last:  # the job is done (`Outcome.stored`: `_settle` leaves it)
             self._finish(job_id, "completed", chunk=(layout, shots, data), following=following)
@@ -323,6 +325,53 @@ class Scheduler:
                 notify(job_id, "requeued", "queued")
                 self._pending.set()
                 self._events.publish(job_id, "status")
+
+
+class Wakeup:
+    """Wakes idle workers when jobs are queued: each waiter waits for a `set` after the
+    `mark` it took before it last looked at the queue. (A shared `threading.Event` that
+    each worker cleared before looking could lose a wake-up meant for the other: one
+    worker's clear erased the `set` the other had not waited for yet.)"""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._count = 0
+
+    def mark(self) -> int:
+        """Take before looking at the queue; pass to `wait`."""
+        return self._count  # an int read: atomic
+
+    def set(self) -> None:
+        with self._cond:
+            self._count += 1
+            self._cond.notify_all()
+
+    def wait(self, seen: int, timeout: float) -> bool:
+        """Wait until a `set` after `mark` gave `seen` (at once if one came), at most
+        `timeout` seconds; whether one came."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._count != seen, timeout)
+
+
+class _Following:
+    """A supervisor's next job as its last completion claimed it (`Scheduler._finish`):
+    `tried` once a completion looked at the queue; `row` the job it claimed, None when
+    the queue was empty; `seen` the `Wakeup.mark` taken before it looked."""
+
+    __slots__ = ("row", "seen", "tried")
+
+    def __init__(self) -> None:
+        self.row: dict[str, Any] | None = None
+        self.seen = 0
+        self.tried = False
+
+    def claimed(self, row: dict[str, Any] | None, seen: int) -> None:
+        self.row, self.seen, self.tried = row, seen, True
+
+    def take(self) -> tuple[dict[str, Any] | None, int]:
+        row, seen = self.row, self.seen
+        self.row, self.tried = None, False
+        return row, seen
 
 
 def _job_body(row: Mapping[str, Any]) -> dict[str, Any]:

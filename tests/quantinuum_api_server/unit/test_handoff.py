@@ -12,6 +12,7 @@ from quantinuum_api_server import _scheduler
 from quantinuum_api_server._errors import ApiError
 from quantinuum_api_server._events import JobEvents
 from quantinuum_api_server._jobs import JobService
+from quantinuum_api_server._scheduler import _Following
 from quantinuum_api_server._settings import ServerSettings
 from quantinuum_api_server._store import Store
 from quantinuum_emulator import MachineCatalog, PreparedJob
@@ -96,9 +97,8 @@ def test_the_last_chunk_and_the_completion_are_one_commit(tmp_path: Path) -> Non
     assert claimed is not None
     assert claimed["id"] == job_id
     before = store.commits
-    following: list[dict[str, object]] = []
     jobs.scheduler._chunk(
-        job_id, *pack_chunk({"c": ["00", "11", "11", "00", "11"]}), True, following
+        job_id, *pack_chunk({"c": ["00", "11", "11", "00", "11"]}), True, _Following()
     )
     assert store.commits == before + 1
     doc = jobs.document(jobs.owned_job(user, job_id))
@@ -118,18 +118,21 @@ def test_a_completion_claims_the_workers_next_job_in_its_commit(tmp_path: Path) 
     claimed = store.claim_next_job(utc_now())
     assert claimed is not None
     assert claimed["id"] == first
-    following: list[dict[str, object]] = []
+    following = _Following()
     before = store.commits
     jobs.scheduler._chunk(first, *pack_chunk({"c": ["00", "11"]}), True, following)
     assert store.commits == before + 1
-    assert [row["id"] for row in following] == [second]
+    row, _ = following.take()
+    assert row is not None
+    assert row["id"] == second
     assert store.job_status(first) == "completed"
     assert store.job_status(second) == "running"
-    assert following[0]["attempts"] == 1
-    # Nothing more queued: the next completion claims nothing.
-    again: list[dict[str, object]] = []
+    assert row["attempts"] == 1
+    # Nothing more queued: the next completion claims nothing, and says it looked (so
+    # its worker waits for the next job queued instead of looking again).
+    again = _Following()
     jobs.scheduler._chunk(second, *pack_chunk({"c": ["11", "11"]}), True, again)
-    assert again == []
+    assert (again.tried, again.row) == (True, None)
     assert store.job_status(second) == "completed"
 
 

@@ -11,6 +11,7 @@ from starlette.datastructures import QueryParams
 
 from quantinuum_api_server._auth import LoginThrottle
 from quantinuum_api_server._errors import ApiError
+from quantinuum_api_server._scheduler import Wakeup
 from quantinuum_api_server._spec import Spec, load_spec
 from quantinuum_api_server._store import Store
 from quantinuum_api_server._tickets import TicketError, Tickets, execution_arn
@@ -121,3 +122,17 @@ def test_expired_sessions_and_tokens_are_pruned(tmp_path: Path) -> None:
         assert (tokens, sessions) == (["h3"], ["new"])
     finally:
         store.close()
+
+
+def test_a_workers_look_at_the_queue_does_not_eat_the_others_wakeup() -> None:
+    # Two idle workers each looked at the queue (empty) and took a mark first. A job is
+    # queued (`set`). Worker A looks again before B waits: B must still wake at once.
+    # (With a shared Event, A's `clear` before its look erased B's wake-up, and B slept
+    # out its idle timeout while the job waited.)
+    wakeup = Wakeup()
+    seen_a, seen_b = wakeup.mark(), wakeup.mark()
+    wakeup.set()
+    assert wakeup.wait(seen_a, 5.0)
+    seen_a = wakeup.mark()  # A's next look: takes the job, or finds the queue empty
+    assert wakeup.wait(seen_b, 5.0)  # B wakes too, at once
+    assert not wakeup.wait(seen_a, 0.01)  # and nothing new was queued for A
