@@ -88,7 +88,7 @@ class JobDocuments:
     def final_json(self, job_id: str) -> str | None:
         """The final document of a job that has ended, as compact JSON (None while it has
         not)."""
-        row = self._store.job(job_id)
+        row = self._store.document_row(job_id)
         if row is None or row["status"] not in DONE_STATUSES:
             return None
         return json.dumps(self.document(row), separators=(",", ":"), ensure_ascii=False)

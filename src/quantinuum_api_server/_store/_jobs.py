@@ -34,6 +34,8 @@ _LIST_COLUMNS = (
     "seq, id, user_id, name, machine, count, priority, grp, status, submit_date,"
     " start_date, result_date, cost, qubits, last_shot, error"
 )
+# What a job's document reads (`document_row`): a listing's columns and the results.
+_DOCUMENT_COLUMNS = f"{_LIST_COLUMNS}, results, result_layout"
 # Job-list filters and the SQL condition each one adds (its value is the parameter).
 _LIST_FILTERS = {
     "status": "status = ?",
@@ -97,6 +99,10 @@ class JobStore(Database):
 
     def job(self, job_id: str) -> dict[str, Any] | None:
         return self._one("SELECT * FROM jobs WHERE id = ?", (job_id,))
+
+    def document_row(self, job_id: str) -> dict[str, Any] | None:
+        """What a job's document shows of it (`job` reads every column)."""
+        return self._one(f"SELECT {_DOCUMENT_COLUMNS} FROM jobs WHERE id = ?", (job_id,))  # noqa: S608
 
     def job_states(self, job_ids: list[str]) -> dict[str, tuple[int, str]]:
         """(user id, status) of each job of `job_ids` that exists, in one read."""
@@ -182,14 +188,16 @@ class JobStore(Database):
         None); nothing is stored when the status did not match. Not fsynced, as
         `append_chunk`: after a machine crash, an unfinished-looking job just runs again.
         One commit instead of `append_chunk`, `update_job` and `claim_next_job`'s three."""
-        sql, args = _update_sql(
-            job_id, only_if, dict(fields, status=status, result_date=result_date)
-        )
+        changes = dict(fields, status=status, result_date=result_date)
         with self.transaction(durable=False) as db:
+            if chunk is not None:  # the chunk's row fields go in the same UPDATE
+                seq, last_shot = _next_chunk(db, job_id, chunk[1])
+                changes.update(result_layout=chunk[0], last_shot=last_shot)
+            sql, args = _update_sql(job_id, only_if, changes)
             if db.execute(sql, args).rowcount != 1:
                 return False, None
             if chunk is not None:
-                _append_chunk(db, job_id, chunk)
+                _insert_chunk(db, job_id, seq, chunk)
             claimed = None if claim_start is None else _claim(db, claim_start, time.time())
         return True, claimed
 
@@ -289,22 +297,32 @@ def _claim(db: sqlite3.Connection, start_date: str, now: float) -> dict[str, Any
 
 def _append_chunk(db: sqlite3.Connection, job_id: str, chunk: Chunk) -> int:
     """Store a packed chunk of a job's results; the job's new `last_shot`."""
-    layout, shots, data = chunk
+    seq, last_shot = _next_chunk(db, job_id, chunk[1])
+    _insert_chunk(db, job_id, seq, chunk)
+    db.execute(
+        "UPDATE jobs SET result_layout = ?, last_shot = ? WHERE id = ?",
+        (json.dumps(chunk[0]), last_shot, job_id),
+    )
+    return last_shot
+
+
+def _next_chunk(db: sqlite3.Connection, job_id: str, shots: int) -> tuple[int, int]:
+    """(sequence number of a job's next chunk, its last shot once that chunk of `shots`
+    is stored)."""
     row = db.execute(
         "SELECT COALESCE(MAX(seq), -1) + 1, (SELECT COALESCE(SUM(shots), 0)"
         " FROM job_chunks WHERE job_id = ?) FROM job_chunks WHERE job_id = ?",
         (job_id, job_id),
     ).fetchone()
-    seq, done = int(row[0]), int(row[1]) + shots
+    return int(row[0]), int(row[1]) + shots - 1
+
+
+def _insert_chunk(db: sqlite3.Connection, job_id: str, seq: int, chunk: Chunk) -> None:
+    _, shots, data = chunk
     db.execute(
         "INSERT INTO job_chunks (job_id, seq, shots, data) VALUES (?, ?, ?, ?)",
         (job_id, seq, shots, data),
     )
-    db.execute(
-        "UPDATE jobs SET result_layout = ?, last_shot = ? WHERE id = ?",
-        (json.dumps(layout), done - 1, job_id),
-    )
-    return done - 1
 
 
 def _insert(
