@@ -27,7 +27,7 @@ from typing import Any
 from quantinuum_emulator import DONE_STATUSES, job_document, unpack_results
 
 from ._errors import INVALID_REQUEST, ApiError
-from ._store import Store
+from ._store import Shown, Store
 
 __all__ = ["DEFAULT_PAGE_SIZE", "LIST_FILTERS", "JobDocuments", "render_job"]
 
@@ -73,25 +73,31 @@ class JobDocuments:
             return 0
         return (int(row["last_shot"]) + 1) * sum(int(width) for _, width in layout)
 
-    def document(self, row: Mapping[str, Any]) -> dict[str, Any]:
-        """The job document of a stored job row (with its results)."""
+    def document(
+        self, row: Mapping[str, Any], chunks: list[tuple[int, bytes]] | None = None
+    ) -> dict[str, Any]:
+        """The job document of a stored job row (with its results: from its `chunks`,
+        read here if not given)."""
         position = None
         if row["status"] == "queued":
             position = self._store.queue_position(int(row["seq"]), str(row["priority"]))
         layout = row.get("result_layout")
         if layout is not None and row.get("results") is None:
-            chunks = self._store.job_chunks(str(row["id"]))
+            if chunks is None:
+                chunks = self._store.job_chunks(str(row["id"]))
             results = unpack_results([(str(n), int(w)) for n, w in layout], chunks)
             row = {**row, "results": results}
         return render_job(row, position)
 
-    def final_json(self, job_id: str) -> str | None:
+    def final_json(self, job_id: str, shown: Shown | None = None) -> str | None:
         """The final document of a job that has ended, as compact JSON (None while it has
-        not)."""
-        row = self._store.document_row(job_id)
+        not); `shown`: the job's row and chunks as `Store.finish_job` read them back (else
+        they are read here)."""
+        row, chunks = shown if shown is not None else (self._store.document_row(job_id), None)
         if row is None or row["status"] not in DONE_STATUSES:
             return None
-        return json.dumps(self.document(row), separators=(",", ":"), ensure_ascii=False)
+        doc = self.document(row, chunks)
+        return json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
 
     def list_page(
         self, user_id: int, filters: Mapping[str, Any], cursor: str | None, limit: int

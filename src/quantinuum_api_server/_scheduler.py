@@ -47,7 +47,7 @@ from ._errors import INTERNAL, LIMIT_EXCEEDED
 from ._events import JobEvents, notify
 from ._job_documents import JobDocuments
 from ._settings import ServerSettings
-from ._store import Chunk, Store
+from ._store import Chunk, Shown, Store
 from ._workers import Outcome, Worker, prestart
 
 __all__ = ["HANDOFF_BUDGET", "WORKER_CRASHED", "Scheduler"]
@@ -180,11 +180,13 @@ class Scheduler:
             thread.join(max(0.0, deadline - time.monotonic()))
         self._threads.clear()
 
-    def announce(self, job_id: str) -> None:
+    def announce(self, job_id: str, shown: Shown | None = None) -> None:
         """Publish a status change; a job that has ended goes with its final document,
         rendered here once if a websocket waits for it (it then needs no database read,
-        no thread hop and no encoding of its own)."""
-        final = self._documents.final_json(job_id) if self._events.watched(job_id) else None
+        no thread hop and no encoding of its own); `shown`: the job as its finish read it
+        back (`Store.finish_job`)."""
+        watched = self._events.watched(job_id)
+        final = self._documents.final_json(job_id, shown) if watched else None
         self._events.publish(job_id, "status", final)
 
     def _idle_wait(self) -> float:
@@ -239,18 +241,19 @@ class Scheduler:
         seen = self._pending.mark()  # (before the claim looks at the queue)
         now = utc_now()
         # Not fsynced: after a machine crash an unfinished-looking job just runs again.
-        finished, claimed = self._store.finish_job(
+        finished, claimed, shown = self._store.finish_job(
             job_id,
             only_if=("running", "canceling"),
             status=status,
             result_date=now,
             chunk=chunk,
             claim_start=now if claim else None,
+            read_back=self._events.watched(job_id),
             **fields,
         )
         if claim and finished and following is not None:
             following.claimed(claimed, seen)
-        self.announce(job_id)
+        self.announce(job_id, shown)
 
     def _run(self, worker: Worker, row: Mapping[str, Any], following: _Following) -> None:
         """Run a claimed job to its end; its completion may claim the worker's next job

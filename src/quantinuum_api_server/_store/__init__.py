@@ -11,11 +11,11 @@ them over one database.
 from __future__ import annotations
 
 from ._database import StoreClosedError
-from ._jobs import Chunk, IdempotencyConflict, JobStore
+from ._jobs import Chunk, Finished, IdempotencyConflict, JobStore, Shown
 from ._sessions import SessionStore
 from ._users import UserStore
 
-__all__ = ["Chunk", "IdempotencyConflict", "Store", "StoreClosedError"]
+__all__ = ["Chunk", "Finished", "IdempotencyConflict", "Shown", "Store", "StoreClosedError"]
 
 
 class Store(UserStore, SessionStore, JobStore):

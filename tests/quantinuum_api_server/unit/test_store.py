@@ -104,7 +104,7 @@ def test_finish_job_stores_the_last_chunk_and_status_in_one_commit(store: Store)
     layout = [("c", 2), ("d", 1)]
     store.append_chunk(job_id, layout, 3, b"first")
     before = store.commits
-    done, _ = store.finish_job(
+    done, _, _ = store.finish_job(
         job_id,
         only_if=("running", "canceling"),
         status="completed",
@@ -125,10 +125,35 @@ def test_finish_job_stores_the_last_chunk_and_status_in_one_commit(store: Store)
     assert store.job_chunks(job_id) == [(3, b"first"), (2, b"last")]
 
 
+def test_finish_job_reads_the_finished_job_back_as_its_document_shows_it(store: Store) -> None:
+    user = store.add_user("a@b.c", None, None)
+    job_id = store.insert_job(job_row(user), None)
+    assert store.claim_next_job("now") is not None
+    store.append_chunk(job_id, [("c", 1)], 2, b"\x01")
+    quiet = store.finish_job(job_id, only_if=("queued",), status="failed", result_date="t")
+    assert quiet == (False, None, None)  # not finished: nothing to show
+    finished = store.finish_job(
+        job_id,
+        only_if=("running",),
+        status="completed",
+        result_date="2026-01-01T00:00:01.000000Z",
+        chunk=([("c", 1)], 1, b"\x00"),
+        read_back=True,
+    )
+    assert finished.finished
+    assert finished.shown == (store.document_row(job_id), store.job_chunks(job_id))
+    row, chunks = finished.shown
+    assert (row["status"], row["last_shot"], chunks) == (
+        "completed",
+        2,
+        [(2, b"\x01"), (1, b"\x00")],
+    )
+
+
 def test_finish_job_on_a_job_in_another_status_stores_nothing(store: Store) -> None:
     user = store.add_user("a@b.c", None, None)
     job_id = store.insert_job(job_row(user), None)
-    done, _ = store.finish_job(
+    done, _, _ = store.finish_job(
         job_id,
         only_if=("running",),
         status="completed",
@@ -169,7 +194,7 @@ def test_a_status_change_does_not_rewrite_the_program(store: Store) -> None:
         claimed = store.claim_next_job("now")
         assert claimed is not None
         assert (claimed["program"], claimed["cfl"]) == (program, "AGFzbQ==")
-        done, _ = store.finish_job(
+        done, _, _ = store.finish_job(
             job_id, only_if=("running",), status="completed", result_date="t"
         )
         assert done
