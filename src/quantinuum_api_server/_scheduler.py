@@ -60,6 +60,8 @@ WORKER_CRASHED = 43
 #: dropped first; a dropped job, and a job run again, is prepared anew. (A batch of 100
 #: Bell jobs holds 0.3 MB; 64 programs at the hand-off limit, 16 MB.)
 HANDOFF_BUDGET = 16 * 2**20
+#: Seconds a supervisor waits after a failure of its own (see `_work`) before going on.
+RETRY_SECONDS = 0.5
 
 
 class Scheduler:
@@ -203,27 +205,39 @@ class Scheduler:
     def _work(self, worker: Worker) -> None:
         following = _Following()  # what the last job's completion claimed (`_finish`)
         while not self._stopping.is_set():
-            if following.tried:  # no second look at the queue
-                row, seen = following.take()
-            else:
-                seen = self._pending.mark()
-                row = self._store.claim_next_job(utc_now())
-            if row is None:  # until a job is queued after `seen`
-                self._pending.wait(seen, self._idle_wait())
-                continue
-            self._events.publish(row["id"], "status", status="running")
-            notify(row["id"], "started", "running")
             try:
-                self._run(worker, row, following)
-            except Exception as exc:  # a job must never kill its supervisor
+                self._next(worker, following)
+            except Exception:  # nothing may end the supervisor: its worker would idle
                 if self._stopping.is_set():  # the database may be closed: recovered later
                     break
-                logger.exception("job %s failed", row["id"])
-                self._finish(row["id"], "failed", error={"code": INTERNAL, "text": str(exc)})
+                # E.g. the database failing: a job it could not mark failed stays
+                # running until the next start recovers it.
+                logger.exception("a job worker's supervisor failed; it carries on")
+                self._stopping.wait(RETRY_SECONDS)  # (no busy loop on a lasting failure)
         claimed, _ = following.take()
         if claimed is not None:  # claimed, never started: back to the queue as it was
             with contextlib.suppress(Exception):  # (if the store is closed: `recover_jobs`)
                 self._store.requeue_job(str(claimed["id"]), count_attempt=False)
+
+    def _next(self, worker: Worker, following: _Following) -> None:
+        """Claim the next job (or wait for one to be queued) and run it."""
+        if following.tried:  # no second look at the queue
+            row, seen = following.take()
+        else:
+            seen = self._pending.mark()
+            row = self._store.claim_next_job(utc_now())
+        if row is None:  # until a job is queued after `seen`
+            self._pending.wait(seen, self._idle_wait())
+            return
+        self._events.publish(row["id"], "status", status="running")
+        notify(row["id"], "started", "running")
+        try:
+            self._run(worker, row, following)
+        except Exception as exc:  # a job must never kill its supervisor
+            if self._stopping.is_set():  # the database may be closed: recovered later
+                raise
+            logger.exception("job %s failed", row["id"])
+            self._finish(row["id"], "failed", error={"code": INTERNAL, "text": str(exc)})
 
     def _finish(
         self,

@@ -7,6 +7,7 @@ import contextlib
 import os
 import signal
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -478,3 +479,26 @@ def test_a_noiseless_job_comes_as_one_chunk_unless_chunks_are_slowed() -> None:
                 assert seen == expected  # the only chunk is the last: stored with the end
     finally:
         worker.close()
+
+
+def test_a_supervisor_goes_on_when_recording_a_job_fails() -> None:
+    # The database refuses a job's completion, and then the fallback that marks it failed
+    # (a fault a real server's disk can produce, injected here). The job's supervisor (the
+    # only one) must stay and run the next job; it used to end, and no job ran again.
+    with LocalServer(settings=fast_settings(workers=1)) as server:
+        email, _ = new_user(server)
+        api = Api(server, email)
+        store = server._service.store  # type: ignore[union-attr]
+        real = store.finish_job
+        refusals = [sqlite3.OperationalError("disk I/O error")] * 2
+
+        def flaky(*args: Any, **kwargs: Any) -> Any:
+            if refusals:
+                raise refusals.pop()
+            return real(*args, **kwargs)
+
+        store.finish_job = flaky  # type: ignore[method-assign]
+        stuck = api.submit(count=5).json()["job"]
+        until(lambda: not refusals, 60, "both refusals")
+        assert api.job(stuck)["status"] == "running"  # recovered at the next start
+        assert api.wait(api.submit(count=5).json()["job"], timeout=60)["status"] == "completed"
