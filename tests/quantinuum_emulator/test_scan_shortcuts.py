@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import re
 
-from quantinuum_emulator import _bounds
+from quantinuum_emulator import _bounds, _qasm
 from quantinuum_emulator._execution import _CLASSICAL, _classical
 
 TOKENS = [
@@ -42,3 +42,18 @@ def test_keyword_matches_are_those_of_the_patterns_with_a_word_boundary() -> Non
 def test_the_classical_shortcut_decides_as_the_regex() -> None:
     for text in texts(5000, 22):
         assert _classical(text) == bool(_CLASSICAL.search(text)), text
+
+
+def test_the_parsers_rewrites_are_skipped_only_where_they_change_nothing() -> None:
+    # `_load` skips renaming native gates when no native name occurs, and rewriting
+    # native `opaque` declarations when "opaque" does not: their patterns must then
+    # find nothing (e.g. were one made case-insensitive, the shortcut would be wrong).
+    natives = [*_qasm._NATIVE_NAMES, "rz", "zz", "u1q", "hqs_rz", "opaque Rz(a) q;"]
+    rng = random.Random(7)
+    for text in texts(3000, 5):
+        text = text.replace("x", rng.choice(natives))
+        if not any(name in text for name in _qasm._NATIVE_NAMES):
+            assert _qasm._NATIVE_TOKEN.search(text) is None, text
+            assert _qasm._rename_natives(text) == text
+        if "opaque" not in text:
+            assert _qasm._NATIVE_OPAQUE.search(text) is None, text
